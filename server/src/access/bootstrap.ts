@@ -1,0 +1,16 @@
+import type { Services } from '../services.ts';
+import { hashPassword } from './passwords.ts';
+
+/**
+ * The first account: from KIJKKAMER_ADMIN_EMAIL / _PASSWORD when set (scripted installs, tests),
+ * otherwise a one-time setup link for the console, valid for a day and replaced at every start.
+ */
+export async function ensureFirstAdmin(s: Pick<Services, 'config' | 'users' | 'staffInvites'>): Promise<{ setupUrl: string | null }> {
+  const { config, users, staffInvites } = s;
+  if (config.adminEmail && config.adminPassword && !users.findByEmail(config.adminEmail)) {
+    users.create({ email: config.adminEmail, name: 'Beheerder', passwordHash: await hashPassword(config.adminPassword), isAdmin: true });
+  }
+  if (users.count() > 0) return { setupUrl: null };
+  const { token } = staffInvites.replaceSetupLink(86_400_000);
+  return { setupUrl: `${config.publicUrl}/welkom#${token}` };
+}

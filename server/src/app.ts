@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import staticFiles from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { HealthSchema } from '../../shared/api/schemas.ts';
+import { createGuard } from './access/guard.ts';
+import { accessRoutes } from './access/routes.ts';
+import { createSessionStore } from './access/sessions.ts';
+import { createStaffInviteStore } from './access/staff-invites.ts';
+import { createUserStore } from './access/users.ts';
+import type { Config } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { errorBody, installErrorHandlers } from './http/errors.ts';
+import { createRealtime } from './realtime/socket.ts';
+import { routeUpgrades } from './realtime/upgrade.ts';
+import { createInviteStore } from './rooms/invite-store.ts';
+import { createParticipantStore } from './rooms/participant-store.ts';
+import { createRoomStore } from './rooms/room-store.ts';
+import { roomRoutes } from './rooms/routes.ts';
+import type { Services } from './services.ts';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Paths whose values must never reach a log line. */
+const REDACT = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+  '*.passwordHash',
+];
+
+// CSP Level 3 lets 'self' cover ws:/wss: to the page's own host, so no origin is spelled out.
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    // Svelte sets dynamic styles through the CSSOM; inline style attributes are the only allowance.
+    styleSrcAttr: ["'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:', 'blob:'],
+    // blob: is the participant's own local file in bring-your-own-file mode, never a third party.
+    mediaSrc: ["'self'", 'blob:'],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    workerSrc: ["'self'", 'blob:'],
+  },
+};
+
+/** Builds the whole server without listening, so tests can `inject` or listen on port 0. */
+export async function buildApp(config: Config): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    forceCloseConnections: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const db = openDatabase(join(config.dataDir, 'kijkkamer.sqlite'));
+  const users = createUserStore(db);
+  const sessions = createSessionStore(db);
+  const rooms = createRoomStore(db);
+  const participants = createParticipantStore(db);
+  const guard = createGuard({ config, sessions, users, rooms, participants });
+  const realtime = createRealtime(app.server, guard);
+  routeUpgrades(app.server, {});
+
+  const services: Services = {
+    config,
+    db,
+    users,
+    sessions,
+    staffInvites: createStaffInviteStore(db),
+    rooms,
+    invites: createInviteStore(db),
+    participants,
+    guard,
+    realtime,
+  };
+  app.decorate('services', services);
+
+  const sweep = setInterval(() => sessions.removeExpired(), 3_600_000);
+  sweep.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(sweep);
+    await realtime.io.close();
+    db.close();
+  });
+
+  await app.register(cookie);
+  await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false });
+  await app.register(rateLimit, { global: false });
+  installErrorHandlers(app);
+
+  app.get('/api/health', { schema: { response: { 200: HealthSchema } } }, async () => ({ status: 'ok' as const, version: VERSION }));
+  await app.register(accessRoutes);
+  await app.register(roomRoutes);
+
+  const clientDir = config.clientDir && existsSync(join(config.clientDir, 'index.html')) ? config.clientDir : null;
+  if (clientDir) await app.register(staticFiles, { root: clientDir, wildcard: false, index: false });
+  app.setNotFoundHandler((req, reply) => {
+    const isPage = req.method === 'GET' && !req.url.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html');
+    if (isPage && clientDir) {
+      // The SPA's entry page must never be cached: it names the current hashed asset files.
+      return reply.header('Cache-Control', 'no-cache').sendFile('index.html', clientDir);
+    }
+    return reply.status(404).send(errorBody('not_found', `No such endpoint: ${req.method} ${req.url.split('?')[0]}`));
+  });
+
+  return app;
+}

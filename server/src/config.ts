@@ -1,0 +1,69 @@
+import { resolve } from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  publicUrl: string;
+  /** Built client; absent in tests that only exercise the API. */
+  clientDir: string | null;
+  adminEmail: string | null;
+  adminPassword: string | null;
+  logLevel: string;
+  /** Sign-in attempts per IP and minute before 429. */
+  signInLimitPerMinute: number;
+  roomCreateLimitPerMinute: number;
+  /** Staff sessions end after this long without a request, and in any case after the absolute limit. */
+  staffIdleMinutes: number;
+  staffAbsoluteHours: number;
+  participantIdleHours: number;
+  participantAbsoluteDays: number;
+}
+
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Every setting has an embedded default, so `npm start` on a fresh machine needs nothing else. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const publicUrl = (env.PUBLIC_URL || `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute URL, got "${publicUrl}"`);
+  }
+  const adminEmail = env.KIJKKAMER_ADMIN_EMAIL || null;
+  const adminPassword = env.KIJKKAMER_ADMIN_PASSWORD || null;
+  if ((adminEmail === null) !== (adminPassword === null)) {
+    throw new ConfigError('Set both KIJKKAMER_ADMIN_EMAIL and KIJKKAMER_ADMIN_PASSWORD, or neither');
+  }
+  if (adminPassword !== null && adminPassword.length < 10) {
+    throw new ConfigError('KIJKKAMER_ADMIN_PASSWORD must be at least 10 characters');
+  }
+  return {
+    port,
+    host,
+    dataDir: resolve(cwd, env.DATA_DIR || 'data'),
+    publicUrl,
+    clientDir: resolve(cwd, 'dist/client'),
+    adminEmail,
+    adminPassword,
+    logLevel: env.LOG_LEVEL || 'info',
+    signInLimitPerMinute: int(env, 'KIJKKAMER_SIGNIN_LIMIT', 10, 1, 10_000),
+    roomCreateLimitPerMinute: int(env, 'KIJKKAMER_ROOM_LIMIT', 30, 1, 10_000),
+    staffIdleMinutes: int(env, 'KIJKKAMER_STAFF_IDLE_MINUTES', 120, 1, 100_000),
+    staffAbsoluteHours: int(env, 'KIJKKAMER_STAFF_ABSOLUTE_HOURS', 12, 1, 10_000),
+    participantIdleHours: int(env, 'KIJKKAMER_GUEST_IDLE_HOURS', 24, 1, 10_000),
+    participantAbsoluteDays: int(env, 'KIJKKAMER_GUEST_ABSOLUTE_DAYS', 30, 1, 3650),
+  };
+}

@@ -1,0 +1,197 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { permissionsFor, permissionTable, PERMISSIONS, ROLES, type PermissionOverrides } from '../../../shared/access/roles.ts';
+import {
+  CreateInviteBodySchema,
+  CreateRoomBodySchema,
+  ErrorBodySchema,
+  InspectInviteBodySchema,
+  InviteCreatedSchema,
+  InviteInfoSchema,
+  InviteListSchema,
+  InviteParamsSchema,
+  JoinBodySchema,
+  ParticipantListSchema,
+  PermissionSetSchema,
+  RoomListSchema,
+  RoomParamsSchema,
+  RoomSchema,
+  RoomViewSchema,
+  type Room,
+} from '../../../shared/api/schemas.ts';
+import { roomCookieName } from '../access/guard.ts';
+import { setSessionCookie } from '../http/cookies.ts';
+import { AppError } from '../http/errors.ts';
+import type { RoomRow } from './room-store.ts';
+
+const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 410: ErrorBodySchema, 429: ErrorBodySchema };
+
+export const toRoom = (r: RoomRow): Room => ({
+  id: r.id,
+  title: r.title,
+  description: r.description,
+  recordedOn: r.recordedOn,
+  createdAt: r.createdAt,
+  hostName: r.hostName,
+});
+
+const PermissionTableSchema = Type.Object(Object.fromEntries(ROLES.map((r) => [r, PermissionSetSchema])) as Record<(typeof ROLES)[number], typeof PermissionSetSchema>);
+const PermissionOverridesBodySchema = Type.Object(
+  Object.fromEntries(
+    ROLES.filter((r) => r !== 'begeleider').map((r) => [
+      r,
+      Type.Optional(Type.Object(Object.fromEntries(PERMISSIONS.map((p) => [p, Type.Optional(Type.Boolean())])), { additionalProperties: false })),
+    ]),
+  ),
+  { additionalProperties: false },
+);
+
+export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config, rooms, invites, participants, guard, realtime, db } = app.services;
+
+  const inviteFailure = { unknown: 'This invite link is not valid.', revoked: 'This invite link has been withdrawn by the host.', expired: 'This invite link has expired.' } as const;
+  const checkInvite = (token: string, roomId?: string) => {
+    const check = invites.check(token);
+    if (!check.ok) throw new AppError(check.reason === 'unknown' ? 'unauthorised' : 'forbidden', inviteFailure[check.reason]);
+    if (roomId !== undefined && check.invite.roomId !== roomId) throw new AppError('unauthorised', inviteFailure.unknown);
+    const room = rooms.get(check.invite.roomId);
+    if (!room) throw new AppError('not_found', 'This room does not exist (any more).');
+    return { invite: check.invite, room };
+  };
+
+  app.get('/api/rooms', { schema: { response: { 200: RoomListSchema, ...errors } } }, async (req) => {
+    const user = guard.requireStaff(req.cookies);
+    return { rooms: rooms.listByOwner(user.id).map(toRoom) };
+  });
+
+  app.post(
+    '/api/rooms',
+    {
+      config: { rateLimit: { max: config.roomCreateLimitPerMinute, timeWindow: '1 minute' } },
+      schema: { body: CreateRoomBodySchema, response: { 201: RoomSchema, ...errors } },
+    },
+    async (req, reply) => {
+      const user = guard.requireStaff(req.cookies);
+      const id = db.transaction(() => {
+        const roomId = rooms.create({
+          ownerId: user.id,
+          title: req.body.title.trim(),
+          description: req.body.description?.trim() ?? '',
+          recordedOn: req.body.recordedOn ?? null,
+        });
+        participants.create({ roomId, inviteId: null, userId: user.id, name: user.name, role: 'begeleider' });
+        return roomId;
+      })();
+      return reply.status(201).send(toRoom(rooms.get(id)!));
+    },
+  );
+
+  app.get('/api/rooms/:roomId', { schema: { params: RoomParamsSchema, response: { 200: RoomViewSchema, ...errors } } }, async (req) => {
+    const a = guard.requireRoom(req.cookies, req.params.roomId);
+    return { room: toRoom(a.room), me: { participantId: a.participantId, name: a.name, role: a.role, permissions: a.permissions } };
+  });
+
+  app.delete('/api/rooms/:roomId', { schema: { params: RoomParamsSchema, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
+    const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+    realtime.endParticipants(a.room.id, 'all', { code: 'gone', message: 'This room has been deleted.' });
+    rooms.remove(a.room.id);
+    return reply.status(204).send(null);
+  });
+
+  app.get(
+    '/api/rooms/:roomId/participants',
+    { schema: { params: RoomParamsSchema, response: { 200: ParticipantListSchema, ...errors } } },
+    async (req) => {
+      const a = guard.requireRoom(req.cookies, req.params.roomId);
+      return { participants: participants.listByRoom(a.room.id).map(({ id, name, role, joinedAt }) => ({ id, name, role, joinedAt })) };
+    },
+  );
+
+  app.get(
+    '/api/rooms/:roomId/permissions',
+    { schema: { params: RoomParamsSchema, response: { 200: PermissionTableSchema, ...errors } } },
+    async (req) => {
+      const a = guard.requireRoom(req.cookies, req.params.roomId);
+      return permissionTable(a.room.permissionOverrides);
+    },
+  );
+
+  app.put(
+    '/api/rooms/:roomId/permissions',
+    { schema: { params: RoomParamsSchema, body: PermissionOverridesBodySchema, response: { 200: PermissionTableSchema, ...errors } } },
+    async (req) => {
+      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      const overrides = req.body as PermissionOverrides;
+      rooms.setPermissionOverrides(a.room.id, overrides);
+      // Connected sockets keep the permissions they were given at the handshake; reconnecting them
+      // makes the new table apply at once instead of on their next visit.
+      realtime.endParticipants(a.room.id, new Set(participants.listByRoom(a.room.id).filter((p) => p.role !== 'begeleider').map((p) => p.id)), {
+        code: 'conflict',
+        message: 'The host changed the permissions; reconnecting.',
+      });
+      return permissionTable(overrides);
+    },
+  );
+
+  app.get(
+    '/api/rooms/:roomId/invites',
+    { schema: { params: RoomParamsSchema, response: { 200: InviteListSchema, ...errors } } },
+    async (req) => {
+      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      return { invites: invites.listByRoom(a.room.id) };
+    },
+  );
+
+  app.post(
+    '/api/rooms/:roomId/invites',
+    { schema: { params: RoomParamsSchema, body: CreateInviteBodySchema, response: { 201: InviteCreatedSchema, ...errors } } },
+    async (req, reply) => {
+      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      const days = req.body.expiresInDays ?? null;
+      const { invite, token } = invites.create({ roomId: a.room.id, role: req.body.role, expiresAt: days === null ? null : Date.now() + days * 86_400_000 });
+      // The token travels in the fragment: browsers never send it to a server or in a Referer.
+      return reply.status(201).send({ invite, token, url: `${config.publicUrl}/join/${a.room.id}#${token}` });
+    },
+  );
+
+  app.delete(
+    '/api/rooms/:roomId/invites/:inviteId',
+    { schema: { params: InviteParamsSchema, response: { 204: Type.Null(), ...errors } } },
+    async (req, reply) => {
+      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      if (!invites.get(a.room.id, req.params.inviteId)) throw new AppError('not_found', 'No such invite in this room.');
+      invites.revoke(a.room.id, req.params.inviteId);
+      const ended = new Set(participants.idsByInvite(req.params.inviteId));
+      participants.endSessionsOfInvite(req.params.inviteId);
+      realtime.endParticipants(a.room.id, ended, { code: 'forbidden', message: 'The host has withdrawn your invite link.' });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/invites/inspect',
+    { config: { rateLimit: { max: config.signInLimitPerMinute * 3, timeWindow: '1 minute' } }, schema: { body: InspectInviteBodySchema, response: { 200: InviteInfoSchema, ...errors } } },
+    async (req) => {
+      const { invite, room } = checkInvite(req.body.token);
+      return { roomTitle: room.title, role: invite.role, hostName: room.hostName };
+    },
+  );
+
+  app.post(
+    '/api/rooms/:roomId/join',
+    {
+      config: { rateLimit: { max: config.signInLimitPerMinute * 3, timeWindow: '1 minute' } },
+      schema: { params: RoomParamsSchema, body: JoinBodySchema, response: { 201: RoomViewSchema, ...errors } },
+    },
+    async (req, reply) => {
+      const { invite, room } = checkInvite(req.body.token, req.params.roomId);
+      const participant = participants.create({ roomId: room.id, inviteId: invite.id, userId: null, name: req.body.displayName.trim(), role: invite.role });
+      const { token, expiresAt } = app.services.sessions.create({ participantId: participant.id }, guard.participantPolicy);
+      setSessionCookie(reply, config, roomCookieName(room.id), token, expiresAt);
+      return reply.status(201).send({
+        room: toRoom(room),
+        me: { participantId: participant.id, name: participant.name, role: participant.role, permissions: permissionsFor(participant.role, room.permissionOverrides) },
+      });
+    },
+  );
+};
