@@ -15,6 +15,10 @@ import { createUserStore } from './access/users.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { errorBody, installErrorHandlers } from './http/errors.ts';
+import { createNotesEndpoint } from './notes/endpoint.ts';
+import { DocHub } from './notes/hub.ts';
+import { notesRoutes } from './notes/routes.ts';
+import { createDocStore } from './notes/store.ts';
 import { createRealtime } from './realtime/socket.ts';
 import { routeUpgrades } from './realtime/upgrade.ts';
 import { createInviteStore } from './rooms/invite-store.ts';
@@ -58,9 +62,9 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 /** Builds the whole server without listening, so tests can `inject` or listen on port 0. */
-export async function buildApp(config: Config): Promise<FastifyInstance> {
+export async function buildApp(config: Config, options: { logStream?: NodeJS.WritableStream } = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     forceCloseConnections: true,
@@ -73,7 +77,13 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const participants = createParticipantStore(db);
   const guard = createGuard({ config, sessions, users, rooms, participants });
   const realtime = createRealtime(app.server, guard);
-  routeUpgrades(app.server, {});
+  const docStore = createDocStore(db);
+  const notes = new DocHub({
+    store: docStore,
+    log: (level, msg, data) => app.log[level]({ ...data }, msg),
+  });
+  const notesEndpoint = createNotesEndpoint({ hub: notes, guard, log: (msg, data) => app.log.warn(data, msg) });
+  routeUpgrades(app.server, { '/yjs/': notesEndpoint.handleUpgrade });
 
   const services: Services = {
     config,
@@ -86,6 +96,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     participants,
     guard,
     realtime,
+    notes,
+    docStore,
   };
   app.decorate('services', services);
 
@@ -93,6 +105,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   sweep.unref();
   app.addHook('onClose', async () => {
     clearInterval(sweep);
+    notesEndpoint.close();
     await realtime.io.close();
     db.close();
   });
@@ -105,6 +118,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   app.get('/api/health', { schema: { response: { 200: HealthSchema } } }, async () => ({ status: 'ok' as const, version: VERSION }));
   await app.register(accessRoutes);
   await app.register(roomRoutes);
+  await app.register(notesRoutes);
 
   const clientDir = config.clientDir && existsSync(join(config.clientDir, 'index.html')) ? config.clientDir : null;
   if (clientDir) await app.register(staticFiles, { root: clientDir, wildcard: false, index: false });

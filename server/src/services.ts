@@ -7,6 +7,8 @@ import type { UserStore } from './access/users.ts';
 import type { InviteStore } from './rooms/invite-store.ts';
 import type { ParticipantStore } from './rooms/participant-store.ts';
 import type { RoomStore } from './rooms/room-store.ts';
+import type { DocHub } from './notes/hub.ts';
+import type { DocStore } from './notes/store.ts';
 import type { Realtime } from './realtime/socket.ts';
 
 /** Everything a route needs, built once in buildApp and reachable as `app.services`. */
@@ -21,6 +23,8 @@ export interface Services {
   participants: ParticipantStore;
   guard: Guard;
   realtime: Realtime;
+  notes: DocHub;
+  docStore: DocStore;
 }
 
 declare module 'fastify' {

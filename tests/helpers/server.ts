@@ -19,11 +19,11 @@ export interface TestServer {
 }
 
 /** The real server on port 0 with a temporary data dir, configured through the same env vars as production. */
-export async function startServer(env: Record<string, string> = {}, reuseDataDir?: string): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, reuseDataDir?: string, logStream?: NodeJS.WritableStream): Promise<TestServer> {
   const dataDir = reuseDataDir ?? mkdtempSync(join(tmpdir(), 'kijkkamer-test-'));
   const withAdmin = 'KIJKKAMER_ADMIN_EMAIL' in env ? {} : { KIJKKAMER_ADMIN_EMAIL: ADMIN.email, KIJKKAMER_ADMIN_PASSWORD: ADMIN.password };
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...withAdmin, ...env }, process.cwd());
-  const app = await buildApp(config);
+  const app = await buildApp(config, { logStream });
   const { setupUrl } = await ensureFirstAdmin(app.services);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

@@ -21,6 +21,7 @@ import {
 } from '../../../shared/api/schemas.ts';
 import { roomCookieName } from '../access/guard.ts';
 import { setSessionCookie } from '../http/cookies.ts';
+import { privateDocName, sharedDocName } from '../notes/endpoint.ts';
 import { AppError } from '../http/errors.ts';
 import type { RoomRow } from './room-store.ts';
 
@@ -47,7 +48,7 @@ const PermissionOverridesBodySchema = Type.Object(
 );
 
 export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, rooms, invites, participants, guard, realtime, db } = app.services;
+  const { config, rooms, invites, participants, guard, realtime, db, notes } = app.services;
 
   const inviteFailure = { unknown: 'This invite link is not valid.', revoked: 'This invite link has been withdrawn by the host.', expired: 'This invite link has expired.' } as const;
   const checkInvite = (token: string, roomId?: string) => {
@@ -94,6 +95,9 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete('/api/rooms/:roomId', { schema: { params: RoomParamsSchema, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
     const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
     realtime.endParticipants(a.room.id, 'all', { code: 'gone', message: 'This room has been deleted.' });
+    const people = participants.listByRoom(a.room.id);
+    notes.dropDoc(sharedDocName(a.room.id));
+    for (const p of people) notes.dropDoc(privateDocName(a.room.id, p.id));
     rooms.remove(a.room.id);
     return reply.status(204).send(null);
   });

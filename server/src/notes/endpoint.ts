@@ -1,0 +1,72 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { fastifyCookie } from '@fastify/cookie';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { closeCodeFor } from '../../../shared/errors.ts';
+import { MAX_MESSAGE_BYTES, YJS_PATH_PREFIX } from '../../../shared/notes/protocol.ts';
+import type { Guard } from '../access/guard.ts';
+import type { UpgradeHandler } from '../realtime/upgrade.ts';
+import type { DocHub } from './hub.ts';
+
+/** The room's shared document, and a participant's private one that only they can ever open. */
+export const sharedDocName = (roomId: string): string => roomId;
+export const privateDocName = (roomId: string, participantId: string): string => `${roomId}/private/${participantId}`;
+
+const PATH = new RegExp(`^${YJS_PATH_PREFIX}/([A-Za-z0-9_-]{8,64})(/private)?$`);
+const HEARTBEAT_MS = 30_000;
+
+/**
+ * The y-websocket endpoint: `/yjs/<roomId>` and `/yjs/<roomId>/private`. Access is decided from the
+ * room cookie at the upgrade; refusals complete the handshake and close with a named code
+ * (4401, 4403, 4404…) because browsers never show a WebSocket client the HTTP status.
+ */
+export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; log: (msg: string, data: Record<string, unknown>) => void }) {
+  const { hub, guard, log } = deps;
+  // ws's own cap sits above the hub's, so an oversize message gets the hub's 4413, not ws's 1009.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_MESSAGE_BYTES });
+  const alive = new WeakMap<WebSocket, boolean>();
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      // A half-open connection would keep its document loaded forever.
+      if (alive.get(ws) === false) ws.terminate();
+      else {
+        alive.set(ws, false);
+        ws.ping();
+      }
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  const refuse = (ws: WebSocket, code: Parameters<typeof closeCodeFor>[0], reason: string) => ws.close(closeCodeFor(code), reason);
+
+  const handleUpgrade: UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const match = (req.url ?? '').split('?')[0]!.match(PATH);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', (err) => log('yjs socket error', { err: String(err) }));
+      alive.set(ws, true);
+      ws.on('pong', () => alive.set(ws, true));
+      if (!match) return refuse(ws, 'bad_request', 'expected /yjs/<roomId> or /yjs/<roomId>/private');
+      const roomId = match[1]!;
+      const access = guard.roomAccess(fastifyCookie.parse(req.headers.cookie ?? ''), roomId);
+      if ('error' in access) return refuse(ws, access.error, access.message);
+      const isPrivate = match[2] !== undefined;
+      if (isPrivate && !access.permissions.editObservations) return refuse(ws, 'forbidden', 'your role cannot write observations');
+      if (!isPrivate && !access.permissions.editObservations) log('yjs read-only connection', { roomId, role: access.role });
+      hub.handleConnection(ws, {
+        docName: isPrivate ? privateDocName(roomId, access.participantId) : sharedDocName(roomId),
+        userId: access.participantId,
+        canWrite: access.permissions.editObservations,
+      });
+    });
+  };
+
+  return {
+    handleUpgrade,
+    close() {
+      clearInterval(heartbeat);
+      hub.closeAll(1001, 'server shutting down');
+      wss.close();
+    },
+  };
+}

@@ -1,0 +1,517 @@
+/**
+ * Transport-agnostic Yjs document hub speaking the standard y-websocket protocol, so the stock
+ * `WebsocketProvider` can connect. Authentication and URL routing happen before
+ * `handleConnection`; the hub only enforces what a connection may do (write or read) and limits.
+ *
+ * Invariants:
+ * - A document is loaded synchronously from the store before the connection's first message is
+ *   handled, so a client can never sync against a half-loaded document.
+ * - Every change is in the store before any peer sees it (append, apply, commit, broadcast), and
+ *   an update that fails to apply is rolled back from the store and the in-memory copy dropped,
+ *   so the store stays the single source of truth.
+ */
+import * as Y from 'yjs';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import { closeCodeFor } from '../../../shared/errors.ts';
+import { restoreContent } from '../../../shared/notes/doc.ts';
+import {
+  DEFAULT_HUB_LIMITS,
+  messageAwareness,
+  messageQueryAwareness,
+  messageSync,
+  type HubLimits,
+} from '../../../shared/notes/protocol.ts';
+import type { DocStore } from './store.ts';
+
+/** What the hub needs from a socket; a `ws` WebSocket satisfies it, and so does an in-memory fake. */
+export interface HubSocket {
+  send(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+  on(event: 'message', listener: (data: Uint8Array | ArrayBuffer | Uint8Array[]) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+}
+
+export interface HubConnectionInfo {
+  docName: string;
+  userId: string;
+  /** False for roles without `editObservations`: their updates are dropped, awareness still relayed. */
+  canWrite: boolean;
+}
+
+export type HubLogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type HubLog = (level: HubLogLevel, msg: string, data?: Record<string, unknown>) => void;
+
+export interface DocHubOptions {
+  store: DocStore;
+  log?: HubLog;
+  limits?: Partial<HubLimits>;
+  /** Keep a document in memory this long after its last connection leaves (reconnects are cheap). */
+  unloadGraceMs?: number;
+  /** Save a version this long after the first change not yet in a version. */
+  versionEveryMs?: number;
+  /** Fold the update log into one state row after this many appended updates. */
+  compactEveryUpdates?: number;
+}
+
+/** Version labels the hub writes. */
+export const VERSION_LABELS = { periodic: 'auto', sessionEnd: 'session-end', beforeRestore: 'before-restore' } as const;
+
+const CLOSE = {
+  malformed: closeCodeFor('bad_request'), // 4400
+  gone: closeCodeFor('gone'), // 4410
+  tooLarge: closeCodeFor('too_large'), // 4413
+  rateLimited: closeCodeFor('rate_limited'), // 4429
+  // 4500 is outside y-websocket's "permanent" 4400–4499 range, so providers reconnect and resync.
+  internal: closeCodeFor('internal'),
+};
+
+/** One client connection; also the Yjs/awareness transaction origin of what it sends. */
+class Connection {
+  closed = false;
+  /** Awareness client ids this connection announced, removed when it leaves. */
+  readonly awarenessIds = new Set<number>();
+  tokens: number;
+  lastRefill = Date.now();
+  constructor(
+    readonly socket: HubSocket,
+    readonly info: HubConnectionInfo,
+    readonly entry: DocEntry,
+    burst: number,
+  ) {
+    this.tokens = burst;
+  }
+}
+
+interface DocEntry {
+  name: string;
+  doc: Y.Doc;
+  awareness: awarenessProtocol.Awareness;
+  conns: Set<Connection>;
+  /** Upper bound of the encoded size: last exact size plus every update appended since. */
+  bytes: number;
+  updatesSinceCompact: number;
+  /** Changes exist that no version contains yet. */
+  dirty: boolean;
+  versionTimer: ReturnType<typeof setTimeout> | null;
+  unloadTimer: ReturnType<typeof setTimeout> | null;
+}
+
+type Message = Uint8Array | ArrayBuffer | Uint8Array[];
+
+function toBytes(data: Message): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  // ws hands over fragmented frames as Buffer[] when binaryType is 'fragments'.
+  const out = new Uint8Array(data.reduce((n, part) => n + part.byteLength, 0));
+  let at = 0;
+  for (const part of data) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
+
+/** An update with no structs and no deletions ([0, 0]): what a client in sync sends as step 2. */
+const isEmptyUpdate = (u: Uint8Array): boolean => u.byteLength === 2 && u[0] === 0 && u[1] === 0;
+
+const frame = (write: (e: encoding.Encoder) => void): Uint8Array => {
+  const encoder = encoding.createEncoder();
+  write(encoder);
+  return encoding.toUint8Array(encoder);
+};
+
+export class DocHub {
+  private readonly docs = new Map<string, DocEntry>();
+  private readonly store: DocStore;
+  private readonly log: HubLog;
+  private readonly limits: HubLimits;
+  private readonly unloadGraceMs: number;
+  private readonly versionEveryMs: number;
+  private readonly compactEveryUpdates: number;
+
+  constructor(opts: DocHubOptions) {
+    this.store = opts.store;
+    this.log = opts.log ?? (() => {});
+    this.limits = { ...DEFAULT_HUB_LIMITS, ...opts.limits };
+    this.unloadGraceMs = opts.unloadGraceMs ?? 5000;
+    this.versionEveryMs = opts.versionEveryMs ?? 10 * 60_000;
+    this.compactEveryUpdates = opts.compactEveryUpdates ?? 500;
+  }
+
+  handleConnection(socket: HubSocket, info: HubConnectionInfo): void {
+    let entry: DocEntry;
+    try {
+      entry = this.load(info.docName);
+    } catch (err) {
+      this.log('error', 'yjs: cannot load document', { doc: info.docName, err: String(err) });
+      socket.close(CLOSE.internal, 'cannot load document');
+      return;
+    }
+    const conn = new Connection(socket, info, entry, this.limits.messageBurst);
+    entry.conns.add(conn);
+    socket.on('message', (data) => this.onMessage(conn, toBytes(data)));
+    socket.on('close', () => this.onClose(conn));
+    // Our step 1 makes the client send what we lack; its own step 1 gets our step 2 in reply.
+    this.send(conn, frame((e) => {
+      encoding.writeVarUint(e, messageSync);
+      syncProtocol.writeSyncStep1(e, entry.doc);
+    }));
+    const states = entry.awareness.getStates();
+    if (states.size > 0) this.send(conn, this.awarenessFrame(entry, [...states.keys()]));
+  }
+
+  /**
+   * The live document for server-side readers (exports) and writers; loads it if needed. Writes
+   * are persisted and broadcast like a client's. Use it synchronously: after the unload grace the
+   * instance is destroyed and a later call returns a new one.
+   */
+  getDoc(docName: string): Y.Doc {
+    const entry = this.load(docName);
+    if (entry.conns.size === 0) this.scheduleUnload(entry);
+    return entry.doc;
+  }
+
+  loadedDocCount(): number {
+    return this.docs.size;
+  }
+
+  /** Saves a version of the current content now; returns its id. */
+  saveVersion(docName: string, label: string): number {
+    const entry = this.docs.get(docName);
+    if (!entry) return this.store.saveVersion(docName, label);
+    return this.versionNow(entry, label);
+  }
+
+  /**
+   * Turns the content back into that of a version, as a NEW update (origin 'restore'), so history
+   * is kept and connected peers just receive a change. The current content is saved as a
+   * 'before-restore' version first, so a restore can itself be undone. False if the version is
+   * not this document's.
+   */
+  restoreVersion(docName: string, versionId: number): boolean {
+    const version = this.store.getVersion(versionId);
+    if (!version || version.doc !== docName) return false;
+    const entry = this.load(docName);
+    this.versionNow(entry, VERSION_LABELS.beforeRestore);
+    const source = new Y.Doc();
+    try {
+      Y.applyUpdate(source, version.state);
+      restoreContent(entry.doc, source, 'restore');
+    } finally {
+      source.destroy();
+    }
+    if (entry.conns.size === 0) this.scheduleUnload(entry);
+    return true;
+  }
+
+  /** Room deleted: close its connections with 4410 and delete every stored row. */
+  dropDoc(docName: string): void {
+    const entry = this.docs.get(docName);
+    if (entry) this.evict(entry, CLOSE.gone, 'document deleted');
+    this.store.deleteDoc(docName);
+  }
+
+  /** Shutdown: close every connection (1001 lets providers reconnect) and unload every document. */
+  closeAll(code = 1001, reason = 'server shutting down'): void {
+    for (const entry of [...this.docs.values()]) {
+      for (const conn of [...entry.conns]) this.closeConn(conn, code, reason);
+      this.unload(entry);
+    }
+  }
+
+  // --- documents -------------------------------------------------------------------------------
+
+  private load(docName: string): DocEntry {
+    const existing = this.docs.get(docName);
+    if (existing) {
+      if (existing.unloadTimer) clearTimeout(existing.unloadTimer);
+      existing.unloadTimer = null;
+      return existing;
+    }
+    const doc = new Y.Doc();
+    const stored = this.store.load(docName);
+    if (stored) Y.applyUpdate(doc, stored);
+    const awareness = new awarenessProtocol.Awareness(doc);
+    awareness.setLocalState(null); // the server has no presence of its own
+    const entry: DocEntry = {
+      name: docName,
+      doc,
+      awareness,
+      conns: new Set(),
+      bytes: stored?.byteLength ?? 0,
+      updatesSinceCompact: 0,
+      dirty: false,
+      versionTimer: null,
+      unloadTimer: null,
+    };
+    doc.on('update', (update: Uint8Array, origin: unknown) => this.onServerUpdate(entry, update, origin));
+    awareness.on('update', (changes: AwarenessChanges, origin: unknown) => this.onAwareness(entry, changes, origin));
+    this.docs.set(docName, entry);
+    this.log('debug', 'yjs: document loaded', { doc: docName, bytes: entry.bytes });
+    return entry;
+  }
+
+  /** Saves a version if there was activity, folds the log, and frees the memory. */
+  private unload(entry: DocEntry): void {
+    if (this.docs.get(entry.name) !== entry) return;
+    this.housekeeping(entry, 'unload', () => {
+      if (entry.dirty) this.versionNow(entry, VERSION_LABELS.sessionEnd);
+      this.compact(entry);
+    });
+    this.discard(entry);
+    this.log('debug', 'yjs: document unloaded', { doc: entry.name });
+  }
+
+  /** Drops the in-memory copy without touching the store, after closing its connections. */
+  private evict(entry: DocEntry, code: number, reason: string): void {
+    this.discard(entry);
+    for (const conn of [...entry.conns]) this.closeConn(conn, code, reason);
+  }
+
+  private discard(entry: DocEntry): void {
+    if (entry.unloadTimer) clearTimeout(entry.unloadTimer);
+    if (entry.versionTimer) clearTimeout(entry.versionTimer);
+    entry.unloadTimer = entry.versionTimer = null;
+    if (this.docs.get(entry.name) === entry) this.docs.delete(entry.name);
+    entry.doc.destroy(); // also destroys the awareness and its interval
+  }
+
+  private scheduleUnload(entry: DocEntry): void {
+    if (entry.unloadTimer) clearTimeout(entry.unloadTimer);
+    entry.unloadTimer = setTimeout(() => {
+      entry.unloadTimer = null;
+      if (entry.conns.size === 0) this.unload(entry);
+    }, this.unloadGraceMs);
+    entry.unloadTimer.unref?.();
+  }
+
+  private versionNow(entry: DocEntry, label: string): number {
+    const id = this.store.saveVersion(entry.name, label, Y.encodeStateAsUpdate(entry.doc));
+    entry.dirty = false;
+    if (entry.versionTimer) clearTimeout(entry.versionTimer);
+    entry.versionTimer = null;
+    return id;
+  }
+
+  private compact(entry: DocEntry): void {
+    entry.bytes = this.store.compact(entry.name) ?? 0;
+    entry.updatesSinceCompact = 0;
+  }
+
+  /** Bookkeeping after a change reached the store: versions, compaction. */
+  private changed(entry: DocEntry, bytes: number): void {
+    entry.bytes += bytes;
+    entry.updatesSinceCompact++;
+    entry.dirty = true;
+    if (!entry.versionTimer) {
+      entry.versionTimer = setTimeout(() => {
+        entry.versionTimer = null;
+        if (entry.dirty && this.docs.get(entry.name) === entry) {
+          this.housekeeping(entry, 'periodic version', () => this.versionNow(entry, VERSION_LABELS.periodic));
+        }
+      }, this.versionEveryMs);
+      entry.versionTimer.unref?.();
+    }
+    if (entry.updatesSinceCompact >= this.compactEveryUpdates) {
+      this.housekeeping(entry, 'compaction', () => this.compact(entry));
+    }
+  }
+
+  /**
+   * Versions and compaction only tidy up what is already in the update log, so a failure is
+   * logged, never thrown: from a timer it would crash the process, from a message handler it
+   * would be mistaken for the client's fault.
+   */
+  private housekeeping(entry: DocEntry, what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log('error', `yjs: ${what} failed`, { doc: entry.name, err: String(err) });
+    }
+  }
+
+  /** Changes made on the server (restore, server-side writers): persist, then broadcast to all. */
+  private onServerUpdate(entry: DocEntry, update: Uint8Array, origin: unknown): void {
+    if (origin instanceof Connection) return; // client updates are persisted in applyClientUpdate
+    try {
+      this.store.append(entry.name, update);
+    } catch (err) {
+      // The memory copy is now ahead of the store: drop it so the store stays authoritative.
+      this.log('error', 'yjs: cannot persist server-side change', { doc: entry.name, err: String(err) });
+      this.evict(entry, CLOSE.internal, 'storage error');
+      throw err;
+    }
+    this.changed(entry, update.byteLength);
+    this.broadcast(entry, this.updateFrame(update), null);
+  }
+
+  // --- messages --------------------------------------------------------------------------------
+
+  private onMessage(conn: Connection, data: Uint8Array): void {
+    if (conn.closed) return;
+    if (data.byteLength > this.limits.maxMessageBytes) {
+      return this.closeConn(conn, CLOSE.tooLarge, 'message too large');
+    }
+    if (!this.takeToken(conn)) return this.closeConn(conn, CLOSE.rateLimited, 'too many messages');
+    const { entry } = conn;
+    try {
+      const decoder = decoding.createDecoder(data);
+      const type = decoding.readVarUint(decoder);
+      if (type === messageSync) {
+        const syncType = decoding.readVarUint(decoder);
+        if (syncType === syncProtocol.messageYjsSyncStep1) {
+          const stateVector = decoding.readVarUint8Array(decoder);
+          this.send(conn, frame((e) => {
+            encoding.writeVarUint(e, messageSync);
+            syncProtocol.writeSyncStep2(e, entry.doc, stateVector);
+          }));
+        } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
+          this.applyClientUpdate(conn, decoding.readVarUint8Array(decoder));
+        } else {
+          this.closeConn(conn, CLOSE.malformed, 'unknown sync message');
+        }
+      } else if (type === messageAwareness) {
+        awarenessProtocol.applyAwarenessUpdate(entry.awareness, decoding.readVarUint8Array(decoder), conn);
+      } else if (type === messageQueryAwareness) {
+        this.send(conn, this.awarenessFrame(entry, [...entry.awareness.getStates().keys()]));
+      } else {
+        // Auth (2) is never sent by clients; anything else is not y-websocket.
+        this.closeConn(conn, CLOSE.malformed, 'unknown message type');
+      }
+    } catch (err) {
+      // Decoding errors (truncated frames, bad state vectors, bad awareness JSON) change nothing.
+      this.log('warn', 'yjs: malformed message', { doc: entry.name, userId: conn.info.userId, err: String(err) });
+      this.closeConn(conn, CLOSE.malformed, 'malformed message');
+    }
+  }
+
+  private applyClientUpdate(conn: Connection, update: Uint8Array): void {
+    const { entry } = conn;
+    if (isEmptyUpdate(update)) return;
+    if (!conn.info.canWrite) {
+      this.log('info', 'yjs: dropped update from read-only connection', { doc: entry.name, userId: conn.info.userId });
+      return;
+    }
+    try {
+      // Full decode first: catches truncated or garbled updates before anything is touched.
+      Y.decodeUpdate(update);
+    } catch (err) {
+      this.log('warn', 'yjs: malformed update', { doc: entry.name, userId: conn.info.userId, err: String(err) });
+      return this.closeConn(conn, CLOSE.malformed, 'malformed update');
+    }
+    if (entry.bytes + update.byteLength > this.limits.maxDocBytes) {
+      // `bytes` overestimates (duplicates, deleted content): measure before refusing.
+      entry.bytes = Y.encodeStateAsUpdate(entry.doc).byteLength;
+      if (entry.bytes + update.byteLength > this.limits.maxDocBytes) {
+        this.log('warn', 'yjs: document size limit reached', { doc: entry.name, bytes: entry.bytes });
+        return this.closeConn(conn, CLOSE.tooLarge, 'document too large');
+      }
+    }
+    let stage = 'store' as 'store' | 'apply';
+    try {
+      // One SQLite transaction: if applying throws, the appended row is rolled back.
+      this.store.transaction(() => {
+        this.store.append(entry.name, update);
+        stage = 'apply';
+        Y.applyUpdate(entry.doc, update, conn);
+        stage = 'store'; // a failing COMMIT comes after this
+      });
+    } catch (err) {
+      // The in-memory document may hold part of the update (Yjs does not roll back). Drop it;
+      // the others reconnect (4500) and resync from the store, which never saw the update.
+      this.log('error', 'yjs: update failed', { doc: entry.name, userId: conn.info.userId, stage, err: String(err) });
+      this.closeConn(conn, stage === 'apply' ? CLOSE.malformed : CLOSE.internal, 'update failed');
+      this.evict(entry, CLOSE.internal, 'document reloaded');
+      return;
+    }
+    this.changed(entry, update.byteLength);
+    this.broadcast(entry, this.updateFrame(update), conn);
+  }
+
+  private onAwareness(entry: DocEntry, { added, updated, removed }: AwarenessChanges, origin: unknown): void {
+    if (origin instanceof Connection) {
+      for (const id of [...added, ...updated]) origin.awarenessIds.add(id);
+      for (const id of removed) origin.awarenessIds.delete(id);
+    }
+    // To everyone, sender included, as y-websocket's server does (it keeps clocks in step).
+    this.broadcast(entry, this.awarenessFrame(entry, [...added, ...updated, ...removed]), null);
+  }
+
+  // --- connections -----------------------------------------------------------------------------
+
+  private takeToken(conn: Connection): boolean {
+    const now = Date.now();
+    const { messagesPerSecond, messageBurst } = this.limits;
+    conn.tokens = Math.min(messageBurst, conn.tokens + ((now - conn.lastRefill) / 1000) * messagesPerSecond);
+    conn.lastRefill = now;
+    if (conn.tokens < 1) return false;
+    conn.tokens -= 1;
+    return true;
+  }
+
+  /** Closes and forgets a connection at once, so nothing it sends after this is processed. */
+  private closeConn(conn: Connection, code: number, reason: string): void {
+    if (conn.closed) return;
+    this.log(code === 1001 ? 'debug' : 'info', 'yjs: closing connection', {
+      doc: conn.entry.name,
+      userId: conn.info.userId,
+      code,
+      reason,
+    });
+    try {
+      conn.socket.close(code, reason);
+    } catch {
+      // already closed underneath us
+    }
+    this.onClose(conn);
+  }
+
+  private onClose(conn: Connection): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    const { entry } = conn;
+    entry.conns.delete(conn);
+    if (this.docs.get(entry.name) !== entry) return; // evicted or unloaded already
+    if (conn.awarenessIds.size > 0) {
+      awarenessProtocol.removeAwarenessStates(entry.awareness, [...conn.awarenessIds], null);
+    }
+    if (entry.conns.size === 0) this.scheduleUnload(entry);
+  }
+
+  private send(conn: Connection, data: Uint8Array): void {
+    if (conn.closed) return;
+    try {
+      conn.socket.send(data);
+    } catch (err) {
+      this.log('warn', 'yjs: send failed', { doc: conn.entry.name, err: String(err) });
+      this.closeConn(conn, CLOSE.internal, 'send failed');
+    }
+  }
+
+  private broadcast(entry: DocEntry, data: Uint8Array, except: Connection | null): void {
+    for (const conn of [...entry.conns]) if (conn !== except) this.send(conn, data);
+  }
+
+  private updateFrame(update: Uint8Array): Uint8Array {
+    return frame((e) => {
+      encoding.writeVarUint(e, messageSync);
+      syncProtocol.writeUpdate(e, update);
+    });
+  }
+
+  private awarenessFrame(entry: DocEntry, clients: number[]): Uint8Array {
+    return frame((e) => {
+      encoding.writeVarUint(e, messageAwareness);
+      encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(entry.awareness, clients));
+    });
+  }
+}
+
+interface AwarenessChanges {
+  added: number[];
+  updated: number[];
+  removed: number[];
+}

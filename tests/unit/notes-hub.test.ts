@@ -1,0 +1,528 @@
+import fc from 'fast-check';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import { DocHub, type DocHubOptions, type HubSocket } from '../../server/src/notes/hub.ts';
+import { createDocStore, type DocStore } from '../../server/src/notes/store.ts';
+import {
+  addObservation,
+  deleteObservation,
+  observationText,
+  readObservations,
+  updateObservation,
+  type ObservationInit,
+} from '../../shared/notes/doc.ts';
+import { messageAwareness, messageQueryAwareness, messageSync } from '../../shared/notes/protocol.ts';
+import { openDatabase } from '../../server/src/db/database.ts';
+
+/**
+ * An in-memory network: every frame is queued and `pump()` delivers until nothing is in flight,
+ * so tests are deterministic and never re-enter the hub from inside a send.
+ */
+class Net {
+  private queue: (() => void)[] = [];
+  push(fn: () => void): void {
+    this.queue.push(fn);
+  }
+  pump(): void {
+    for (let n = 0; this.queue.length > 0; n++) {
+      if (n > 100_000) throw new Error('network does not settle');
+      this.queue.shift()!();
+    }
+  }
+}
+
+/** The server end of an in-memory connection (what the hub sees). */
+class MemorySocket implements HubSocket {
+  closed: { code: number; reason: string } | null = null;
+  private onMessage: ((data: Uint8Array) => void) | null = null;
+  private onClose: (() => void) | null = null;
+  constructor(
+    private readonly net: Net,
+    private readonly client: TestClient,
+  ) {}
+  send(data: Uint8Array): void {
+    if (this.closed) return;
+    const copy = data.slice();
+    this.net.push(() => this.client.receive(copy));
+  }
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = { code, reason };
+    this.net.push(() => this.onClose?.());
+  }
+  on(event: 'message' | 'close', listener: ((data: Uint8Array) => void) | (() => void)): this {
+    if (event === 'message') this.onMessage = listener as (data: Uint8Array) => void;
+    else this.onClose = listener as () => void;
+    return this;
+  }
+  /** Client → server. */
+  deliver(data: Uint8Array): void {
+    const copy = data.slice();
+    this.net.push(() => {
+      if (!this.closed) this.onMessage?.(copy);
+    });
+  }
+  /** The client hangs up. */
+  hangUp(): void {
+    if (this.closed) return;
+    this.closed = { code: 1000, reason: 'client' };
+    this.net.push(() => this.onClose?.());
+  }
+}
+
+/** The client half of y-websocket, as WebsocketProvider does it. */
+class TestClient {
+  readonly doc = new Y.Doc();
+  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  readonly socket: MemorySocket;
+  constructor(net: Net, hub: DocHub, docName: string, canWrite = true, userId = 'u') {
+    this.socket = new MemorySocket(net, this);
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== this) this.sendRaw(frame(messageSync, (e) => syncProtocol.writeUpdate(e, update)));
+    });
+    this.awareness.on('update', ({ added, updated, removed }: Record<string, number[]>) => {
+      const changed = [...added!, ...updated!, ...removed!];
+      const payload = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
+      this.sendRaw(frame(messageAwareness, (e) => encoding.writeVarUint8Array(e, payload)));
+    });
+    hub.handleConnection(this.socket, { docName, userId, canWrite });
+    this.sendRaw(frame(messageSync, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
+  }
+  get closedCode(): number | null {
+    return this.socket.closed?.code ?? null;
+  }
+  sendRaw(data: Uint8Array): void {
+    if (!this.socket.closed) this.socket.deliver(data);
+  }
+  receive(data: Uint8Array): void {
+    const decoder = decoding.createDecoder(data);
+    const type = decoding.readVarUint(decoder);
+    if (type === messageSync) {
+      const reply = encoding.createEncoder();
+      encoding.writeVarUint(reply, messageSync);
+      syncProtocol.readSyncMessage(decoder, reply, this.doc, this);
+      if (encoding.length(reply) > 1) this.sendRaw(encoding.toUint8Array(reply));
+    } else if (type === messageAwareness) {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), this);
+    }
+  }
+  destroy(): void {
+    this.socket.hangUp();
+    this.doc.destroy();
+  }
+}
+
+const frame = (type: number, write: (e: encoding.Encoder) => void): Uint8Array => {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, type);
+  write(e);
+  return encoding.toUint8Array(e);
+};
+const updateFrame = (update: Uint8Array): Uint8Array => frame(messageSync, (e) => syncProtocol.writeUpdate(e, update));
+
+const note = (over: Partial<ObservationInit> = {}): ObservationInit => ({
+  start: 1,
+  end: null,
+  themes: ['taal'],
+  kind: 'zie',
+  text: 'ze knikt',
+  authorId: 'u1',
+  authorName: 'Anna',
+  role: 'onderzoeker',
+  ...over,
+});
+
+/** Content as the store holds it, read through a fresh document. */
+const storedObservations = (store: DocStore, docName: string) => {
+  const doc = new Y.Doc();
+  const state = store.load(docName);
+  if (state) Y.applyUpdate(doc, state);
+  return readObservations(doc);
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const fn of cleanup.reverse()) fn();
+  cleanup = [];
+});
+
+function setup(opts: Partial<DocHubOptions> = {}) {
+  const db = openDatabase(':memory:');
+  const store = createDocStore(db);
+  const logs: { level: string; msg: string }[] = [];
+  const hub = new DocHub({ store, log: (level, msg) => logs.push({ level, msg }), unloadGraceMs: 10, ...opts });
+  const net = new Net();
+  const clients: TestClient[] = [];
+  const connect = (docName = 'room-1', canWrite = true, userId = 'u') => {
+    const c = new TestClient(net, hub, docName, canWrite, userId);
+    clients.push(c);
+    return c;
+  };
+  cleanup.push(() => {
+    for (const c of clients) c.destroy();
+    net.pump();
+    hub.closeAll();
+    db.close();
+  });
+  return { db, store, hub, net, connect, logs };
+}
+
+describe('DocHub over an in-memory socket', () => {
+  it('syncs two writers on one document to the same content, and persists it', () => {
+    const { store, hub, net, connect } = setup();
+    const a = connect();
+    const b = connect();
+    net.pump();
+    const id = addObservation(a.doc, note({ text: 'eerste' }));
+    addObservation(b.doc, note({ start: 0.5, text: 'tweede', authorId: 'u2' }));
+    net.pump();
+    observationText(b.doc, id)!.insert(0, 'B:');
+    observationText(a.doc, id)!.insert(6, '!');
+    updateObservation(a.doc, id, { themes: ['taal', 'tempo'] });
+    net.pump();
+
+    const seen = readObservations(a.doc);
+    expect(seen.map((o) => o.text)).toEqual(['tweede', 'B:eerste!']);
+    expect(seen[1]!.themes).toEqual(['taal', 'tempo']);
+    expect(readObservations(b.doc)).toEqual(seen);
+    expect(readObservations(hub.getDoc('room-1'))).toEqual(seen);
+    expect(storedObservations(store, 'room-1')).toEqual(seen);
+    expect(a.closedCode).toBeNull();
+    expect(b.closedCode).toBeNull();
+  });
+
+  it('serves stored content to a client that connects to an already saved document', () => {
+    const { store, net, connect } = setup();
+    const seed = new Y.Doc();
+    addObservation(seed, note({ text: 'al opgeslagen' }));
+    store.append('room-1', Y.encodeStateAsUpdate(seed));
+    const c = connect();
+    net.pump();
+    expect(readObservations(c.doc).map((o) => o.text)).toEqual(['al opgeslagen']);
+  });
+
+  it('drops updates from a read-only connection but relays its awareness', () => {
+    const { store, net, connect, logs } = setup();
+    const writer = connect('room-1', true, 'w');
+    const reader = connect('room-1', false, 'r');
+    net.pump();
+    addObservation(reader.doc, note({ text: 'mag niet' }));
+    reader.awareness.setLocalStateField('user', { name: 'Lezer' });
+    net.pump();
+
+    expect(readObservations(writer.doc)).toEqual([]);
+    expect(store.load('room-1')).toBeNull();
+    expect(reader.closedCode).toBeNull();
+    expect(writer.awareness.getStates().get(reader.doc.clientID)).toEqual({ user: { name: 'Lezer' } });
+    expect(logs.some((l) => l.msg.includes('read-only'))).toBe(true);
+
+    // The reader still receives the writer's changes.
+    addObservation(writer.doc, note({ text: 'wel' }));
+    net.pump();
+    expect(readObservations(reader.doc).map((o) => o.text).sort()).toEqual(['mag niet', 'wel']);
+  });
+
+  it('removes awareness states of a connection that leaves', () => {
+    const { net, connect } = setup();
+    const a = connect();
+    const b = connect();
+    b.awareness.setLocalStateField('user', { name: 'B' });
+    net.pump();
+    expect(a.awareness.getStates().has(b.doc.clientID)).toBe(true);
+    b.socket.hangUp();
+    net.pump();
+    expect(a.awareness.getStates().has(b.doc.clientID)).toBe(false);
+  });
+
+  it('answers a query-awareness message with every known state', () => {
+    const { net, connect } = setup();
+    const a = connect();
+    a.awareness.setLocalStateField('user', { name: 'A' });
+    const b = connect();
+    net.pump();
+    b.awareness.states.clear();
+    b.awareness.meta.clear(); // forget clocks too, or the answer would look stale
+    b.sendRaw(frame(messageQueryAwareness, () => {}));
+    net.pump();
+    expect(b.awareness.getStates().get(a.doc.clientID)).toEqual({ user: { name: 'A' } });
+  });
+
+  it('closes with 4400 on a malformed update and leaves document and store untouched', () => {
+    const { store, hub, net, connect } = setup();
+    const a = connect();
+    const b = connect();
+    net.pump();
+    addObservation(a.doc, note());
+    net.pump();
+    const before = Y.encodeStateAsUpdate(hub.getDoc('room-1'));
+
+    const scratch = new Y.Doc();
+    addObservation(scratch, note({ text: 'x'.repeat(50) }));
+    const valid = Y.encodeStateAsUpdate(scratch);
+    b.sendRaw(updateFrame(valid.slice(0, valid.length - 10))); // truncated
+    net.pump();
+
+    expect(b.closedCode).toBe(4400);
+    expect(a.closedCode).toBeNull();
+    expect(Y.encodeStateAsUpdate(hub.getDoc('room-1'))).toEqual(before);
+    expect(storedObservations(store, 'room-1')).toHaveLength(1);
+  });
+
+  it('closes with 4400 on a frame that is not y-websocket', () => {
+    const { net, connect } = setup();
+    const a = connect();
+    const b = connect();
+    const c = connect();
+    net.pump();
+    a.sendRaw(new Uint8Array([messageSync, 9, 1, 2])); // unknown sync type
+    b.sendRaw(new Uint8Array([messageAwareness, 5, 1, 2])); // truncated awareness
+    c.sendRaw(new Uint8Array([7]));
+    net.pump();
+    expect([a.closedCode, b.closedCode, c.closedCode]).toEqual([4400, 4400, 4400]);
+  });
+
+  it('never lets garbled updates make memory and store disagree (property)', () => {
+    const scratch = new Y.Doc();
+    addObservation(scratch, note({ text: 'basis' }));
+    const valid = Y.encodeStateAsUpdate(scratch);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        fc.option(fc.nat(valid.length - 1), { freq: 4 }),
+        (flips, cut) => {
+          const { store, hub, net, connect } = setup();
+          const c = connect();
+          net.pump();
+          // Mostly full-length flips: truncations nearly always fail to decode, flips reach apply.
+          const garbled = valid.slice(0, cut === null ? valid.length : Math.max(1, cut));
+          for (const [at, byte] of flips) if (at < garbled.length) garbled[at] = byte;
+          c.sendRaw(updateFrame(garbled));
+          net.pump();
+          // Whatever happened (accepted, refused, evicted), a fresh load equals the live state.
+          const live = hub.getDoc('room-1');
+          const fromStore = new Y.Doc();
+          const stored = store.load('room-1');
+          if (stored) Y.applyUpdate(fromStore, stored);
+          expect(Y.encodeStateVector(fromStore)).toEqual(Y.encodeStateVector(live));
+          expect(fromStore.getMap('observations').toJSON()).toEqual(live.getMap('observations').toJSON());
+          for (const fn of cleanup.splice(0).reverse()) fn();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('rolls back an update that decodes but fails to apply, and resyncs everyone from the store', () => {
+    const { store, hub, net, connect } = setup();
+    const a = connect();
+    const b = connect();
+    net.pump();
+    addObservation(a.doc, note({ text: 'bewaard' }));
+    net.pump();
+    const stateBefore = store.load('room-1');
+
+    // Find, deterministically, a byte-flipped update that Y.decodeUpdate accepts but applyUpdate throws on.
+    const scratch = new Y.Doc();
+    addObservation(scratch, note({ text: 'basis' }));
+    const valid = Y.encodeStateAsUpdate(scratch);
+    let seed = 1;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    let poison: Uint8Array | null = null;
+    for (let i = 0; i < 20_000 && !poison; i++) {
+      const g = valid.slice();
+      g[rand(g.length)] = rand(256);
+      try {
+        Y.decodeUpdate(g);
+        Y.applyUpdate(new Y.Doc(), g);
+      } catch {
+        try {
+          Y.decodeUpdate(g);
+          poison = g;
+        } catch {
+          // fails decoding: not what we look for
+        }
+      }
+    }
+    expect(poison).not.toBeNull();
+
+    b.sendRaw(updateFrame(poison!));
+    net.pump();
+    expect(b.closedCode).toBe(4400);
+    expect(a.closedCode).toBe(4500); // reconnect and resync: the in-memory copy was dropped
+    expect(hub.loadedDocCount()).toBe(0);
+    expect(store.load('room-1')).toEqual(stateBefore);
+    const c = connect();
+    net.pump();
+    expect(readObservations(c.doc).map((o) => o.text)).toEqual(['bewaard']);
+  });
+
+  it('closes with 4413 on an oversized message without applying it', () => {
+    const { store, net, connect } = setup({ limits: { maxMessageBytes: 1024 } });
+    const a = connect();
+    const b = connect();
+    net.pump();
+    addObservation(a.doc, note({ text: 'x'.repeat(2000) }));
+    net.pump();
+    expect(a.closedCode).toBe(4413);
+    expect(readObservations(b.doc)).toEqual([]);
+    expect(store.load('room-1')).toBeNull();
+  });
+
+  it('closes with 4413 when the document would grow past its limit', () => {
+    const { store, hub, net, connect } = setup({ limits: { maxDocBytes: 3000 } });
+    const a = connect();
+    net.pump();
+    let i = 0;
+    while (a.closedCode === null && i < 10) {
+      addObservation(a.doc, note({ text: `${i++}`.padEnd(800, '.') }));
+      net.pump();
+    }
+    expect(a.closedCode).toBe(4413);
+    const live = Y.encodeStateAsUpdate(hub.getDoc('room-1'));
+    expect(live.byteLength).toBeLessThanOrEqual(3000);
+    expect(storedObservations(store, 'room-1')).toHaveLength(i - 1);
+  });
+
+  it('closes with 4429 when a connection sends faster than the rate limit', () => {
+    const { net, connect } = setup({ limits: { messagesPerSecond: 5, messageBurst: 10 } });
+    const a = connect();
+    net.pump();
+    expect(a.closedCode).toBeNull(); // the connect burst fits
+    for (let i = 0; i < 20; i++) a.sendRaw(frame(messageQueryAwareness, () => {}));
+    net.pump();
+    expect(a.closedCode).toBe(4429);
+  });
+
+  it('unloads a document after the grace period, saving a session version and compacting', async () => {
+    const { db, store, hub, net, connect } = setup({ unloadGraceMs: 20 });
+    const a = connect();
+    net.pump();
+    addObservation(a.doc, note());
+    addObservation(a.doc, note({ start: 2 }));
+    net.pump();
+    expect(hub.loadedDocCount()).toBe(1);
+    a.socket.hangUp();
+    net.pump();
+    expect(hub.loadedDocCount()).toBe(1); // still within the grace period
+    await sleep(60);
+    expect(hub.loadedDocCount()).toBe(0);
+    expect(store.listVersions('room-1').map((v) => v.label)).toEqual(['session-end']);
+    const rows = db.prepare(`SELECT count(*) AS n FROM doc_updates`).get() as { n: number };
+    expect(rows.n).toBe(0);
+    expect(storedObservations(store, 'room-1')).toHaveLength(2);
+  });
+
+  it('keeps a document loaded when a client reconnects within the grace period', async () => {
+    const { hub, net, connect } = setup({ unloadGraceMs: 40 });
+    const a = connect();
+    net.pump();
+    a.socket.hangUp();
+    net.pump();
+    await sleep(10);
+    connect();
+    net.pump();
+    await sleep(60);
+    expect(hub.loadedDocCount()).toBe(1);
+  });
+
+  it('saves a periodic version while editing goes on', async () => {
+    const { store, net, connect } = setup({ versionEveryMs: 20 });
+    const a = connect();
+    net.pump();
+    addObservation(a.doc, note());
+    net.pump();
+    expect(store.listVersions('room-1')).toEqual([]);
+    await sleep(50);
+    expect(store.listVersions('room-1').map((v) => v.label)).toEqual(['auto']);
+  });
+
+  it('compacts the update log every N updates without changing content', () => {
+    const { db, store, net, connect } = setup({ compactEveryUpdates: 3 });
+    const a = connect();
+    net.pump();
+    for (let i = 0; i < 7; i++) {
+      addObservation(a.doc, note({ start: i }));
+      net.pump();
+    }
+    const rows = db.prepare(`SELECT count(*) AS n FROM doc_updates`).get() as { n: number };
+    expect(rows.n).toBe(1); // 7 = 2 × 3 compacted + 1
+    expect(storedObservations(store, 'room-1')).toEqual(readObservations(a.doc));
+  });
+
+  it('restores a version as a new update, keeping history and updating connected clients', () => {
+    const { db, store, hub, net, connect } = setup();
+    const a = connect();
+    const b = connect();
+    net.pump();
+    const keep = addObservation(a.doc, note({ text: 'blijft' }));
+    const gone = addObservation(a.doc, note({ start: 3, text: 'wordt verwijderd' }));
+    net.pump();
+    const v1 = hub.saveVersion('room-1', 'v1');
+    const v1Content = readObservations(a.doc);
+
+    observationText(b.doc, keep)!.insert(0, 'gewijzigd: ');
+    deleteObservation(b.doc, gone);
+    addObservation(b.doc, note({ start: 9, text: 'nieuw' }));
+    updateObservation(b.doc, keep, { kind: 'vraag', themes: [] });
+    net.pump();
+    const changedContent = readObservations(a.doc);
+    const updatesBefore = (db.prepare(`SELECT count(*) AS n FROM doc_updates`).get() as { n: number }).n;
+
+    expect(hub.restoreVersion('room-1', v1)).toBe(true);
+    net.pump();
+
+    expect(readObservations(a.doc)).toEqual(v1Content);
+    expect(readObservations(b.doc)).toEqual(v1Content);
+    expect(storedObservations(store, 'room-1')).toEqual(v1Content);
+    // History kept: the old updates are still there, the restore was appended on top.
+    const updatesAfter = (db.prepare(`SELECT count(*) AS n FROM doc_updates`).get() as { n: number }).n;
+    expect(updatesAfter).toBe(updatesBefore + 1);
+    // …and the content before the restore is itself a version that can be restored.
+    const before = store.listVersions('room-1').find((v) => v.label === 'before-restore')!;
+    expect(hub.restoreVersion('room-1', before.id)).toBe(true);
+    net.pump();
+    expect(readObservations(a.doc)).toEqual(changedContent);
+    expect(hub.restoreVersion('other-room', v1)).toBe(false);
+  });
+
+  it('drops a document: closes connections with 4410 and deletes all its rows', () => {
+    const { store, hub, net, connect } = setup();
+    const a = connect();
+    net.pump();
+    addObservation(a.doc, note());
+    net.pump();
+    hub.saveVersion('room-1', 'v');
+    hub.dropDoc('room-1');
+    net.pump();
+    expect(a.closedCode).toBe(4410);
+    expect(hub.loadedDocCount()).toBe(0);
+    expect(store.load('room-1')).toBeNull();
+    expect(store.listVersions('room-1')).toEqual([]);
+  });
+
+  it('persists and broadcasts server-side writes made through getDoc', () => {
+    const { store, hub, net, connect } = setup();
+    const a = connect();
+    net.pump();
+    addObservation(hub.getDoc('room-1'), note({ text: 'van de server' }), 'server');
+    net.pump();
+    expect(readObservations(a.doc).map((o) => o.text)).toEqual(['van de server']);
+    expect(storedObservations(store, 'room-1').map((o) => o.text)).toEqual(['van de server']);
+  });
+
+  it('closeAll closes every connection and unloads every document', () => {
+    const { hub, net, connect } = setup();
+    const a = connect('room-1');
+    const b = connect('room-2');
+    net.pump();
+    hub.closeAll(1001);
+    expect([a.closedCode, b.closedCode]).toEqual([1001, 1001]);
+    expect(hub.loadedDocCount()).toBe(0);
+  });
+});
