@@ -1,0 +1,25 @@
+/** The shared playhead: pure timeline, clock, drift, buffering and timecode logic for server and client. */
+export {
+  MIN_RATE,
+  MAX_RATE,
+  SCHEDULE_MIN_MS,
+  SCHEDULE_MAX_MS,
+  SCHEDULE_MARGIN_MS,
+  applyCommand,
+  clampRate,
+  createPlayhead,
+  expectedPosition,
+  governingState,
+  scheduleDelay,
+  validateCommand,
+} from './timeline.ts';
+export type { CommandValidation, NewPlayhead, PlayheadCommand, PlayheadState } from './timeline.ts';
+export { CLOCK_DEFAULTS, ClockEstimator, sampleOffset, sampleRtt } from './clock.ts';
+export type { ClockEstimatorOptions, ClockSample } from './clock.ts';
+export { DRIFT_DEFAULTS, DriftController } from './drift.ts';
+export type { DriftDecision, DriftOptions, DriftSample } from './drift.ts';
+export { BARRIER_DEFAULTS, BufferingBarrier } from './barrier.ts';
+export type { BarrierOptions } from './barrier.ts';
+export { formatTimecode, parseTimecode } from './format.ts';
+export type { TimecodeOptions } from './format.ts';
+export { frameCentre, frameIndex } from './frames.ts';

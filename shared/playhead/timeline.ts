@@ -1,0 +1,215 @@
+/**
+ * The room's shared timeline. The server owns it: it validates each command, serialises commands in
+ * order of arrival ("last command wins") and applies them with `applyCommand`, then broadcasts the
+ * resulting state. Clients never predict the state; they only extrapolate it with
+ * `expectedPosition` on the server clock (see clock.ts) and steer their video towards it (drift.ts).
+ *
+ * A command takes effect at `effectiveAt`, a server time slightly in the future (`scheduleDelay`),
+ * so the new state reaches every client before it governs and all of them change at the same
+ * instant: the same frame when pausing, the same moment when seeking.
+ */
+import { firstFrameFrom, frameCentre, frameIndex } from './frames.ts';
+
+export const MIN_RATE = 0.25;
+export const MAX_RATE = 2;
+
+export interface PlayheadState {
+  /** One more per applied command, so clients can order states and drop stale ones. */
+  readonly version: number;
+  readonly paused: boolean;
+  /** Playback rate of the timeline, MIN_RATE to MAX_RATE. */
+  readonly rate: number;
+  /** Seconds into the recording at `atServerTime`. */
+  readonly position: number;
+  /** Server clock (ms) from which this state governs; never decreases from one version to the next. */
+  readonly atServerTime: number;
+  /** Seconds, or null while unknown (positions are then only kept at or above 0). */
+  readonly duration: number | null;
+  /** Frames per second of the recording, for frame steps and the shared paused frame. */
+  readonly frameRate: number;
+}
+
+export type PlayheadCommand =
+  | { readonly type: 'play' }
+  | { readonly type: 'pause' }
+  | { readonly type: 'seek'; readonly position: number }
+  | { readonly type: 'rate'; readonly rate: number }
+  | { readonly type: 'step'; readonly frames: number }
+  | { readonly type: 'jump'; readonly seconds: number };
+
+export interface NewPlayhead {
+  readonly duration: number | null;
+  readonly frameRate: number;
+  readonly serverTime: number;
+}
+
+/** A paused timeline at the start of the recording, at rate 1. */
+export function createPlayhead({ duration, frameRate, serverTime }: NewPlayhead): PlayheadState {
+  if (!(Number.isFinite(frameRate) && frameRate > 0)) throw new RangeError('frameRate must be a positive number');
+  if (duration !== null && !(Number.isFinite(duration) && duration > 0)) {
+    throw new RangeError('duration must be a positive number or null');
+  }
+  if (!Number.isFinite(serverTime)) throw new RangeError('serverTime must be a finite number');
+  return { version: 0, paused: true, rate: 1, position: 0, atServerTime: serverTime, duration, frameRate };
+}
+
+export const clampRate = (rate: number): number => Math.min(MAX_RATE, Math.max(MIN_RATE, rate));
+
+// `+ 0` turns -0 into 0, so a state survives a JSON round trip unchanged (JSON has no -0).
+function clampPosition(state: PlayheadState, position: number): number {
+  const atLeastZero = Math.max(0, position);
+  return (state.duration === null ? atLeastZero : Math.min(atLeastZero, state.duration)) + 0;
+}
+
+/** Where the timeline is at `serverTimeMs`: extrapolated at `rate` while playing, frozen while paused. */
+export function expectedPosition(state: PlayheadState, serverTimeMs: number): number {
+  if (state.paused) return state.position;
+  return clampPosition(state, state.position + ((serverTimeMs - state.atServerTime) / 1000) * state.rate);
+}
+
+function lastFrame(state: PlayheadState): number {
+  return state.duration === null ? Infinity : Math.max(0, firstFrameFrom(state.duration, state.frameRate) - 1);
+}
+
+const frameWithin = (state: PlayheadState, frame: number): number => Math.min(Math.max(0, frame), lastFrame(state));
+
+/**
+ * Paused positions produced by commands rest on the centre of a frame (see frameCentre), so every
+ * client shows the same still; pausing thus moves the position by at most half a frame (20 ms at
+ * 25 fps). Only a last frame cut short by the duration is clamped to the duration instead. (The
+ * fresh timeline's 0 is left alone: nothing comes before the first frame, so it is unambiguous.)
+ */
+function restOnFrame(state: PlayheadState, frame: number): number {
+  return clampPosition(state, frameCentre(frameWithin(state, frame), state.frameRate));
+}
+
+const restOn = (state: PlayheadState, position: number): number =>
+  restOnFrame(state, frameIndex(position, state.frameRate));
+
+function assertNever(value: never): never {
+  throw new TypeError(`unhandled playhead command ${JSON.stringify(value)}`);
+}
+
+/**
+ * The server's reducer: the state after `command`, taking effect at server time `effectiveAt`.
+ * Expects a command that passed `validateCommand`. Every command, even one that changes nothing
+ * visible, yields a new version, so version = number of applied commands.
+ */
+export function applyCommand(state: PlayheadState, command: PlayheadCommand, effectiveAt: number): PlayheadState {
+  if (!Number.isFinite(effectiveAt)) throw new RangeError('effectiveAt must be a finite number');
+  // Server time never runs backwards on the timeline: a command scheduled with a shorter lead than
+  // its predecessor takes effect together with it, so states are ordered by atServerTime as well as
+  // by version and a client can always tell which one governs (see governingState).
+  const at = Math.max(effectiveAt, state.atServerTime);
+  const now = expectedPosition(state, at);
+  const next = (change: Partial<Pick<PlayheadState, 'paused' | 'rate' | 'position'>>): PlayheadState => ({
+    ...state,
+    ...change,
+    version: state.version + 1,
+    atServerTime: at,
+  });
+  // Seeks and jumps keep playing or paused as they were; a paused target snaps to a frame centre.
+  const moveTo = (position: number): PlayheadState =>
+    next({ position: state.paused ? restOn(state, position) : clampPosition(state, position) });
+
+  switch (command.type) {
+    case 'play': {
+      // Like a video element, play at the very end starts again from the beginning, so the room
+      // does not sit "playing" on the last frame while every browser restarts on its own.
+      const ended = state.duration !== null && now >= state.duration;
+      return next({ paused: false, position: ended ? 0 : now });
+    }
+    case 'pause':
+      return next({ paused: true, position: restOn(state, now) });
+    case 'seek':
+      return moveTo(command.position);
+    case 'jump':
+      return moveTo(now + command.seconds);
+    case 'rate':
+      // Re-anchor at the current position so the change of speed causes no jump.
+      return next({ rate: clampRate(command.rate), position: now });
+    case 'step': {
+      // A frame step is for looking closely, so it pauses; it moves from the frame on screen now
+      // (after the end that is the last frame, so one step back shows the one before it).
+      const onScreen = frameWithin(state, frameIndex(now, state.frameRate));
+      return next({ paused: true, position: restOnFrame(state, onScreen + command.frames) });
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+/**
+ * Of the states a client holds, the one that governs at `serverTimeMs`: the newest already in effect,
+ * or, when all are still scheduled ahead, the oldest. A client keeps the state it is following until
+ * a newer one's atServerTime arrives, which is what makes a scheduled pause land on the same frame
+ * everywhere. Returns undefined for no states.
+ */
+export function governingState(states: readonly PlayheadState[], serverTimeMs: number): PlayheadState | undefined {
+  let inEffect: PlayheadState | undefined;
+  let oldest: PlayheadState | undefined;
+  for (const state of states) {
+    if (oldest === undefined || state.version < oldest.version) oldest = state;
+    if (state.atServerTime <= serverTimeMs && (inEffect === undefined || state.version > inEffect.version)) {
+      inEffect = state;
+    }
+  }
+  return inEffect ?? oldest;
+}
+
+/** Bounds and safety margin of the lead between a command's arrival and its effectiveAt. */
+export const SCHEDULE_MIN_MS = 100;
+export const SCHEDULE_MAX_MS = 600;
+/** Covers delivery jitter, the client's handling and `play()` starting late (≈ 44 ms measured). */
+export const SCHEDULE_MARGIN_MS = 50;
+
+/**
+ * How far ahead of its arrival the server schedules a command: the slowest client's one-way delay
+ * (RTT / 2, one smoothed RTT per connected client) plus a margin. The floor keeps a fast room from
+ * racing its own jitter; the ceiling keeps one bad connection from making every click feel slow:
+ * that client gets the state late and catches up by seeking.
+ */
+export function scheduleDelay(rttSamplesMs: readonly number[]): number {
+  const oneWay = rttSamplesMs.reduce((max, rtt) => (Number.isFinite(rtt) && rtt > 0 ? Math.max(max, rtt / 2) : max), 0);
+  return Math.min(SCHEDULE_MAX_MS, Math.max(SCHEDULE_MIN_MS, Math.round(oneWay + SCHEDULE_MARGIN_MS)));
+}
+
+export type CommandValidation =
+  | { readonly ok: true; readonly command: PlayheadCommand }
+  | { readonly ok: false; readonly message: string };
+
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const isWholeNumber = (value: unknown): value is number => Number.isSafeInteger(value);
+const invalid = (message: string): CommandValidation => ({ ok: false, message });
+
+/**
+ * Checks a command arriving from a socket. Non-finite numbers are refused rather than clamped, since
+ * one NaN would poison the shared timeline for everyone. Positions outside the recording are
+ * accepted (the reducer clamps them); a rate outside MIN_RATE to MAX_RATE is refused so a client
+ * learns its request was not honoured. The returned command is a fresh object without extra fields.
+ */
+export function validateCommand(input: unknown): CommandValidation {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return invalid('a command must be an object');
+  const fields = input as Record<string, unknown>;
+  switch (fields.type) {
+    case 'play':
+    case 'pause':
+      return { ok: true, command: { type: fields.type } };
+    case 'seek':
+      if (!isFiniteNumber(fields.position)) return invalid('seek needs a finite position in seconds');
+      return { ok: true, command: { type: 'seek', position: fields.position } };
+    case 'rate':
+      if (!isFiniteNumber(fields.rate) || fields.rate < MIN_RATE || fields.rate > MAX_RATE) {
+        return invalid(`rate must be a number from ${MIN_RATE} to ${MAX_RATE}`);
+      }
+      return { ok: true, command: { type: 'rate', rate: fields.rate } };
+    case 'step':
+      if (!isWholeNumber(fields.frames) || fields.frames === 0) return invalid('step needs a non-zero whole number of frames');
+      return { ok: true, command: { type: 'step', frames: fields.frames } };
+    case 'jump':
+      if (!isFiniteNumber(fields.seconds) || fields.seconds === 0) return invalid('jump needs a non-zero finite number of seconds');
+      return { ok: true, command: { type: 'jump', seconds: fields.seconds } };
+    default:
+      return invalid('unknown command type');
+  }
+}
