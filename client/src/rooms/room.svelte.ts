@@ -3,6 +3,7 @@ import type { RoomView } from '../../../shared/api/schemas.ts';
 import type { OnlineParticipant } from '../../../shared/realtime/events.ts';
 import { api } from '../lib/api.ts';
 import { connectRoomSocket, type RoomSocket } from '../lib/socket.ts';
+import { LocalPlayer, type RoomPlayer } from './player.svelte.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'ended';
 
@@ -13,6 +14,8 @@ export class RoomState {
   connection = $state<ConnectionState>('connecting');
   endedReason = $state<string | null>(null);
   socket: RoomSocket | null = null;
+  /** Replaced by the shared playhead once the room's video is ready. */
+  player = $state<RoomPlayer>(new LocalPlayer());
 
   constructor(readonly roomId: string) {}
 
