@@ -1,0 +1,72 @@
+/**
+ * WebVTT export: observations as subtitle cues with `<v Author>` voice tags, fragments as a
+ * chapters track. Kind, themes and "this was a moment" travel in a `NOTE kijkkamer {json}` block
+ * right before each cue (players ignore NOTE blocks; `parseWebVtt` reads them back).
+ */
+import type { ExportOptions, ReportInput } from './types.ts';
+import { formatVttTimestamp, rangeMs, sortObservations } from './format.ts';
+import { prepareInput } from './pseudonymise.ts';
+
+export const VTT_META_PREFIX = 'NOTE kijkkamer ';
+
+/** Cue text: escape & < > (so "-->" can never appear) and drop blank lines (they would end the cue). */
+export function escapeVttText(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .join('\n');
+}
+
+/** One-line text for voice annotations, cue ids and NOTE blocks. */
+const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+/** JSON for a NOTE block: one line, and "-->" impossible because ">" is escaped. */
+const noteJson = (value: unknown): string =>
+  JSON.stringify(value).replace(/>/g, '\\u003e').replace(/</g, '\\u003c').replace(/&/g, '\\u0026');
+
+const cueId = (id: string): string => oneLine(id).replace(/-->/g, '->') || 'cue';
+
+export interface VttCueMeta {
+  kind: string;
+  themes: string[];
+  moment?: true;
+}
+
+/**
+ * Subtitle track, one cue per observation sorted by start. Moments get a cue of MOMENT_SECONDS,
+ * cut off at the media duration; every cue lasts at least 1 ms.
+ */
+export function toWebVtt(input: ReportInput, opts: ExportOptions): string {
+  const data = prepareInput(input, opts);
+  const duration = data.media?.durationSeconds ?? null;
+  const out: string[] = ['WEBVTT', ''];
+  out.push(`NOTE ${escapeVttText(oneLine(`Kijkkamer: ${data.room.title}`))}`, '');
+  for (const o of sortObservations(data.observations)) {
+    const r = rangeMs(o.start, o.end, duration);
+    const meta: VttCueMeta = { kind: o.kind, themes: o.themes };
+    if (o.end === null) meta.moment = true;
+    out.push(`${VTT_META_PREFIX}${noteJson(meta)}`, '');
+    const voice = escapeVttText(oneLine(o.authorName));
+    const text = escapeVttText(o.text);
+    out.push(cueId(o.id), `${formatVttTimestamp(r.begin)} --> ${formatVttTimestamp(r.end)}`);
+    out.push(voice ? `<v ${voice}>${text}` : text, '');
+  }
+  return out.join('\n');
+}
+
+/** Chapters track (`<track kind="chapters">`): one cue per fragment, sorted by start, title as text. */
+export function toChaptersVtt(input: ReportInput, opts: ExportOptions = { pseudonymise: false }): string {
+  const data = prepareInput(input, opts);
+  const out: string[] = ['WEBVTT', ''];
+  const fragments = [...data.fragments].sort((a, b) => a.start - b.start || a.order - b.order);
+  fragments.forEach((f, i) => {
+    const r = rangeMs(f.start, f.end, null);
+    const title = escapeVttText(oneLine(f.title)) || `Fragment ${i + 1}`;
+    out.push(`hoofdstuk-${i + 1}`, `${formatVttTimestamp(r.begin)} --> ${formatVttTimestamp(r.end)}`, title, '');
+  });
+  return out.join('\n');
+}
