@@ -6,6 +6,15 @@ import { ADMIN, startServer, type TestServer } from '../helpers/server.ts';
 describe('foundation in a real browser', () => {
   let server: TestServer;
   let browser: Browser;
+  /** Console errors and uncaught exceptions of every page: a CSP violation shows up here. */
+  const pageErrors: string[] = [];
+  const watch = (page: Page): Page => {
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 40[13]/.test(m.text())) pageErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    return page;
+  };
   beforeAll(async () => {
     server = await startServer();
     browser = await launchBrowser();
@@ -16,7 +25,7 @@ describe('foundation in a real browser', () => {
   });
 
   async function guestJoins(url: string, name: string): Promise<Page> {
-    const page = await (await newPerson(browser, server.url)).newPage();
+    const page = watch(await (await newPerson(browser, server.url)).newPage());
     await page.goto(url);
     await page.getByLabel('Je naam zoals anderen die zien').fill(name);
     await page.getByRole('button', { name: 'Deelnemen' }).click();
@@ -27,7 +36,7 @@ describe('foundation in a real browser', () => {
   const participantNames = (page: Page) => page.getByRole('list', { name: 'Deelnemers' }).getByRole('listitem');
 
   it('host signs in, creates a room, invites a klantmanager and a coach, and all three see each other; a revoked link is refused', async () => {
-    const host = await (await newPerson(browser, server.url)).newPage();
+    const host = watch(await (await newPerson(browser, server.url)).newPage());
     await host.goto('/');
     await host.getByLabel('E-mailadres').fill(ADMIN.email);
     await host.getByLabel('Wachtwoord').fill(ADMIN.password);
@@ -71,6 +80,7 @@ describe('foundation in a real browser', () => {
     await late.goto(links.coach!);
     await late.getByRole('alert').filter({ hasText: 'ingetrokken' }).waitFor();
     expect(await late.getByRole('button', { name: 'Deelnemen' }).count()).toBe(0);
+    expect(pageErrors).toEqual([]);
   });
 
   it('switches the interface to English', async () => {

@@ -130,3 +130,17 @@ describe('rooms, invites and joining', () => {
     }
   });
 });
+
+describe('room creation limits', () => {
+  it('rate-limits creating many rooms in a minute', async () => {
+    const server = await startServer({ KIJKKAMER_ROOM_LIMIT: '3' });
+    try {
+      const host = await signedInAdmin(server);
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await host.post('/api/rooms', { title: `Kamer ${i}` })).status);
+      expect(statuses).toEqual([201, 201, 201, 429, 429]);
+    } finally {
+      await server.dispose();
+    }
+  });
+});
