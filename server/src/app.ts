@@ -15,7 +15,17 @@ import { createUserStore } from './access/users.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { errorBody, installErrorHandlers } from './http/errors.ts';
+import { createConsentStore } from './media/consent-store.ts';
+import { createMediaStore } from './media/media-store.ts';
+import { mediaRoutes } from './media/routes.ts';
+import { createMediaService } from './media/service.ts';
+import { uploadRoutes } from './media/uploads.ts';
+import { createFeedbackStore } from './kijkwijzer/feedback-store.ts';
+import { kijkwijzerRoutes } from './kijkwijzer/routes.ts';
+import { createTrajectStore } from './kijkwijzer/traject-store.ts';
 import { createNotesEndpoint } from './notes/endpoint.ts';
+import { createPlayheadEventStore } from './playhead/event-store.ts';
+import { createPlayhead } from './playhead/feature.ts';
 import { DocHub } from './notes/hub.ts';
 import { notesRoutes } from './notes/routes.ts';
 import { createDocStore } from './notes/store.ts';
@@ -24,6 +34,7 @@ import { routeUpgrades } from './realtime/upgrade.ts';
 import { createInviteStore } from './rooms/invite-store.ts';
 import { createParticipantStore } from './rooms/participant-store.ts';
 import { createRoomStore } from './rooms/room-store.ts';
+import { reportRoutes } from './reports/routes.ts';
 import { roomRoutes } from './rooms/routes.ts';
 import type { Services } from './services.ts';
 
@@ -76,7 +87,16 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   const rooms = createRoomStore(db);
   const participants = createParticipantStore(db);
   const guard = createGuard({ config, sessions, users, rooms, participants });
-  const realtime = createRealtime(app.server, guard);
+  const playhead = createPlayhead({
+    events: createPlayheadEventStore(db),
+    // Probed facts of the room's uploaded video; without them the host's browser reports its own.
+    media: (roomId) => {
+      const facts = mediaStore.get(roomId)?.facts;
+      return facts?.durationSeconds ? { duration: facts.durationSeconds, frameRate: facts.frameRate } : null;
+    },
+    log: (err, msg) => app.log.error({ err }, msg),
+  });
+  const realtime = createRealtime(app.server, guard, [playhead.feature]);
   const docStore = createDocStore(db);
   const notes = new DocHub({
     store: docStore,
@@ -85,6 +105,8 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   const notesEndpoint = createNotesEndpoint({ hub: notes, guard, log: (msg, data) => app.log.warn(data, msg) });
   routeUpgrades(app.server, { '/yjs/': notesEndpoint.handleUpgrade });
 
+  const consents = createConsentStore(db);
+  const mediaStore = createMediaStore(db);
   const services: Services = {
     config,
     db,
@@ -96,8 +118,13 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     participants,
     guard,
     realtime,
+    consents,
+    mediaStore,
+    media: createMediaService({ config, consents, store: mediaStore, log: app.log }),
     notes,
     docStore,
+    feedback: createFeedbackStore(db),
+    trajects: createTrajectStore(db),
   };
   app.decorate('services', services);
 
@@ -107,6 +134,8 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     clearInterval(sweep);
     notesEndpoint.close();
     await realtime.io.close();
+    // After the sockets: their disconnects may still touch the rooms, never a closed database.
+    playhead.close();
     db.close();
   });
 
@@ -118,7 +147,11 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   app.get('/api/health', { schema: { response: { 200: HealthSchema } } }, async () => ({ status: 'ok' as const, version: VERSION }));
   await app.register(accessRoutes);
   await app.register(roomRoutes);
+  await app.register(mediaRoutes);
+  await app.register(uploadRoutes);
   await app.register(notesRoutes);
+  await app.register(kijkwijzerRoutes);
+  await app.register(reportRoutes);
 
   const clientDir = config.clientDir && existsSync(join(config.clientDir, 'index.html')) ? config.clientDir : null;
   if (clientDir) await app.register(staticFiles, { root: clientDir, wildcard: false, index: false });

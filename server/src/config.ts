@@ -18,6 +18,12 @@ export interface Config {
   staffAbsoluteHours: number;
   participantIdleHours: number;
   participantAbsoluteDays: number;
+  /** Default retention of a video, counted from the day consent is recorded. */
+  retentionDays: number;
+  /** Largest video upload accepted (tus Upload-Length). */
+  maxUploadBytes: number;
+  /** An unfinished upload is deleted this long after it was started. */
+  uploadExpiryHours: number;
 }
 
 export class ConfigError extends Error {}
@@ -65,5 +71,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     staffAbsoluteHours: int(env, 'KIJKKAMER_STAFF_ABSOLUTE_HOURS', 12, 1, 10_000),
     participantIdleHours: int(env, 'KIJKKAMER_GUEST_IDLE_HOURS', 24, 1, 10_000),
     participantAbsoluteDays: int(env, 'KIJKKAMER_GUEST_ABSOLUTE_DAYS', 30, 1, 3650),
+    retentionDays: int(env, 'KIJKKAMER_RETENTION_DAYS', 90, 1, 3650),
+    maxUploadBytes: int(env, 'KIJKKAMER_MAX_UPLOAD_BYTES', 4 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    uploadExpiryHours: int(env, 'KIJKKAMER_UPLOAD_EXPIRY_HOURS', 24, 1, 24 * 30),
   };
 }

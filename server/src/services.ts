@@ -7,6 +7,11 @@ import type { UserStore } from './access/users.ts';
 import type { InviteStore } from './rooms/invite-store.ts';
 import type { ParticipantStore } from './rooms/participant-store.ts';
 import type { RoomStore } from './rooms/room-store.ts';
+import type { ConsentStore } from './media/consent-store.ts';
+import type { MediaStore } from './media/media-store.ts';
+import type { MediaService } from './media/service.ts';
+import type { FeedbackStore } from './kijkwijzer/feedback-store.ts';
+import type { TrajectStore } from './kijkwijzer/traject-store.ts';
 import type { DocHub } from './notes/hub.ts';
 import type { DocStore } from './notes/store.ts';
 import type { Realtime } from './realtime/socket.ts';
@@ -23,8 +28,13 @@ export interface Services {
   participants: ParticipantStore;
   guard: Guard;
   realtime: Realtime;
+  consents: ConsentStore;
+  mediaStore: MediaStore;
+  media: MediaService;
   notes: DocHub;
   docStore: DocStore;
+  feedback: FeedbackStore;
+  trajects: TrajectStore;
 }
 
 declare module 'fastify' {

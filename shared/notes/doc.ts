@@ -5,7 +5,10 @@
  *   observations: Y.Map<Y.Map<unknown>>   keyed by observation id; each entry holds
  *     id, start, end, themes (plain string[]), kind, text (Y.Text), authorId, authorName,
  *     role, createdAt, updatedAt
- *   meta: Y.Map<unknown>                  room-level fields (plain JSON values)
+ *   meta: Y.Map<unknown>                  room-level fields (plain JSON values, and Y.Texts
+ *                                         for the Kijkwijzer werkblad's free-text fields)
+ *   fragments, aandachtspunten, leerpunten  the Kijkwijzer's, read and written only through
+ *                                         shared/kijkwijzer/doc.ts (built on this module)
  *
  * Any peer can write anything into a shared document, so every reader validates and skips
  * entries of the wrong shape instead of trusting them.
@@ -17,6 +20,12 @@ import { OBSERVATION_KINDS, type Observation, type ObservationKind } from './typ
 
 export const OBSERVATIONS_KEY = 'observations';
 export const META_KEY = 'meta';
+/** Kijkwijzer root maps; their entries' shape is owned by shared/kijkwijzer/doc.ts. */
+export const FRAGMENTS_KEY = 'fragments';
+export const AANDACHTSPUNTEN_KEY = 'aandachtspunten';
+export const LEERPUNTEN_KEY = 'leerpunten';
+/** Every root map a version restore brings back. */
+const RESTORED_KEYS = [OBSERVATIONS_KEY, META_KEY, FRAGMENTS_KEY, AANDACHTSPUNTEN_KEY, LEERPUNTEN_KEY] as const;
 
 /** What a caller supplies to create an observation; id and timestamps are filled in if absent. */
 export type ObservationInit = Omit<Observation, 'id' | 'createdAt' | 'updatedAt'> &
@@ -85,6 +94,32 @@ export function readObservations(doc: Y.Doc): Observation[] {
   return out.sort((a, b) => a.start - b.start || a.createdAt - b.createdAt || a.id.localeCompare(b.id));
 }
 
+/** One observation by id, validated like `readObservations` does, or null. */
+export function readObservationById(doc: Y.Doc, id: string): Observation | null {
+  const entry = observationsMap(doc).get(id);
+  const obs = entry instanceof Y.Map ? readObservation(entry) : null;
+  return obs && obs.id === id ? obs : null;
+}
+
+/**
+ * Calls `onChange` after every transaction that touched observations, with the ids it touched
+ * (added, removed, or changed anywhere inside, text included), so a reader can re-read just those
+ * instead of the whole document on every keystroke. Returns the unsubscribe function.
+ */
+export function observeObservations(doc: Y.Doc, onChange: (ids: Set<string>, origin: unknown) => void): () => void {
+  const map = observationsMap(doc);
+  const handler = (events: Y.YEvent<Y.AbstractType<unknown>>[], transaction: Y.Transaction) => {
+    const ids = new Set<string>();
+    for (const event of events) {
+      if (event.target === map && event instanceof Y.YMapEvent) for (const key of event.keysChanged) ids.add(key);
+      else if (typeof event.path[0] === 'string') ids.add(event.path[0]);
+    }
+    if (ids.size > 0) onChange(ids, transaction.origin);
+  };
+  map.observeDeep(handler);
+  return () => map.unobserveDeep(handler);
+}
+
 /** Creates an observation and returns its id. Throws on an invalid init (a programming error). */
 export function addObservation(doc: Y.Doc, init: ObservationInit, origin?: unknown): string {
   const now = Date.now();
@@ -151,8 +186,7 @@ export function deleteObservation(doc: Y.Doc, id: string, origin?: unknown): boo
 export function restoreContent(target: Y.Doc, source: Y.Doc, origin: unknown = 'restore'): void {
   target.transact(() => {
     // Entries are Y.Maps, but syncMap also copes with whatever else a peer may have put there.
-    syncMap(observationsMap(target) as Y.Map<unknown>, observationsMap(source) as Y.Map<unknown>);
-    syncMap(metaMap(target), metaMap(source));
+    for (const key of RESTORED_KEYS) syncMap(target.getMap<unknown>(key), source.getMap<unknown>(key));
   }, origin);
 }
 
@@ -175,8 +209,11 @@ function syncMap(target: Y.Map<unknown>, source: Y.Map<unknown>): void {
   }
 }
 
-/** Replaces only the differing middle, so unchanged text (and cursors in it) survives a restore. */
-function syncText(text: Y.Text, wanted: string): void {
+/**
+ * Replaces only the differing middle, so unchanged text (and cursors in it) survives a restore;
+ * also how a plain text field writes a whole new value into a Y.Text.
+ */
+export function syncText(text: Y.Text, wanted: string): void {
   const now = text.toString();
   if (now === wanted) return;
   let prefix = 0;

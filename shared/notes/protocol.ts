@@ -23,9 +23,9 @@ export const MAX_MESSAGE_BYTES = 256 * 1024;
 /** Largest encoded document the hub lets grow (close 4413 for the update that would pass it). */
 export const MAX_DOC_BYTES = 8 * 1024 * 1024;
 /** Sustained frames per second per connection; typing plus cursor awareness stays well below. */
-export const MESSAGES_PER_SECOND = 60;
+export const MESSAGES_PER_SECOND = 100;
 /** Token-bucket size: room for the connect burst (sync step 1 + 2, awareness) and pastes. */
-export const MESSAGE_BURST = 120;
+export const MESSAGE_BURST = 300;
 
 export interface HubLimits {
   maxMessageBytes: number;

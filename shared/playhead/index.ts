@@ -12,6 +12,7 @@ export {
   governingState,
   scheduleDelay,
   validateCommand,
+  withMedia,
 } from './timeline.ts';
 export type { CommandValidation, NewPlayhead, PlayheadCommand, PlayheadState } from './timeline.ts';
 export { CLOCK_DEFAULTS, ClockEstimator, sampleOffset, sampleRtt } from './clock.ts';

@@ -140,6 +140,26 @@ export function applyCommand(state: PlayheadState, command: PlayheadCommand, eff
 }
 
 /**
+ * The same timeline once the recording's facts are known (the media module's probe, or the first
+ * browser that loaded the video): a new version from `at` on, re-anchored where it was, kept
+ * inside the new duration, and a paused position moved onto a frame of the new frame rate.
+ */
+export function withMedia(
+  state: PlayheadState,
+  media: { readonly duration: number; readonly frameRate: number },
+  at: number,
+): PlayheadState {
+  if (!(Number.isFinite(media.frameRate) && media.frameRate > 0)) throw new RangeError('frameRate must be a positive number');
+  if (!(Number.isFinite(media.duration) && media.duration > 0)) throw new RangeError('duration must be a positive number');
+  if (!Number.isFinite(at)) throw new RangeError('at must be a finite number');
+  const when = Math.max(at, state.atServerTime);
+  const next: PlayheadState = { ...state, duration: media.duration, frameRate: media.frameRate, version: state.version + 1, atServerTime: when };
+  const now = expectedPosition(state, when);
+  const position = state.paused && now !== 0 ? restOn(next, now) : clampPosition(next, now);
+  return { ...next, position };
+}
+
+/**
  * Of the states a client holds, the one that governs at `serverTimeMs`: the newest already in effect,
  * or, when all are still scheduled ahead, the oldest. A client keeps the state it is following until
  * a newer one's atServerTime arrives, which is what makes a scheduled pause land on the same frame

@@ -4,7 +4,22 @@
  * payload is also validated at runtime on the server (see the schemas next to each feature).
  */
 import type { ErrorCode } from '../errors.ts';
-import type { Role } from '../access/roles.ts';
+import type { PermissionSet, Role } from '../access/roles.ts';
+import type {
+  BufferReport,
+  ClockPing,
+  ClockReply,
+  CommandReceipt,
+  ControlRequest,
+  MediaReport,
+  ModeRequest,
+  PlayheadLogEntry,
+  PlayheadRoomInfo,
+  PlayheadSnapshot,
+  SoloPosition,
+  SoloRequest,
+} from '../playhead/protocol.ts';
+import type { PlayheadCommand, PlayheadState } from '../playhead/timeline.ts';
 
 /** Sent in the handshake's `auth`; identity comes from the cookie, never from here. */
 export interface HandshakeAuth {
@@ -32,9 +47,35 @@ export interface ServerToClient {
   'presence:update': (online: OnlineParticipant[]) => void;
   /** The server ends this connection's access (link revoked, room deleted). */
   'session:ended': (reason: { code: ErrorCode; message: string }) => void;
+  /** The host changed the room's permission table: this connection's permissions from now on. */
+  'access:changed': (permissions: PermissionSet) => void;
+  /** Shared playhead (docs/protocol-playhead.md): a new timeline state, scheduled at its atServerTime. */
+  'playhead:state': (state: PlayheadState) => void;
+  /** Shared playhead: mode, presenter, control requests, whom the room waits for, who looks alone. */
+  'playhead:room': (info: PlayheadRoomInfo) => void;
+  /** Shared playhead: one new line of the event log. */
+  'playhead:log': (entry: PlayheadLogEntry) => void;
+  /** Client feedback of a fragment changed; only the id, so roles allowed to read it refetch it over HTTP. */
+  'kijkwijzer:feedback': (change: { fragmentId: string }) => void;
 }
 
 export interface ClientToServer {
   /** Liveness check with the server's clock, also the base for later clock sync. */
   'ping:time': (ack: (serverTime: number) => void) => void;
+  /** Shared playhead: start following; answers with the snapshot. Again after every reconnect. */
+  'playhead:join': (ack: Ack<PlayheadSnapshot>) => void;
+  /** Stop following (the video went away) without leaving the room. */
+  'playhead:leave': (ack?: Ack) => void;
+  /** Shared playhead: one NTP-style clock exchange. */
+  'playhead:clock': (ping: ClockPing, ack: Ack<ClockReply>) => void;
+  'playhead:command': (command: PlayheadCommand, ack: Ack<CommandReceipt>) => void;
+  'playhead:buffer': (report: BufferReport, ack?: Ack) => void;
+  /** "Los kijken" (true) and "terug naar de groep" (false). */
+  'playhead:solo': (request: SoloRequest, ack: Ack) => void;
+  /** Where someone looking on their own is; only while solo. */
+  'playhead:position': (position: SoloPosition, ack?: Ack) => void;
+  'playhead:mode': (request: ModeRequest, ack: Ack) => void;
+  'playhead:control': (request: ControlRequest, ack: Ack) => void;
+  /** Duration and frame rate as a browser read them, used only while the server does not know them. */
+  'playhead:media': (report: MediaReport, ack: Ack) => void;
 }

@@ -51,7 +51,7 @@ describe('foundation in a real browser', () => {
 
     const links: Record<string, string> = {};
     for (const [value, label] of [['klantmanager', 'klantmanager'], ['coach', 'coach']] as const) {
-      await host.getByLabel('Rol').selectOption(value);
+      await host.getByLabel('Rol', { exact: true }).selectOption(value);
       await host.getByRole('button', { name: 'Link maken' }).click();
       await host.getByRole('button', { name: `Kopieer link voor ${label}` }).click();
       await host.getByRole('button', { name: 'Gekopieerd' }).waitFor();

@@ -93,6 +93,28 @@ describe('the y-websocket endpoint on the real server', () => {
     expect(readObservations(again.doc).map((o) => o.text)).toEqual(['alleen voor mij']);
   });
 
+  it('closes the Yjs connection of a revoked participant with 4403, and reconnects writers when permissions change', async () => {
+    const room = await createRoom(host);
+    const coachInvite = await invite(host, room.id, 'coach');
+    const { guest: coach } = await joinAsGuest(server, room.id, coachInvite.token, 'Coen');
+    const { guest: viewer } = await joinAsGuest(server, room.id, (await invite(host, room.id, 'meekijker')).token, 'Mees');
+    const coachDoc = provider(coach, room.id);
+    const viewerDoc = provider(viewer, room.id);
+    const hostDoc = provider(host, room.id);
+    await Promise.all([synced(coachDoc), synced(viewerDoc), synced(hostDoc)]);
+
+    const revoked = closeCode(coachDoc);
+    expect((await host.del(`/api/rooms/${room.id}/invites/${coachInvite.invite.id}`)).status).toBe(204);
+    expect(await revoked).toBe(4403);
+
+    const reconnected = new Promise<void>((resolve) => viewerDoc.provider.on('status', (e: { status: string }) => e.status === 'connected' && resolve()));
+    expect((await host.put(`/api/rooms/${room.id}/permissions`, { meekijker: { editObservations: true } })).status).toBe(200);
+    await reconnected;
+    await synced(viewerDoc);
+    addObservation(viewerDoc.doc, obs('nu mag de meekijker schrijven', 3));
+    await until(() => readObservations(hostDoc.doc).some((o) => o.text === 'nu mag de meekijker schrijven'));
+  });
+
   it('keeps every observation across a server restart', async () => {
     const local = await startServer();
     const admin = await signedInAdmin(local);

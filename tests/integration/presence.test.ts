@@ -76,6 +76,17 @@ describe('room presence over socket.io', () => {
     expect(await connectError(open(guest, room.id))).toMatchObject({ code: 'unauthorised' });
   });
 
+  it('applies a changed permission table to live connections without dropping them', async () => {
+    const room = await createRoom(host);
+    const { guest } = await joinAsGuest(server, room.id, (await invite(host, room.id, 'meekijker')).token, 'Mees');
+    const socket = open(guest, room.id);
+    await connected(socket);
+    const changed = new Promise<{ editObservations: boolean }>((resolve) => socket.once('access:changed', resolve));
+    expect((await host.put(`/api/rooms/${room.id}/permissions`, { meekijker: { editObservations: true } })).status).toBe(200);
+    expect((await changed).editObservations).toBe(true);
+    expect(socket.connected).toBe(true);
+  });
+
   it('answers a time ping with the server clock', async () => {
     const room = await createRoom(host);
     const socket = open(host, room.id);

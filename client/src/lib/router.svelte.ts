@@ -10,7 +10,10 @@ export type Route =
   | { name: 'rooms' }
   | { name: 'createRoom' }
   | { name: 'room'; roomId: string }
+  | { name: 'report'; roomId: string }
   | { name: 'join'; roomId: string }
+  | { name: 'trajects' }
+  | { name: 'traject'; trajectId: string }
   | { name: 'notFound' };
 
 const ID = '([A-Za-z0-9_-]{8,64})';
@@ -21,7 +24,10 @@ const table: [RegExp, (m: RegExpMatchArray) => Route][] = [
   [/^\/kamers$/, () => ({ name: 'rooms' })],
   [/^\/kamers\/nieuw$/, () => ({ name: 'createRoom' })],
   [new RegExp(`^/kamer/${ID}$`), (m) => ({ name: 'room', roomId: m[1]! })],
+  [new RegExp(`^/kamer/${ID}/verslag$`), (m) => ({ name: 'report', roomId: m[1]! })],
   [new RegExp(`^/join/${ID}$`), (m) => ({ name: 'join', roomId: m[1]! })],
+  [/^\/trajecten$/, () => ({ name: 'trajects' })],
+  [new RegExp(`^/traject/${ID}$`), (m) => ({ name: 'traject', trajectId: m[1]! })],
 ];
 
 export function match(path: string): Route {

@@ -41,6 +41,9 @@ export class RoomState {
       } else this.connection = 'disconnected';
     });
     socket.on('presence:update', (online) => (this.online = online));
+    socket.on('access:changed', (permissions) => {
+      if (this.view) this.view.me.permissions = permissions;
+    });
     socket.on('session:ended', (reason) => {
       this.connection = 'ended';
       this.endedReason = reason.message;

@@ -214,6 +214,13 @@ export class DocHub {
     this.store.deleteDoc(docName);
   }
 
+  /** Access withdrawn or changed: close these participants' connections to any document. */
+  closeUsers(userIds: ReadonlySet<string>, code: number, reason: string): void {
+    for (const entry of this.docs.values()) {
+      for (const conn of [...entry.conns]) if (userIds.has(conn.info.userId)) this.closeConn(conn, code, reason);
+    }
+  }
+
   /** Shutdown: close every connection (1001 lets providers reconnect) and unload every document. */
   closeAll(code = 1001, reason = 'server shutting down'): void {
     for (const entry of [...this.docs.values()]) {

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { fastifyCookie } from '@fastify/cookie';
 import { Server, type Socket } from 'socket.io';
+import type { PermissionSet } from '../../../shared/access/roles.ts';
 import type { ErrorCode } from '../../../shared/errors.ts';
 import type { ClientToServer, ConnectErrorData, ServerToClient } from '../../../shared/realtime/events.ts';
 import type { Guard, RoomAccess } from '../access/guard.ts';
@@ -64,6 +65,15 @@ export function createRealtime(server: HttpServer, guard: Guard, features: Socke
   return {
     io,
     presence,
+    /** Applies a changed permission table to the live connections of a room, without dropping them. */
+    refreshPermissions(roomId: string, permissionsOf: (role: RoomAccess['role']) => PermissionSet) {
+      for (const socket of io.sockets.sockets.values()) {
+        const a = socket.data.access;
+        if (a?.room.id !== roomId) continue;
+        socket.data.access = { ...a, permissions: permissionsOf(a.role) };
+        socket.emit('access:changed', socket.data.access.permissions);
+      }
+    },
     /** Ends the live connections of these participants (revoked link, deleted room). */
     endParticipants(roomId: string, participantIds: Set<string> | 'all', reason: { code: ErrorCode; message: string }) {
       for (const socket of io.sockets.sockets.values()) {

@@ -19,6 +19,7 @@ import {
   RoomViewSchema,
   type Room,
 } from '../../../shared/api/schemas.ts';
+import { closeCodeFor } from '../../../shared/errors.ts';
 import { roomCookieName } from '../access/guard.ts';
 import { setSessionCookie } from '../http/cookies.ts';
 import { privateDocName, sharedDocName } from '../notes/endpoint.ts';
@@ -99,6 +100,7 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
     notes.dropDoc(sharedDocName(a.room.id));
     for (const p of people) notes.dropDoc(privateDocName(a.room.id, p.id));
     rooms.remove(a.room.id);
+    await app.services.media.removeRoom(a.room.id);
     return reply.status(204).send(null);
   });
 
@@ -127,12 +129,10 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
       const overrides = req.body as PermissionOverrides;
       rooms.setPermissionOverrides(a.room.id, overrides);
-      // Connected sockets keep the permissions they were given at the handshake; reconnecting them
-      // makes the new table apply at once instead of on their next visit.
-      realtime.endParticipants(a.room.id, new Set(participants.listByRoom(a.room.id).filter((p) => p.role !== 'begeleider').map((p) => p.id)), {
-        code: 'conflict',
-        message: 'The host changed the permissions; reconnecting.',
-      });
+      // Live connections got their permissions at the handshake: socket.io ones are updated in place,
+      // Yjs ones reconnect (4500) so the hub re-decides who may write.
+      realtime.refreshPermissions(a.room.id, (role) => permissionsFor(role, overrides));
+      notes.closeUsers(new Set(participants.listByRoom(a.room.id).map((p) => p.id)), closeCodeFor('internal'), 'permissions changed');
       return permissionTable(overrides);
     },
   );
@@ -168,6 +168,7 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const ended = new Set(participants.idsByInvite(req.params.inviteId));
       participants.endSessionsOfInvite(req.params.inviteId);
       realtime.endParticipants(a.room.id, ended, { code: 'forbidden', message: 'The host has withdrawn your invite link.' });
+      notes.closeUsers(ended, closeCodeFor('forbidden'), 'invite link withdrawn');
       return reply.status(204).send(null);
     },
   );

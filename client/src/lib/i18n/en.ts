@@ -1,3 +1,8 @@
+import { kijkwijzerEn } from '../../kijkwijzer/messages.ts';
+import { mediaEn } from '../../media/messages.ts';
+import { notesEn } from '../../notes/messages.ts';
+import { playheadEn } from '../../playhead/messages.ts';
+import { reportsEn } from '../../reports/messages.ts';
 import type { MessageKey } from './nl.ts';
 
 export const en: Record<MessageKey, string> = {
@@ -67,7 +72,6 @@ export const en: Record<MessageKey, string> = {
   'room.video': 'Video',
   'room.noVideo': 'There is no video in this room yet.',
   'room.observations': 'Observations',
-  'room.observationsSoon': 'Observations on the video will appear here.',
   'room.participants': 'Participants',
   'room.online': 'online',
   'room.you': '(you)',
@@ -112,4 +116,9 @@ export const en: Record<MessageKey, string> = {
   'role.collega': 'colleague',
   'role.client': 'client',
   'role.meekijker': 'observer',
+  ...notesEn,
+  ...mediaEn,
+  ...playheadEn,
+  ...kijkwijzerEn,
+  ...reportsEn,
 };

@@ -1,3 +1,9 @@
+import { kijkwijzerNl } from '../../kijkwijzer/messages.ts';
+import { mediaNl } from '../../media/messages.ts';
+import { notesNl } from '../../notes/messages.ts';
+import { playheadNl } from '../../playhead/messages.ts';
+import { reportsNl } from '../../reports/messages.ts';
+
 /** Dutch is the source catalogue: every other language must have exactly these keys. */
 export const nl = {
   'app.name': 'Kijkkamer',
@@ -66,7 +72,6 @@ export const nl = {
   'room.video': 'Video',
   'room.noVideo': 'Er is nog geen video in deze kamer.',
   'room.observations': 'Observaties',
-  'room.observationsSoon': 'Hier komen de observaties bij de video.',
   'room.participants': 'Deelnemers',
   'room.online': 'online',
   'room.you': '(jij)',
@@ -111,6 +116,11 @@ export const nl = {
   'role.collega': 'collega',
   'role.client': 'cliënt',
   'role.meekijker': 'meekijker',
+  ...notesNl,
+  ...mediaNl,
+  ...playheadNl,
+  ...kijkwijzerNl,
+  ...reportsNl,
 } as const;
 
 export type MessageKey = keyof typeof nl;

@@ -1,0 +1,128 @@
+import type { ByoBody, Consent, ConsentBody, ConsentOverview, MediaInfo, Play, WithdrawBody } from '../../../shared/api/media-schemas.ts';
+import { fingerprintBlob } from '../../../shared/media/fingerprint.ts';
+import { api } from '../lib/api.ts';
+import { getRoom, type RoomState } from '../rooms/room.svelte.ts';
+
+/** How often an open room re-reads its media info, so a withdrawal or expiry shows without a reload. */
+const REFRESH_MS = 30_000;
+
+/** A participant's own copy of the recording in bring-your-own-file mode. */
+export interface LocalCopy {
+  name: string;
+  state: 'checking' | 'match' | 'mismatch';
+  /** blob: URL of the file, only once it matched the room's fingerprint. */
+  url: string | null;
+}
+
+/** The room's video on the client: consent (host), media info, local copy and access log. */
+export class MediaState {
+  info = $state<MediaInfo | null>(null);
+  consent = $state<ConsentOverview | null>(null);
+  plays = $state<Play[] | null>(null);
+  local = $state<LocalCopy | null>(null);
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private playReported = false;
+
+  constructor(
+    readonly roomId: string,
+    readonly isHost: boolean,
+  ) {}
+
+  get base(): string {
+    return `/api/rooms/${this.roomId}`;
+  }
+
+  async open(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), REFRESH_MS);
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.forgetLocal();
+  }
+
+  async refresh(): Promise<void> {
+    const [info, consent] = await Promise.all([
+      api<MediaInfo>('GET', `${this.base}/media`),
+      this.isHost ? api<ConsentOverview>('GET', `${this.base}/consent`) : Promise.resolve(null),
+    ]);
+    // A different (or no) video: a new playback start is a new start, and an old local copy no longer applies.
+    if (info.video?.id !== this.info?.video?.id) {
+      this.playReported = false;
+      this.forgetLocal();
+    }
+    this.info = info;
+    this.consent = consent;
+  }
+
+  async saveConsent(body: ConsentBody): Promise<Consent> {
+    const saved = await api<Consent>('POST', `${this.base}/consent`, body);
+    await this.refresh();
+    return saved;
+  }
+
+  async withdraw(body: WithdrawBody): Promise<void> {
+    await api<Consent>('POST', `${this.base}/consent/withdraw`, body);
+    await this.refresh();
+  }
+
+  async removeVideo(): Promise<void> {
+    await api('DELETE', `${this.base}/media`);
+    await this.refresh();
+  }
+
+  /** Host: the room uses local copies; the host's own file is checked and opened right away. */
+  async setLocalMode(file: File, facts: Omit<ByoBody, 'size' | 'headTailSha256' | 'fileName'>): Promise<void> {
+    const fingerprint = await fingerprintBlob(file);
+    this.info = await api<MediaInfo>('POST', `${this.base}/media/byo`, { ...fingerprint, ...facts, fileName: file.name });
+    await this.openLocal(file);
+  }
+
+  /** Checks a participant's own copy against the room's fingerprint; only a match is played. */
+  async openLocal(file: File): Promise<void> {
+    const video = this.info?.video;
+    if (!video) return;
+    this.forgetLocal();
+    this.local = { name: file.name, state: 'checking', url: null };
+    const fingerprint = await fingerprintBlob(file);
+    const match = fingerprint.size === video.size && fingerprint.headTailSha256 === video.headTailSha256;
+    this.local = { name: file.name, state: match ? 'match' : 'mismatch', url: match ? URL.createObjectURL(file) : null };
+  }
+
+  forgetLocal(): void {
+    if (this.local?.url) URL.revokeObjectURL(this.local.url);
+    this.local = null;
+  }
+
+  /** Logs the first start of playback of this video in this visit (the access log); a failed report is retried at the next start. */
+  async reportPlay(): Promise<void> {
+    if (this.playReported) return;
+    this.playReported = true;
+    try {
+      await api('POST', `${this.base}/media/plays`, {});
+    } catch {
+      this.playReported = false;
+    }
+  }
+
+  async loadPlays(): Promise<void> {
+    this.plays = (await api<{ plays: Play[] }>('GET', `${this.base}/media/plays`)).plays;
+  }
+}
+
+/**
+ * One MediaState per open room, shared by the player area and the host's tools, which sit in
+ * different parts of the room page (so not one component subtree for a context).
+ */
+const states = new WeakMap<RoomState, MediaState>();
+export function mediaFor(room: RoomState): MediaState {
+  let media = states.get(room);
+  if (!media) {
+    media = new MediaState(room.roomId, room.isHost);
+    states.set(room, media);
+  }
+  return media;
+}
+export const getMedia = (): MediaState => mediaFor(getRoom());

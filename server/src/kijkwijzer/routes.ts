@@ -1,0 +1,183 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import {
+  AttachRoomBodySchema,
+  CreateTrajectBodySchema,
+  FeedbackBodySchema,
+  FeedbackListSchema,
+  FeedbackRolesBodySchema,
+  FeedbackSchema,
+  FeedbackSettingsSchema,
+  FragmentParamsSchema,
+  RevealBodySchema,
+  RevealResultSchema,
+  RoomTrajectSchema,
+  TrajectListSchema,
+  TrajectParamsSchema,
+  TrajectSchema,
+  TrajectViewSchema,
+  type Traject,
+} from '../../../shared/api/kijkwijzer-schemas.ts';
+import { ErrorBodySchema, RoomParamsSchema } from '../../../shared/api/schemas.ts';
+import { moveObservations, readAandachtspunten, readFragmentById, readFragments, readLeerpunten } from '../../../shared/kijkwijzer/doc.ts';
+import type { Cookies, RoomAccess } from '../access/guard.ts';
+import { AppError } from '../http/errors.ts';
+import { privateDocName, sharedDocName } from '../notes/endpoint.ts';
+import { roomChannel } from '../realtime/socket.ts';
+import type { TrajectRow } from './traject-store.ts';
+
+const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema };
+
+const publicTraject = ({ ownerId: _owner, ...traject }: TrajectRow): Traject => traject;
+
+/**
+ * The Kijkwijzer's server side: revealing private observations, client feedback per fragment
+ * (kept out of the shared document), and trajects that read each room's document here.
+ */
+export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { guard, notes, feedback, trajects, realtime } = app.services;
+
+  // ---- private preparation → reveal -------------------------------------------------------------
+
+  /**
+   * Server-side so that one request moves the observations between the two stored documents: a
+   * browser doing it with two providers could close halfway and leave them in both or neither, and
+   * could reveal edits its private provider had not yet delivered. Both writes reach connected
+   * clients like any change. The author is the caller, as the server knows them.
+   */
+  app.post(
+    '/api/rooms/:roomId/notes/reveal',
+    { schema: { params: RoomParamsSchema, body: RevealBodySchema, response: { 200: RevealResultSchema, ...errors } } },
+    async (req) => {
+      const a = guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
+      const from = notes.getDoc(privateDocName(a.room.id, a.participantId));
+      const to = notes.getDoc(sharedDocName(a.room.id));
+      const revealed = moveObservations(from, to, req.body.ids ?? 'all', { authorId: a.participantId, authorName: a.name, role: a.role }, 'reveal');
+      return { revealed };
+    },
+  );
+
+  // ---- client feedback --------------------------------------------------------------------------
+
+  const feedbackAccess = (a: RoomAccess) => feedback.access(a.room.id, a.role, a.permissions.manageRoom);
+  const requireFeedback = (cookies: Cookies, roomId: string, need: 'canRead' | 'canWrite') => {
+    const a = guard.requireRoom(cookies, roomId);
+    if (!feedbackAccess(a)[need]) {
+      throw new AppError('forbidden', need === 'canRead' ? 'The host has not allowed your role to read client feedback.' : 'Only the host and the onderzoeker record client feedback.');
+    }
+    return a;
+  };
+  const fragmentIds = (roomId: string) => new Set(readFragments(notes.getDoc(sharedDocName(roomId))).map((f) => f.id));
+
+  app.get('/api/rooms/:roomId/feedback-settings', { schema: { params: RoomParamsSchema, response: { 200: FeedbackSettingsSchema, ...errors } } }, async (req) => {
+    const a = guard.requireRoom(req.cookies, req.params.roomId);
+    return { roles: feedback.readerRoles(a.room.id), ...feedbackAccess(a) };
+  });
+
+  app.put(
+    '/api/rooms/:roomId/feedback-settings',
+    { schema: { params: RoomParamsSchema, body: FeedbackRolesBodySchema, response: { 200: FeedbackSettingsSchema, ...errors } } },
+    async (req) => {
+      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      feedback.setReaderRoles(a.room.id, req.body.roles);
+      // Readers who just lost access drop what they show; new readers fetch it.
+      realtime.io.to(roomChannel(a.room.id)).emit('kijkwijzer:feedback', { fragmentId: '*' });
+      return { roles: feedback.readerRoles(a.room.id), ...feedbackAccess(a) };
+    },
+  );
+
+  app.get('/api/rooms/:roomId/feedback', { schema: { params: RoomParamsSchema, response: { 200: FeedbackListSchema, ...errors } } }, async (req) => {
+    const a = requireFeedback(req.cookies, req.params.roomId, 'canRead');
+    // Feedback of a fragment deleted from the document stays stored (an undo brings it back) but is not shown.
+    const live = fragmentIds(a.room.id);
+    return { feedback: feedback.list(a.room.id).filter((f) => live.has(f.fragmentId)) };
+  });
+
+  app.get(
+    '/api/rooms/:roomId/fragments/:fragmentId/feedback',
+    { schema: { params: FragmentParamsSchema, response: { 200: FeedbackSchema, ...errors } } },
+    async (req) => {
+      const a = requireFeedback(req.cookies, req.params.roomId, 'canRead');
+      const found = fragmentIds(a.room.id).has(req.params.fragmentId) ? feedback.get(a.room.id, req.params.fragmentId) : null;
+      if (!found) throw new AppError('not_found', 'This fragment has no client feedback.');
+      return found;
+    },
+  );
+
+  app.put(
+    '/api/rooms/:roomId/fragments/:fragmentId/feedback',
+    { schema: { params: FragmentParamsSchema, body: FeedbackBodySchema, response: { 200: FeedbackSchema, 204: Type.Null(), ...errors } } },
+    async (req, reply) => {
+      const a = requireFeedback(req.cookies, req.params.roomId, 'canWrite');
+      if (!readFragmentById(notes.getDoc(sharedDocName(a.room.id)), req.params.fragmentId)) throw new AppError('not_found', 'No such fragment in this room.');
+      const stored = feedback.set(a.room.id, req.params.fragmentId, req.body.text, a.name);
+      realtime.io.to(roomChannel(a.room.id)).emit('kijkwijzer:feedback', { fragmentId: req.params.fragmentId });
+      return stored ? stored : reply.status(204).send(null);
+    },
+  );
+
+  // ---- trajects ---------------------------------------------------------------------------------
+
+  const ownTraject = (cookies: Cookies, trajectId: string): TrajectRow => {
+    const user = guard.requireStaff(cookies);
+    const traject = trajects.get(trajectId);
+    // Someone else's traject is as unknown as a missing one: its title may name a client.
+    if (!traject || traject.ownerId !== user.id) throw new AppError('not_found', 'No such traject.');
+    return traject;
+  };
+  const learningOf = (roomId: string) => {
+    const doc = notes.getDoc(sharedDocName(roomId));
+    return { aandachtspunten: readAandachtspunten(doc), leerpunten: readLeerpunten(doc) };
+  };
+
+  app.get('/api/trajects', { schema: { response: { 200: TrajectListSchema, ...errors } } }, async (req) => {
+    const user = guard.requireStaff(req.cookies);
+    return { trajects: trajects.listByOwner(user.id).map(publicTraject) };
+  });
+
+  app.post('/api/trajects', { schema: { body: CreateTrajectBodySchema, response: { 201: TrajectSchema, ...errors } } }, async (req, reply) => {
+    const user = guard.requireStaff(req.cookies);
+    const traject = trajects.create({ ownerId: user.id, title: req.body.title.trim(), klantmanagerName: req.body.klantmanagerName?.trim() ?? '' });
+    return reply.status(201).send(publicTraject(traject));
+  });
+
+  app.get('/api/trajects/:trajectId', { schema: { params: TrajectParamsSchema, response: { 200: TrajectViewSchema, ...errors } } }, async (req) => {
+    const traject = ownTraject(req.cookies, req.params.trajectId);
+    return { traject: publicTraject(traject), rooms: trajects.rooms(traject.id).map((room) => ({ room, ...learningOf(room.id) })) };
+  });
+
+  app.delete('/api/trajects/:trajectId', { schema: { params: TrajectParamsSchema, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
+    trajects.remove(ownTraject(req.cookies, req.params.trajectId).id);
+    return reply.status(204).send(null);
+  });
+
+  app.put(
+    '/api/rooms/:roomId/traject',
+    { schema: { params: RoomParamsSchema, body: AttachRoomBodySchema, response: { 204: Type.Null(), ...errors } } },
+    async (req, reply) => {
+      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      const { trajectId } = req.body;
+      if (trajectId !== null) {
+        const traject = trajects.get(trajectId);
+        // A room joins only a traject of its own owner, so nobody can pull a room into someone else's overview.
+        if (!traject || traject.ownerId !== a.room.ownerId) throw new AppError('not_found', 'No such traject.');
+      }
+      trajects.setRoomTraject(a.room.id, trajectId);
+      return reply.status(204).send(null);
+    },
+  );
+
+  /** The previous conversation's aandachtspunten, for the people checking them in this one. */
+  app.get('/api/rooms/:roomId/traject', { schema: { params: RoomParamsSchema, response: { 200: RoomTrajectSchema, ...errors } } }, async (req) => {
+    const a = guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
+    const trajectId = trajects.trajectIdOf(a.room.id);
+    const traject = trajectId ? trajects.get(trajectId) : null;
+    if (!traject) return { traject: null, previous: null };
+    const rooms = trajects.rooms(traject.id);
+    const previous = rooms[rooms.findIndex((r) => r.id === a.room.id) - 1];
+    return {
+      traject: publicTraject(traject),
+      previous: previous ? { room: previous, aandachtspunten: learningOf(previous.id).aandachtspunten } : null,
+    };
+  });
+};

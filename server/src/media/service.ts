@@ -1,0 +1,252 @@
+/**
+ * The room's video on disk and in the database: attaching (upload or bring-your-own-file),
+ * who may watch, and deleting it with everything derived from it (file, poster, fingerprint,
+ * unfinished uploads) on withdrawal, at the retention date, or with the room.
+ */
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { FileStore } from '@tus/file-store';
+import type { ByoBody, RemovalReason, VideoAccess } from '../../../shared/api/media-schemas.ts';
+import type { RoomAccess } from '../access/guard.ts';
+import type { Config } from '../config.ts';
+import { AppError } from '../http/errors.ts';
+import { newId } from '../ids.ts';
+import type { ConsentStore } from './consent-store.ts';
+import { inspectVideo, makePoster } from './ingest.ts';
+import type { MediaRow, MediaStore } from './media-store.ts';
+import type { Container } from './sniff.ts';
+
+const EXTENSIONS: Record<Container, string> = { mp4: '.mp4', mov: '.mov', webm: '.webm', matroska: '.mkv' };
+/** The server-side access log notes a participant's streaming at most this often. */
+const STREAM_LOG_INTERVAL_MS = 3_600_000;
+
+/** The calendar date of `now` on this server, as YYYY-MM-DD: retention dates are calendar dates. */
+export function isoDay(now: number): string {
+  const d = new Date(now);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+export const addDays = (day: string, days: number): string => {
+  const d = new Date(`${day}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+};
+
+/** A file name as shown in the room: no directories, no control characters. */
+export function cleanFileName(name: string | null | undefined): string {
+  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  return clean || 'video';
+}
+
+/** The one log call this module makes; satisfied by Fastify's logger and by pino. */
+export interface MediaLog {
+  info(obj: object, msg: string): void;
+}
+
+export function createMediaService(deps: { config: Config; consents: ConsentStore; store: MediaStore; log: MediaLog }) {
+  const { config, consents, store, log } = deps;
+  const mediaRoot = join(config.dataDir, 'media');
+  const uploadStore = new FileStore({ directory: join(config.dataDir, 'uploads'), expirationPeriodInMilliseconds: config.uploadExpiryHours * 3_600_000 });
+  const streamLogged = new Map<string, number>();
+
+  const absolute = (relative: string): string => join(config.dataDir, relative);
+  const roomDir = (roomId: string): string => join(mediaRoot, roomId);
+
+  function videoAccess(a: RoomAccess): VideoAccess {
+    if (a.role === 'begeleider') return 'allowed';
+    if (!a.permissions.seeVideo) return 'no_permission';
+    const consent = consents.current(a.room.id);
+    if (!consent || consent.kind !== 'given') return 'no_consent';
+    return (consent.allowedRoles as string[]).includes(a.role) ? 'allowed' : 'role_not_in_consent';
+  }
+
+  const REFUSALS: Record<Exclude<VideoAccess, 'allowed'>, string> = {
+    no_permission: 'Your role in this room does not allow watching the video.',
+    no_consent: 'There is no consent on record for this video.',
+    role_not_in_consent: 'The client did not consent to your role watching this video.',
+  };
+
+  /** A consent that is given and not past its retention date, and no video yet: else why not. */
+  function assertCanAttach(roomId: string, now = Date.now()): void {
+    const consent = consents.current(roomId);
+    if (!consent) throw new AppError('conflict', 'Record the client’s consent before adding a video.');
+    if (consent.kind !== 'given') throw new AppError('conflict', 'The client has withdrawn consent: record new consent before adding a video.');
+    if (consent.retentionUntil < isoDay(now)) throw new AppError('conflict', 'The retention date of the consent has passed: record a new consent version first.');
+    if (store.get(roomId)) throw new AppError('conflict', 'This room already has a video. Remove it first.');
+  }
+
+  /**
+   * Inspects a finished file and makes it the room's video, moving it away from `source`. On
+   * refusal nothing is left in the media folder; the caller removes its own source.
+   */
+  async function attachFile(roomId: string, source: string, fileName: string): Promise<MediaRow> {
+    const inspection = await inspectVideo(source);
+    const id = newId();
+    const dir = roomDir(roomId);
+    const videoName = `${id}${EXTENSIONS[inspection.container]}`;
+    const posterName = `${id}.jpg`;
+    await mkdir(dir, { recursive: true });
+    const video = join(dir, videoName);
+    await rename(source, video);
+    const hasPoster = await makePoster(video, join(dir, posterName), inspection.facts.durationSeconds);
+    const row: MediaRow = {
+      id,
+      roomId,
+      mode: 'upload',
+      fileName: cleanFileName(fileName),
+      size: inspection.size,
+      container: inspection.container,
+      mimeType: inspection.mimeType,
+      sha256: inspection.sha256,
+      headTailSha256: inspection.headTailSha256,
+      probed: inspection.probed,
+      facts: inspection.facts,
+      filePath: join('media', roomId, videoName),
+      posterPath: hasPoster ? join('media', roomId, posterName) : null,
+      createdAt: Date.now(),
+    };
+    try {
+      // Checked again after the slow part: consent may have been withdrawn, or a second upload won.
+      assertCanAttach(roomId);
+      store.insert(row);
+    } catch (err) {
+      await Promise.all([rm(video, { force: true }), rm(join(dir, posterName), { force: true })]);
+      throw err;
+    }
+    return row;
+  }
+
+  function attachByo(roomId: string, body: ByoBody): MediaRow {
+    assertCanAttach(roomId);
+    const row: MediaRow = {
+      id: newId(),
+      roomId,
+      mode: 'byo',
+      fileName: cleanFileName(body.fileName),
+      size: body.size,
+      container: null,
+      mimeType: null,
+      sha256: null,
+      headTailSha256: body.headTailSha256,
+      probed: false,
+      facts: { durationSeconds: body.durationSeconds, width: body.width ?? null, height: body.height ?? null, frameRate: null, videoCodec: null, audioCodec: null, pixelFormat: null },
+      filePath: null,
+      posterPath: null,
+      createdAt: Date.now(),
+    };
+    store.insert(row);
+    return row;
+  }
+
+  /** A staged upload's data and info file; the info file alone when the data is already gone. */
+  const removeUpload = (id: string): Promise<void> =>
+    uploadStore.remove(id).catch(() => rm(join(uploadStore.directory, `${id}.json`), { force: true }));
+
+  /** Unfinished uploads of one room in the tus staging folder. */
+  async function removeUploads(roomId: string): Promise<number> {
+    let removed = 0;
+    for (const id of await uploadStore.configstore.list!()) {
+      const info = await uploadStore.configstore.get(id);
+      if (info?.metadata?.roomId !== roomId) continue;
+      await removeUpload(id);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Row first, so nothing more is served; then the files. */
+  async function remove(roomId: string, reason: RemovalReason): Promise<boolean> {
+    const row = store.get(roomId);
+    const removed = store.remove(roomId, reason);
+    if (row) await rm(roomDir(roomId), { recursive: true, force: true });
+    return removed;
+  }
+
+  /** Why the room's video may no longer be kept (consent gone, retention date passed), or null. */
+  function expiry(roomId: string, now: number): RemovalReason | null {
+    const consent = consents.current(roomId);
+    if (!consent || consent.kind !== 'given') return 'withdrawn';
+    return consent.retentionUntil < isoDay(now) ? 'retention' : null;
+  }
+
+  /**
+   * Deletes expired videos (retention date passed, or consent no longer given) and unfinished
+   * uploads past their expiry. Runs at start-up and then periodically.
+   */
+  async function sweep(now = Date.now()): Promise<{ expired: number; uploads: number }> {
+    let expired = 0;
+    for (const row of store.all()) {
+      const reason = expiry(row.roomId, now);
+      if (reason && (await remove(row.roomId, reason))) {
+        expired++;
+        log.info({ roomId: row.roomId, reason }, 'video deleted');
+      }
+    }
+    const uploads = await uploadStore.deleteExpired();
+    for (const [participantId, at] of streamLogged) if (now - at >= STREAM_LOG_INTERVAL_MS) streamLogged.delete(participantId);
+    return { expired, uploads };
+  }
+
+  /**
+   * Media folders and staged uploads nothing refers to (a crash between the database and the
+   * file system). Only at start-up: while the server runs, an attach may be between the two.
+   */
+  async function removeOrphans(roomExists: (roomId: string) => boolean): Promise<void> {
+    const entries = await readdir(mediaRoot, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const roomId = entry.name;
+      const row = entry.isDirectory() && roomExists(roomId) ? store.get(roomId) : null;
+      if (!row?.filePath) {
+        await rm(roomDir(roomId), { recursive: true, force: true });
+        continue;
+      }
+      const keep = new Set([row.filePath, row.posterPath].filter((p): p is string => p !== null).map((p) => p.split(/[\\/]/).pop()));
+      for (const file of await readdir(roomDir(roomId))) if (!keep.has(file)) await rm(join(roomDir(roomId), file), { force: true });
+    }
+    // Staged data files without their tus info file can never be resumed.
+    const staged = await readdir(uploadStore.directory).catch(() => [] as string[]);
+    const infos = new Set(staged.filter((f) => extname(f) === '.json').map((f) => f.slice(0, -5)));
+    for (const file of staged) if (extname(file) !== '.json' && !infos.has(file)) await rm(join(uploadStore.directory, file), { force: true });
+    for (const id of infos) if (!roomExists(String((await uploadStore.configstore.get(id))?.metadata?.roomId))) await removeUpload(id);
+  }
+
+  return {
+    uploadStore,
+    absolute,
+    videoAccess,
+    /** Throws 403 with the reason unless this participant may watch the room's video. */
+    requireVideoAccess(a: RoomAccess): void {
+      const access = videoAccess(a);
+      if (access !== 'allowed') throw new AppError('forbidden', REFUSALS[access]);
+    },
+    assertCanAttach,
+    attachFile,
+    attachByo,
+    remove,
+    /** A withdrawal or retention removal also ends uploads still under way. */
+    removeUploads,
+    removeUpload,
+    /** Everything of a deleted room on disk (its rows go with the room by cascade). */
+    async removeRoom(roomId: string): Promise<void> {
+      await removeUploads(roomId);
+      await rm(roomDir(roomId), { recursive: true, force: true });
+    },
+    sweep,
+    /** Between two sweeps: deletes the room's video now if it has expired, and says whether it did. */
+    async removeIfExpired(roomId: string, now = Date.now()): Promise<boolean> {
+      const reason = expiry(roomId, now);
+      return reason !== null && (await remove(roomId, reason));
+    },
+    removeOrphans,
+    /** True when this participant's streaming should be logged now (first time this hour). */
+    shouldLogStream(participantId: string, now = Date.now()): boolean {
+      const last = streamLogged.get(participantId);
+      if (last !== undefined && now - last < STREAM_LOG_INTERVAL_MS) return false;
+      streamLogged.set(participantId, now);
+      return true;
+    },
+  };
+}
+export type MediaService = ReturnType<typeof createMediaService>;

@@ -1,0 +1,58 @@
+/** SQLite persistence of the playhead event log (migration 004): append one line, read the newest. */
+import type { Role } from '../../../shared/access/roles.ts';
+import type { PlayheadLogEntry } from '../../../shared/playhead/protocol.ts';
+import type { Db } from '../db/database.ts';
+
+export interface PlayheadEventStore {
+  /** Stores the entry and returns it with its id. */
+  append(roomId: string, entry: Omit<PlayheadLogEntry, 'id'>): PlayheadLogEntry;
+  /** The newest `limit` entries of the room, oldest first. */
+  recent(roomId: string, limit: number): PlayheadLogEntry[];
+}
+
+interface Row {
+  id: number;
+  at: number;
+  participant_id: string | null;
+  name: string | null;
+  role: Role | null;
+  action: PlayheadLogEntry['action'];
+  position: number;
+  value: string;
+}
+
+export function createPlayheadEventStore(db: Db): PlayheadEventStore {
+  const insert = db.prepare(
+    'INSERT INTO playhead_events (room_id, at, participant_id, name, role, action, position, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const newest = db.prepare<[string, number], Row>('SELECT * FROM playhead_events WHERE room_id = ? ORDER BY id DESC LIMIT ?');
+  return {
+    append(roomId, entry) {
+      const { actor } = entry;
+      const { lastInsertRowid } = insert.run(
+        roomId,
+        entry.at,
+        actor?.participantId ?? null,
+        actor?.name ?? null,
+        actor?.role ?? null,
+        entry.action,
+        entry.position,
+        JSON.stringify(entry.value),
+      );
+      return { id: Number(lastInsertRowid), ...entry };
+    },
+    recent(roomId, limit) {
+      return newest
+        .all(roomId, limit)
+        .reverse()
+        .map((r) => ({
+          id: r.id,
+          at: r.at,
+          actor: r.participant_id !== null && r.name !== null && r.role !== null ? { participantId: r.participant_id, name: r.name, role: r.role } : null,
+          action: r.action,
+          position: r.position,
+          value: JSON.parse(r.value) as PlayheadLogEntry['value'],
+        }));
+    },
+  };
+}

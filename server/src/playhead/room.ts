@@ -1,0 +1,434 @@
+/**
+ * One room's shared playhead on the server, without any transport: the socket feature (feature.ts)
+ * turns messages into method calls and forwards what `out` emits. Everything here is synchronous
+ * and single-threaded, so commands are serialised in order of arrival and the last one wins.
+ *
+ * What it owns:
+ * - the timeline (pure reducer in shared/playhead/timeline.ts), server-assigned versions, and the
+ *   lead of each command (scheduleDelay over the RTTs the connections report);
+ * - seek while playing: everyone seeks paused, the room resumes (scheduled) once all who were
+ *   watching reported ready at the new position, or after `seekReadyTimeoutMs`;
+ * - the buffering barrier (shared/playhead/barrier.ts) with one timer: a stall held for the
+ *   grace time pauses the room ("wachten op …") until the stalled client is ready or times out;
+ * - presenter mode, control requests and hand-over; "los kijken" (out of sync) participants;
+ * - the event log: the last PLAYHEAD_LOG_SIZE entries in memory, every entry in the store.
+ */
+import type { PermissionSet, Role } from '../../../shared/access/roles.ts';
+import type { ErrorCode } from '../../../shared/errors.ts';
+import { BufferingBarrier, type BarrierOptions } from '../../../shared/playhead/barrier.ts';
+import {
+  applyCommand,
+  createPlayhead,
+  expectedPosition,
+  scheduleDelay,
+  validateCommand,
+  withMedia,
+  type PlayheadCommand,
+  type PlayheadState,
+} from '../../../shared/playhead/timeline.ts';
+import {
+  PLAYHEAD_LOG_SIZE,
+  type BufferReport,
+  type CommandReceipt,
+  type ControlRequest,
+  type MediaReport,
+  type OutOfSync,
+  type PlayheadLogEntry,
+  type PlayheadMode,
+  type PlayheadPerson,
+  type PlayheadRoomInfo,
+  type PlayheadSnapshot,
+  type SoloPosition,
+} from '../../../shared/playhead/protocol.ts';
+import type { PlayheadEventStore } from './event-store.ts';
+
+/** One socket connection (a tab): a participant may have several. */
+export interface PlayheadClient {
+  id: string;
+  participantId: string;
+  name: string;
+  role: Role;
+  permissions: PermissionSet;
+}
+
+export type RoomResult<T = undefined> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+
+export interface PlayheadOutput {
+  state(state: PlayheadState): void;
+  room(info: PlayheadRoomInfo): void;
+  log(entry: PlayheadLogEntry): void;
+}
+
+export interface Timers {
+  set(callback: () => void, delayMs: number): unknown;
+  clear(handle: unknown): void;
+}
+
+export const realTimers: Timers = {
+  set: (callback, delayMs) => setTimeout(callback, delayMs),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface PlayheadRoomOptions {
+  roomId: string;
+  /** Server clock (ms), monotonic; the base of every state's atServerTime. */
+  now(): number;
+  /** Wall clock (ms) for the event log. */
+  wallClock(): number;
+  out: PlayheadOutput;
+  events: PlayheadEventStore;
+  timers?: Timers;
+  /** The recording's facts from the media module, when it knows them. */
+  media?: () => { duration: number; frameRate: number | null } | null;
+  barrier?: Partial<BarrierOptions>;
+  /** Longest wait for everyone to be ready after a seek while playing (ms). */
+  seekReadyTimeoutMs?: number;
+}
+
+/** Frame rate until the media module or a browser tells otherwise; PAL video, like the test recording. */
+export const DEFAULT_FRAME_RATE = 25;
+export const SEEK_READY_TIMEOUT_MS = 3000;
+
+interface Connection extends PlayheadClient {
+  rtt: number | null;
+  solo: Omit<OutOfSync, keyof PlayheadPerson> | null;
+}
+
+/** After a seek while playing: who still has to report ready before the room resumes. */
+interface PendingResume {
+  version: number;
+  waiting: Set<string>;
+  timer: unknown;
+}
+
+const refuse = <T>(code: ErrorCode, message: string): RoomResult<T> => ({ ok: false, code, message });
+const done = <T>(value: T): RoomResult<T> => ({ ok: true, value });
+
+export class PlayheadRoom {
+  readonly #o: PlayheadRoomOptions;
+  readonly #timers: Timers;
+  readonly #connections = new Map<string, Connection>();
+  readonly #barrier: BufferingBarrier;
+  /** The newest states, oldest first; the last one is the timeline every new command builds on. */
+  #states: PlayheadState[];
+  #log: PlayheadLogEntry[];
+  #mode: PlayheadMode = 'everyone';
+  #presenter: PlayheadPerson | null = null;
+  #requests: PlayheadPerson[] = [];
+  #pending: PendingResume | null = null;
+  /** True while the barrier holds the room paused (and nobody has taken over since). */
+  #held = false;
+  /** Stalled connections someone already played past: they do not hold the room again until ready. */
+  readonly #overridden = new Set<string>();
+  #barrierTimer: unknown = null;
+  #waitingFor: string[] = [];
+
+  constructor(options: PlayheadRoomOptions) {
+    this.#o = options;
+    this.#timers = options.timers ?? realTimers;
+    this.#barrier = new BufferingBarrier(options.barrier);
+    const facts = options.media?.() ?? null;
+    this.#states = [
+      createPlayhead({ duration: facts?.duration ?? null, frameRate: facts?.frameRate ?? DEFAULT_FRAME_RATE, serverTime: options.now() }),
+    ];
+    this.#log = options.events.recent(options.roomId, PLAYHEAD_LOG_SIZE);
+  }
+
+  get state(): PlayheadState {
+    return this.#states.at(-1)!;
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  // ---- connections -----------------------------------------------------------------------------
+
+  join(client: PlayheadClient, rtt: number | null): PlayheadSnapshot {
+    this.#connections.set(client.id, { ...client, rtt, solo: null });
+    // A video attached after the room opened: its facts may be known now.
+    if (this.state.duration === null) {
+      const facts = this.#o.media?.() ?? null;
+      if (facts) this.#setMedia({ duration: facts.duration, frameRate: facts.frameRate ?? this.state.frameRate });
+    }
+    return { states: [...this.#states], room: this.info(), log: [...this.#log] };
+  }
+
+  leave(clientId: string): void {
+    const gone = this.#connections.get(clientId);
+    if (!gone) return;
+    this.#connections.delete(clientId);
+    this.#barrier.leave(clientId);
+    this.#overridden.delete(clientId);
+    if (!this.#online(gone.participantId)) this.#requests = this.#requests.filter((r) => r.participantId !== gone.participantId);
+    this.#pending?.waiting.delete(clientId);
+    this.#resumeIfReady();
+    this.#evaluateBarrier();
+    this.#out.room(this.info());
+  }
+
+  reportRtt(clientId: string, rtt: number | null): void {
+    const connection = this.#connections.get(clientId);
+    if (connection && rtt !== null) connection.rtt = rtt;
+  }
+
+  info(): PlayheadRoomInfo {
+    const person = (c: Connection): PlayheadPerson => ({ participantId: c.participantId, name: c.name });
+    return {
+      mode: this.#mode,
+      presenter: this.#presenter,
+      requests: [...this.#requests],
+      waitingFor: this.#waitingFor.flatMap((id) => {
+        const c = this.#connections.get(id);
+        return c ? [person(c)] : [];
+      }),
+      outOfSync: [...this.#connections.values()].flatMap((c) => (c.solo ? [{ ...person(c), ...c.solo }] : [])),
+    };
+  }
+
+  // ---- commands --------------------------------------------------------------------------------
+
+  command(clientId: string, input: unknown): RoomResult<CommandReceipt> {
+    const actor = this.#connections.get(clientId);
+    if (!actor) return refuse('conflict', 'Join the playhead first.');
+    const valid = validateCommand(input);
+    if (!valid.ok) return refuse('bad_request', valid.message);
+    const allowed = this.#mayControl(actor);
+    if (!allowed.ok) return allowed;
+    const { command } = valid;
+
+    const at = this.#o.now() + this.#lead();
+    const latest = this.state;
+    const seeking = command.type === 'seek' || command.type === 'jump';
+    let next: PlayheadState;
+    if (seeking && (!latest.paused || this.#pending)) {
+      // Seek while playing: land paused on the target frame everywhere, resume once all are there.
+      next = applyCommand(applyCommand(latest, { type: 'pause' }, at), command, at);
+      this.#cancelPending();
+      this.#pending = {
+        version: next.version,
+        waiting: new Set([...this.#connections.values()].filter((c) => !c.solo).map((c) => c.id)),
+        timer: this.#timers.set(() => this.#resume(), this.#o.seekReadyTimeoutMs ?? SEEK_READY_TIMEOUT_MS),
+      };
+    } else {
+      next = applyCommand(latest, command, at);
+      // A rate change keeps a pending resume: the positions everyone is seeking to stay the same.
+      if (command.type !== 'rate') this.#cancelPending();
+    }
+    // Whoever acts takes over from the barrier; the stalls it was holding for do not hold again.
+    this.#held = false;
+    for (const id of this.#waitingFor) this.#overridden.add(id);
+    this.#push(next);
+    this.#record(actor, command.type, next.position, valueOf(command));
+    this.#evaluateBarrier();
+    return done({ version: next.version, effectiveAt: next.atServerTime });
+  }
+
+  buffer(clientId: string, report: BufferReport): RoomResult {
+    const connection = this.#connections.get(clientId);
+    if (!connection) return refuse('conflict', 'Join the playhead first.');
+    // Someone looking on their own holds nobody up.
+    if (connection.solo) return done(undefined);
+    const now = this.#o.now();
+    if (report.state === 'stalled') {
+      this.#barrier.stall(clientId, now);
+    } else {
+      this.#barrier.ready(clientId, now);
+      this.#overridden.delete(clientId);
+      if (this.#pending && report.version >= this.#pending.version) {
+        this.#pending.waiting.delete(clientId);
+        this.#resumeIfReady();
+      }
+    }
+    this.#evaluateBarrier();
+    return done(undefined);
+  }
+
+  solo(clientId: string, solo: boolean): RoomResult {
+    const connection = this.#connections.get(clientId);
+    if (!connection) return refuse('conflict', 'Join the playhead first.');
+    if (solo === (connection.solo !== null)) return done(undefined);
+    if (solo) {
+      const now = this.#o.now();
+      const { paused, rate } = this.state;
+      connection.solo = { position: expectedPosition(this.state, now), paused, rate, atServerTime: now };
+      this.#barrier.leave(clientId);
+      this.#pending?.waiting.delete(clientId);
+      this.#resumeIfReady();
+      this.#evaluateBarrier();
+    } else {
+      connection.solo = null;
+    }
+    this.#out.room(this.info());
+    return done(undefined);
+  }
+
+  soloPosition(clientId: string, report: SoloPosition): RoomResult {
+    const connection = this.#connections.get(clientId);
+    if (!connection) return refuse('conflict', 'Join the playhead first.');
+    if (!connection.solo) return refuse('conflict', 'Only someone looking on their own reports a position.');
+    connection.solo = { ...report, atServerTime: this.#o.now() };
+    this.#out.room(this.info());
+    return done(undefined);
+  }
+
+  media(clientId: string, report: MediaReport): RoomResult {
+    const connection = this.#connections.get(clientId);
+    if (!connection) return refuse('conflict', 'Join the playhead first.');
+    if (!connection.permissions.controlPlayback) return refuse('forbidden', 'Your role in this room does not allow controlling playback.');
+    // The first report wins; the media module's probe, when there is one, came before all of them.
+    if (this.state.duration === null) this.#setMedia({ duration: report.duration, frameRate: report.frameRate ?? this.state.frameRate });
+    return done(undefined);
+  }
+
+  // ---- control ---------------------------------------------------------------------------------
+
+  setMode(clientId: string, mode: PlayheadMode): RoomResult {
+    const actor = this.#connections.get(clientId);
+    if (!actor) return refuse('conflict', 'Join the playhead first.');
+    if (!actor.permissions.manageRoom) return refuse('forbidden', 'Only the host switches between everyone steering and one presenter.');
+    if (mode === this.#mode) return done(undefined);
+    this.#mode = mode;
+    this.#presenter = mode === 'presenter' ? { participantId: actor.participantId, name: actor.name } : null;
+    this.#requests = [];
+    this.#record(actor, 'mode', expectedPosition(this.state, this.#o.now()), mode);
+    this.#out.room(this.info());
+    return done(undefined);
+  }
+
+  control(clientId: string, request: ControlRequest): RoomResult {
+    const actor = this.#connections.get(clientId);
+    if (!actor) return refuse('conflict', 'Join the playhead first.');
+    if (this.#mode !== 'presenter') return refuse('conflict', 'Everyone steers already: there is no presenter.');
+    if (request.action === 'request') {
+      if (!actor.permissions.controlPlayback) return refuse('forbidden', 'Your role in this room does not allow controlling playback.');
+      const known = this.#presenter?.participantId === actor.participantId || this.#requests.some((r) => r.participantId === actor.participantId);
+      if (!known) {
+        this.#requests = [...this.#requests, { participantId: actor.participantId, name: actor.name }];
+        this.#out.room(this.info());
+      }
+      return done(undefined);
+    }
+    if (this.#presenter?.participantId !== actor.participantId && !actor.permissions.manageRoom) {
+      return refuse('forbidden', 'Only the presenter or the host hands over control.');
+    }
+    const target = [...this.#connections.values()].find((c) => c.participantId === request.to);
+    if (!target) return refuse('not_found', 'That participant is not in the room.');
+    if (!target.permissions.controlPlayback) return refuse('unprocessable', 'That participant’s role does not allow controlling playback.');
+    this.#presenter = { participantId: target.participantId, name: target.name };
+    this.#requests = this.#requests.filter((r) => r.participantId !== target.participantId);
+    this.#record(actor, 'control', expectedPosition(this.state, this.#o.now()), target.name);
+    this.#out.room(this.info());
+    return done(undefined);
+  }
+
+  /** Stops the timers; the room is about to be dropped. */
+  dispose(): void {
+    this.#cancelPending();
+    if (this.#barrierTimer !== null) this.#timers.clear(this.#barrierTimer);
+    this.#barrierTimer = null;
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  get #out(): PlayheadOutput {
+    return this.#o.out;
+  }
+
+  #online(participantId: string): boolean {
+    return [...this.#connections.values()].some((c) => c.participantId === participantId);
+  }
+
+  #mayControl(actor: Connection): RoomResult {
+    if (!actor.permissions.controlPlayback) return refuse('forbidden', 'Your role in this room does not allow controlling playback.');
+    if (this.#mode === 'presenter' && this.#presenter?.participantId !== actor.participantId && !actor.permissions.manageRoom) {
+      return refuse('conflict', `${this.#presenter?.name ?? 'The host'} is presenting: ask for control first.`);
+    }
+    return done(undefined);
+  }
+
+  /** Lead for a new state: the slowest watching connection's one-way delay plus a margin. */
+  #lead(): number {
+    const rtts = [...this.#connections.values()].flatMap((c) => (c.solo || c.rtt === null ? [] : [c.rtt]));
+    return scheduleDelay(rtts);
+  }
+
+  #push(state: PlayheadState): void {
+    this.#states = [...this.#states, state].slice(-2);
+    this.#out.state(state);
+  }
+
+  #setMedia(media: { duration: number; frameRate: number }): void {
+    this.#push(withMedia(this.state, media, this.#o.now()));
+  }
+
+  #record(actor: Connection | null, action: PlayheadLogEntry['action'], position: number, value: PlayheadLogEntry['value']): void {
+    const entry = this.#o.events.append(this.#o.roomId, {
+      at: this.#o.wallClock(),
+      actor: actor && { participantId: actor.participantId, name: actor.name, role: actor.role },
+      action,
+      position,
+      value,
+    });
+    this.#log = [...this.#log, entry].slice(-PLAYHEAD_LOG_SIZE);
+    this.#out.log(entry);
+  }
+
+  #cancelPending(): void {
+    if (this.#pending) this.#timers.clear(this.#pending.timer);
+    this.#pending = null;
+  }
+
+  #resumeIfReady(): void {
+    if (this.#pending && this.#pending.waiting.size === 0) this.#resume();
+  }
+
+  /** The scheduled play that ends a seek while playing. */
+  #resume(): void {
+    this.#cancelPending();
+    this.#push(applyCommand(this.state, { type: 'play' }, this.#o.now() + this.#lead()));
+    this.#evaluateBarrier();
+  }
+
+  /** Holds or releases the room after anything that may change whom the barrier waits for. */
+  #evaluateBarrier(): void {
+    const now = this.#o.now();
+    const waiting = this.#barrier.waitingFor(now).filter((id) => {
+      const c = this.#connections.get(id);
+      return c !== undefined && c.solo === null;
+    });
+    const names = (ids: readonly string[]) => [...new Set(ids.map((id) => this.#connections.get(id)!.name))].join(', ');
+    const blocking = waiting.filter((id) => !this.#overridden.has(id));
+    if (!this.#held && blocking.length > 0 && !this.state.paused && !this.#pending) {
+      this.#held = true;
+      const paused = applyCommand(this.state, { type: 'pause' }, now + this.#lead());
+      this.#push(paused);
+      this.#record(null, 'wait', paused.position, names(blocking));
+    } else if (this.#held && waiting.length === 0) {
+      this.#held = false;
+      const playing = applyCommand(this.state, { type: 'play' }, now + this.#lead());
+      this.#push(playing);
+      this.#record(null, 'resume', playing.position, null);
+    }
+    if (waiting.join() !== this.#waitingFor.join()) {
+      this.#waitingFor = waiting;
+      this.#out.room(this.info());
+    }
+    if (this.#barrierTimer !== null) this.#timers.clear(this.#barrierTimer);
+    const next = this.#barrier.nextChangeAt(now);
+    this.#barrierTimer = next === null ? null : this.#timers.set(() => this.#evaluateBarrier(), Math.max(0, next - now));
+  }
+}
+
+function valueOf(command: PlayheadCommand): PlayheadLogEntry['value'] {
+  switch (command.type) {
+    case 'rate':
+      return command.rate;
+    case 'step':
+      return command.frames;
+    case 'jump':
+      return command.seconds;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The werkblad as JSON for the print page (client/src/reports/ReportPage.svelte). Same content and
+ * pseudonymisation as `toWerkbladMarkdown`, but structured, and with all three columns listing the
+ * observations of their kind, so the printed werkblad has timecodes in every column.
+ */
+import { ROLES } from '../../../shared/access/roles.ts';
+import type { ReportColumn, ReportMoment, WerkbladReport } from '../../../shared/api/reports-schemas.ts';
+import { WERKBLAD_COLUMNS } from '../../../shared/kijkwijzer/werkblad.ts';
+import type { Observation } from '../../../shared/notes/types.ts';
+import { formatTimecode, sortObservations, themeNamer } from '../../../shared/reports/format.ts';
+import { createPseudonymiser } from '../../../shared/reports/pseudonymise.ts';
+import type { RoomReport } from './input.ts';
+
+const span = (start: number, end: number | null): string => (end === null ? formatTimecode(start) : `${formatTimecode(start)}–${formatTimecode(end)}`);
+
+const moment = (o: Observation): ReportMoment => ({ start: o.start, end: o.end, timecode: span(o.start, o.end), text: o.text, authorName: o.authorName });
+
+export function werkbladReport(report: RoomReport, pseudonymise: boolean): WerkbladReport {
+  const pseudo = pseudonymise ? createPseudonymiser(report.input) : null;
+  const data = pseudo ? pseudo.input : report.input;
+  // Free texts of the werkblad are not in the ReportInput proper, so they are replaced here.
+  const t = (s: string): string => (pseudo ? pseudo.text(s) : s);
+  const wb = report.input.werkblad;
+  const themeName = themeNamer(data.themes);
+  const observations = sortObservations(data.observations);
+
+  return {
+    room: { title: data.room.title, recordedOn: data.room.recordedOn },
+    exportedAt: data.exportedAt.toISOString(),
+    pseudonymised: pseudonymise,
+    clientPseudonym: data.clientPseudonym,
+    participants: ROLES.map((role) => ({ role, names: data.participants.filter((p) => p.role === role).map((p) => p.name) })).filter(
+      (r) => r.names.length > 0,
+    ),
+    goal: t(wb.goal),
+    watchWith: wb.watchWith.map(t),
+    themes: wb.themes.map((theme) => ({
+      id: theme.id,
+      name: theme.name,
+      title: report.themeTitles.get(theme.id) ?? theme.name,
+      questions: theme.questions,
+      columns: WERKBLAD_COLUMNS.map(
+        (column): ReportColumn => ({
+          id: column.id,
+          label: column.label.nl,
+          text: column.id === 'zie' ? '' : t(theme[column.id]),
+          items: observations.filter((o) => o.kind === column.id && o.themes.includes(theme.id)).map(moment),
+        }),
+      ),
+    })),
+    fragments: [...data.fragments]
+      .sort((a, b) => a.order - b.order || a.start - b.start)
+      .map((f) => ({
+        title: f.title,
+        start: f.start,
+        end: f.end,
+        timecode: span(f.start, f.end),
+        question: f.question,
+        themes: f.themes.map(themeName),
+        clientFeedback: report.includeClientFeedback && f.clientFeedback.trim() !== '' ? f.clientFeedback : null,
+      })),
+    clientFeedbackShown: report.includeClientFeedback,
+    aandachtspunten: wb.aandachtspunten.map((a) => ({ text: t(a.text) })),
+    slim: wb.slim ? { selfImage: t(wb.slim.selfImage), role: t(wb.slim.role), matches: wb.slim.matches } : null,
+  };
+}

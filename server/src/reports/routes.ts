@@ -1,0 +1,203 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import * as Y from 'yjs';
+import {
+  ExportParamsSchema,
+  ExportQuerySchema,
+  IMPORT_BODY_LIMIT,
+  ImportBodySchema,
+  ImportDoneSchema,
+  ImportPreviewBodySchema,
+  ImportPreviewSchema,
+  ReportQuerySchema,
+  WerkbladReportSchema,
+  type ExportFormat,
+  type ImportFormat,
+} from '../../../shared/api/reports-schemas.ts';
+import { ErrorBodySchema, RoomParamsSchema } from '../../../shared/api/schemas.ts';
+import { addObservation } from '../../../shared/notes/doc.ts';
+import { MAX_DOC_BYTES } from '../../../shared/notes/protocol.ts';
+import { toCsv } from '../../../shared/reports/csv.ts';
+import { toEaf } from '../../../shared/reports/eaf.ts';
+import { exportFileName } from '../../../shared/reports/format.ts';
+import { parseCsv, parseEaf, parseWebVtt } from '../../../shared/reports/import.ts';
+import { toWerkbladMarkdown } from '../../../shared/reports/markdown.ts';
+import { prepareInput } from '../../../shared/reports/pseudonymise.ts';
+import { toQdpx } from '../../../shared/reports/qdpx.ts';
+import { ReportImportError, type ImportResult } from '../../../shared/reports/types.ts';
+import { toChaptersVtt, toWebVtt } from '../../../shared/reports/webvtt.ts';
+import type { Cookies, RoomAccess } from '../access/guard.ts';
+import { AppError } from '../http/errors.ts';
+import { sharedDocName } from '../notes/endpoint.ts';
+import { buildRoomReport, REPORT_THEMES, type RoomReport } from './input.ts';
+import { werkbladReport } from './report.ts';
+
+const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 413: ErrorBodySchema, 422: ErrorBodySchema };
+
+const CONTENT_TYPES: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  vtt: 'text/vtt; charset=utf-8',
+  'chapters.vtt': 'text/vtt; charset=utf-8',
+  // ELAN registers no media type of its own; an XML type lets any XML tool open the file.
+  eaf: 'application/xml; charset=utf-8',
+  qdpx: 'application/zip',
+  md: 'text/markdown; charset=utf-8',
+};
+
+/**
+ * RFC 6266: an ASCII `filename` for old clients plus `filename*` (RFC 8187) with the exact UTF-8
+ * name. Export names are ASCII slugs today; the encoded form keeps that from being a requirement.
+ */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  // encodeURIComponent leaves ' ( ) * as they are, which RFC 8187's attr-char does not allow.
+  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+function buildExport(format: ExportFormat, report: RoomReport, pseudonymise: boolean): string | Buffer {
+  const { input } = report;
+  const opts = { pseudonymise };
+  switch (format) {
+    case 'csv':
+      return toCsv(input, opts);
+    case 'vtt':
+      return toWebVtt(input, opts);
+    case 'chapters.vtt':
+      return toChaptersVtt(input, opts);
+    case 'eaf':
+      return toEaf(input, opts);
+    case 'qdpx':
+      return Buffer.from(toQdpx(input, opts));
+    case 'md':
+      return toWerkbladMarkdown(input, { ...opts, includeClientFeedback: report.includeClientFeedback });
+  }
+}
+
+const PARSERS: Record<ImportFormat, (text: string, opts: { themes: typeof REPORT_THEMES }) => ImportResult> = {
+  csv: parseCsv,
+  vtt: parseWebVtt,
+  eaf: parseEaf,
+};
+
+/** A file that cannot be used at all becomes 413/422 with the importer's (Dutch + English) reason. */
+function parseImport(format: ImportFormat, content: string): ImportResult {
+  try {
+    return PARSERS[format](content, { themes: REPORT_THEMES });
+  } catch (err) {
+    if (err instanceof ReportImportError) throw new AppError(err.code, err.message);
+    throw err;
+  }
+}
+
+/**
+ * Exports (observations as CSV / WebVTT / ELAN / REFI-QDA, the werkblad as Markdown and as JSON for
+ * the print page) and imports of observations from CSV / WebVTT / ELAN files.
+ */
+export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { guard, notes } = app.services;
+
+  const requireExport = (cookies: Cookies, roomId: string): RoomAccess => guard.requireRoom(cookies, roomId, 'export');
+
+  app.get(
+    '/api/rooms/:roomId/exports/:format',
+    // The 200 body is a file (text or zip bytes), sent as it is, never serialised as JSON.
+    { schema: { params: ExportParamsSchema, querystring: ExportQuerySchema, response: { 200: Type.Unknown(), ...errors } } },
+    async (req, reply) => {
+      const a = requireExport(req.cookies, req.params.roomId);
+      const { format } = req.params;
+      const pseudonymise = req.query.pseudonymise === true;
+      if (req.query.includeVideo) {
+        if (format !== 'qdpx') throw new AppError('bad_request', 'includeVideo applies to the qdpx export only.');
+        // Consent has no "may be downloaded" term and the host has no such setting, so the
+        // recording never leaves the room; the project file refers to it by name instead.
+        throw new AppError('forbidden', 'The video cannot be included: there is no host setting or consent term that allows downloading the recording.');
+      }
+      const report = buildRoomReport(app.services, a);
+      const body = buildExport(format, report, pseudonymise);
+      // The file name carries the room title, which may name people: pseudonymise it too.
+      const title = prepareInput(report.input, { pseudonymise }).room.title;
+      req.log.info({ roomId: a.room.id, participantId: a.participantId, format, pseudonymise }, 'export');
+      return reply
+        .header('Content-Type', CONTENT_TYPES[format])
+        .header('Content-Disposition', contentDisposition(exportFileName(title, report.input.exportedAt, format)))
+        .header('Cache-Control', 'private, no-store')
+        .send(body);
+    },
+  );
+
+  app.get(
+    '/api/rooms/:roomId/report',
+    { schema: { params: RoomParamsSchema, querystring: ReportQuerySchema, response: { 200: WerkbladReportSchema, ...errors } } },
+    async (req, reply) => {
+      const a = requireExport(req.cookies, req.params.roomId);
+      reply.header('Cache-Control', 'private, no-store');
+      return werkbladReport(buildRoomReport(app.services, a), req.query.pseudonymise === true);
+    },
+  );
+
+  app.post(
+    '/api/rooms/:roomId/imports/preview',
+    {
+      bodyLimit: IMPORT_BODY_LIMIT,
+      schema: { params: RoomParamsSchema, body: ImportPreviewBodySchema, response: { 200: ImportPreviewSchema, ...errors } },
+    },
+    async (req) => {
+      guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
+      return parseImport(req.body.format, req.body.content);
+    },
+  );
+
+  /**
+   * Server-side, so the whole file lands as one update (no half import when a browser closes) and
+   * the document size limit is checked before anything is written.
+   */
+  app.post(
+    '/api/rooms/:roomId/imports',
+    {
+      bodyLimit: IMPORT_BODY_LIMIT,
+      schema: { params: RoomParamsSchema, body: ImportBodySchema, response: { 200: ImportDoneSchema, ...errors } },
+    },
+    async (req) => {
+      const a = guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
+      const { items, skipped } = parseImport(req.body.format, req.body.content);
+      const selected = req.body.selected;
+      if (selected?.some((i) => i >= items.length)) {
+        throw new AppError('bad_request', `body/selected refers to an item that is not in the file (it has ${items.length}).`);
+      }
+      const chosen = selected ? [...selected].sort((x, y) => x - y).map((i) => items[i]!) : items;
+      if (chosen.length === 0) return { added: 0, skipped };
+
+      // Built in a scratch document first, so its size is known before the room's document grows.
+      const scratch = new Y.Doc();
+      const now = Date.now();
+      scratch.transact(() => {
+        chosen.forEach((item, i) =>
+          addObservation(scratch, {
+            start: item.start,
+            end: item.end,
+            kind: item.kind,
+            themes: item.themes,
+            text: item.text,
+            // The importer vouches for the file; a name in it (an ELAN annotator) is kept as written.
+            authorId: a.participantId,
+            authorName: item.authorName?.trim() || a.name,
+            role: a.role,
+            // Distinct creation times keep the file's order among observations at the same start.
+            createdAt: now + i,
+            updatedAt: now + i,
+          }),
+        );
+      });
+      const update = Y.encodeStateAsUpdate(scratch);
+      scratch.destroy();
+      const doc = notes.getDoc(sharedDocName(a.room.id));
+      if (Y.encodeStateAsUpdate(doc).byteLength + update.byteLength > MAX_DOC_BYTES) {
+        throw new AppError('too_large', "These observations would make the room's document larger than it may grow.");
+      }
+      Y.applyUpdate(doc, update, 'import');
+      req.log.info({ roomId: a.room.id, participantId: a.participantId, format: req.body.format, added: chosen.length }, 'import');
+      return { added: chosen.length, skipped };
+    },
+  );
+};

@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsentOverview, MediaInfo } from '../../shared/api/media-schemas.ts';
+import type { Room } from '../../shared/api/schemas.ts';
+import { HttpClient } from '../helpers/http.ts';
+import { FIXTURE_SHA256 } from '../helpers/media.ts';
+import { signedInAdmin } from '../helpers/scenario.ts';
+import { ADMIN, startServer, type TestServer } from '../helpers/server.ts';
+
+const run = promisify(execFile);
+
+describe('demo room', () => {
+  let server: TestServer;
+  let host: HttpClient;
+  beforeAll(async () => {
+    server = await startServer();
+    host = await signedInAdmin(server);
+  });
+  afterAll(() => server.dispose());
+
+  async function expectDemo(roomId: string) {
+    const info = await host.get<MediaInfo>(`/api/rooms/${roomId}/media`);
+    expect(info.body).toMatchObject({ access: 'allowed', hasVideo: true, consent: { status: 'given', isDemo: true }, video: { sha256: FIXTURE_SHA256, mode: 'upload' } });
+    const consent = await host.get<ConsentOverview>(`/api/rooms/${roomId}/consent`);
+    expect(consent.body.current).toMatchObject({ isDemo: true, allowedRoles: ['onderzoeker', 'klantmanager', 'coach', 'collega', 'client', 'meekijker'] });
+    expect((await host.request('GET', `/api/rooms/${roomId}/media/video`, undefined, { range: 'bytes=0-3' })).status).toBe(206);
+  }
+
+  it('makes a demo room for a signed-in staff member (POST /api/demo)', async () => {
+    expect((await new HttpClient(server.url).post('/api/demo')).status).toBe(401);
+    const res = await host.post<Room>('/api/demo');
+    expect(res.status).toBe(201);
+    expect(res.body.title).toMatch(/^Demo/);
+    await expectDemo(res.body.id);
+  });
+
+  it('makes one for the admin account from the command line (npm run demo), next to a running server', async () => {
+    const before = (await host.get<{ rooms: Room[] }>('/api/rooms')).body.rooms.length;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/src/media/demo.ts'], {
+      env: { ...process.env, DATA_DIR: server.dataDir, KIJKKAMER_ADMIN_EMAIL: ADMIN.email, KIJKKAMER_ADMIN_PASSWORD: ADMIN.password, PUBLIC_URL: server.url },
+    });
+    const id = /\/kamer\/([A-Za-z0-9_-]+)/.exec(stdout)?.[1];
+    expect(id).toBeDefined();
+    const rooms = (await host.get<{ rooms: Room[] }>('/api/rooms')).body.rooms;
+    expect(rooms).toHaveLength(before + 1);
+    await expectDemo(id!);
+  });
+});
