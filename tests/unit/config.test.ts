@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/src/config.ts';
+
+describe('configuration from the environment', () => {
+  it('has an embedded default for everything', () => {
+    const config = loadConfig({}, '/srv/kijkkamer');
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: '/srv/kijkkamer/data',
+      publicUrl: 'http://127.0.0.1:8080',
+      adminEmail: null,
+      retentionDays: 90,
+      maxUploadBytes: 4 * 1024 ** 3,
+    });
+  });
+
+  it('derives the public URL from host and port, and trims a trailing slash', () => {
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
+    expect(loadConfig({ PUBLIC_URL: 'https://kijkkamer.gemeente.nl/' }).publicUrl).toBe('https://kijkkamer.gemeente.nl');
+  });
+
+  it.each([
+    [{ PORT: 'tachtig' }, /PORT must be a whole number/],
+    [{ PORT: '70000' }, /PORT must be a whole number from 0 to 65535/],
+    [{ KIJKKAMER_RETENTION_DAYS: '0' }, /KIJKKAMER_RETENTION_DAYS/],
+    [{ KIJKKAMER_SIGNIN_LIMIT: '1.5' }, /KIJKKAMER_SIGNIN_LIMIT/],
+    [{ PUBLIC_URL: 'kijkkamer' }, /PUBLIC_URL must be an absolute URL/],
+    [{ KIJKKAMER_ADMIN_EMAIL: 'a@b.nl' }, /both KIJKKAMER_ADMIN_EMAIL and KIJKKAMER_ADMIN_PASSWORD/],
+    [{ KIJKKAMER_ADMIN_EMAIL: 'a@b.nl', KIJKKAMER_ADMIN_PASSWORD: 'kort' }, /at least 10 characters/],
+  ])('refuses %o with a clear message', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
