@@ -29,7 +29,7 @@ import { createPlayhead } from './playhead/feature.ts';
 import { DocHub } from './notes/hub.ts';
 import { notesRoutes } from './notes/routes.ts';
 import { createDocStore } from './notes/store.ts';
-import { createRealtime } from './realtime/socket.ts';
+import { createRealtime, roomChannel } from './realtime/socket.ts';
 import { routeUpgrades } from './realtime/upgrade.ts';
 import { createInviteStore } from './rooms/invite-store.ts';
 import { createParticipantStore } from './rooms/participant-store.ts';
@@ -120,7 +120,13 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     realtime,
     consents,
     mediaStore,
-    media: createMediaService({ config, consents, store: mediaStore, log: app.log }),
+    media: createMediaService({
+      config,
+      consents,
+      store: mediaStore,
+      log: app.log,
+      onChange: (roomId, change) => realtime.io.to(roomChannel(roomId)).emit('media:changed', change),
+    }),
     notes,
     docStore,
     feedback: createFeedbackStore(db),

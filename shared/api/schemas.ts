@@ -95,7 +95,10 @@ export const RoomSchema = Type.Object({
 });
 export type Room = Static<typeof RoomSchema>;
 
-export const RoomListSchema = Type.Object({ rooms: Type.Array(RoomSchema) });
+/** A room in "Mijn kamers", with its poster frame when there is one the user may see. */
+export const RoomListItemSchema = Type.Object({ ...RoomSchema.properties, posterSrc: Type.Union([Type.String(), Type.Null()]) });
+export type RoomListItem = Static<typeof RoomListItemSchema>;
+export const RoomListSchema = Type.Object({ rooms: Type.Array(RoomListItemSchema) });
 
 export const MeInRoomSchema = Type.Object({
   participantId: IdSchema,

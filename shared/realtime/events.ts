@@ -57,6 +57,8 @@ export interface ServerToClient {
   'playhead:log': (entry: PlayheadLogEntry) => void;
   /** Client feedback of a fragment changed; only the id, so roles allowed to read it refetch it over HTTP. */
   'kijkwijzer:feedback': (change: { fragmentId: string }) => void;
+  /** The room's video arrived or went away; only the reason, so each client refetches what its role may see over HTTP. */
+  'media:changed': (change: { reason: 'uploaded' | 'withdrawn' | 'expired' | 'deleted' }) => void;
 }
 
 export interface ClientToServer {

@@ -136,6 +136,25 @@ describe('video with consent in a real browser', () => {
     expect(await coach.getByLabel('Video: gesprek.mp4').getAttribute('src')).toMatch(/^blob:/);
     await playsWhenClicked(coach, 'Video: gesprek.mp4');
   });
+
+  it('Mijn kamers shows the poster frame with alt text, or a placeholder; an open room learns of a withdrawal at once', async () => {
+    const created = await host.request.post('/api/demo');
+    expect(created.status()).toBe(201);
+    const demo = (await created.json()) as Room;
+    await newRoom('Nog zonder video');
+    await host.goto('/');
+    const poster = host.getByRole('img', { name: `Beeld uit de video van “${demo.title}”` });
+    await poster.waitFor();
+    expect(await poster.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await host.getByRole('listitem').filter({ hasText: 'Nog zonder video' }).getByText('Nog geen videobeeld').waitFor();
+
+    const km = await guestJoins(await inviteLink(demo.id, 'klantmanager'), 'Karin');
+    await km.getByLabel('Video: gesprek.mp4').waitFor();
+    await host.request.post(`/api/rooms/${demo.id}/consent/withdraw`, { data: { withdrawnOn: today() } });
+    // Well within the 30 s poll: the room socket's media:changed makes the page refetch.
+    await km.getByText(/omdat de cliënt de toestemming heeft ingetrokken/).waitFor({ timeout: 5_000 });
+    expect(await km.locator('video').count()).toBe(0);
+  });
 });
 
 function today(offsetDays = 0): string {

@@ -1,9 +1,13 @@
 import type { ByoBody, Consent, ConsentBody, ConsentOverview, MediaInfo, Play, WithdrawBody } from '../../../shared/api/media-schemas.ts';
 import { fingerprintBlob } from '../../../shared/media/fingerprint.ts';
 import { api } from '../lib/api.ts';
+import type { RoomSocket } from '../lib/socket.ts';
 import { getRoom, type RoomState } from '../rooms/room.svelte.ts';
 
-/** How often an open room re-reads its media info, so a withdrawal or expiry shows without a reload. */
+/**
+ * How often an open room re-reads its media info. The server announces changes (`media:changed`)
+ * at once; this catches what a dropped connection missed and consent changes it does not announce.
+ */
 const REFRESH_MS = 30_000;
 
 /** A participant's own copy of the recording in bring-your-own-file mode. */
@@ -22,10 +26,14 @@ export class MediaState {
   local = $state<LocalCopy | null>(null);
   private timer: ReturnType<typeof setInterval> | null = null;
   private playReported = false;
+  private socket: RoomSocket | null = null;
+  private readonly onChanged = () => void this.refresh().catch(() => undefined);
 
   constructor(
     readonly roomId: string,
     readonly isHost: boolean,
+    /** The room whose socket announces changes; read at open(), when the room has connected. */
+    private readonly room: Pick<RoomState, 'socket'>,
   ) {}
 
   get base(): string {
@@ -33,6 +41,8 @@ export class MediaState {
   }
 
   async open(): Promise<void> {
+    this.socket = this.room.socket;
+    this.socket?.on('media:changed', this.onChanged);
     await this.refresh();
     this.timer = setInterval(() => void this.refresh().catch(() => undefined), REFRESH_MS);
   }
@@ -40,6 +50,8 @@ export class MediaState {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.socket?.off('media:changed', this.onChanged);
+    this.socket = null;
     this.forgetLocal();
   }
 
@@ -120,7 +132,7 @@ const states = new WeakMap<RoomState, MediaState>();
 export function mediaFor(room: RoomState): MediaState {
   let media = states.get(room);
   if (!media) {
-    media = new MediaState(room.roomId, room.isHost);
+    media = new MediaState(room.roomId, room.isHost, room);
     states.set(room, media);
   }
   return media;

@@ -103,6 +103,9 @@ export const mediaNl = {
 
   'demo.create': 'Demo-kamer maken',
   'demo.hint': 'Een voorbeeldkamer met een nagemaakte video, om alles in een minuut uit te proberen.',
+
+  'poster.alt': 'Beeld uit de video van “{title}”',
+  'poster.none': 'Nog geen videobeeld',
 } as const;
 
 export const mediaEn: Record<keyof typeof mediaNl, string> = {
@@ -209,4 +212,7 @@ export const mediaEn: Record<keyof typeof mediaNl, string> = {
 
   'demo.create': 'Create a demo room',
   'demo.hint': 'A sample room with a synthetic video, to try everything in a minute.',
+
+  'poster.alt': 'Frame from the video of “{title}”',
+  'poster.none': 'No video frame yet',
 };

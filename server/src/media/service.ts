@@ -7,6 +7,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { FileStore } from '@tus/file-store';
 import type { ByoBody, RemovalReason, VideoAccess } from '../../../shared/api/media-schemas.ts';
+import type { ServerToClient } from '../../../shared/realtime/events.ts';
 import type { RoomAccess } from '../access/guard.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
@@ -35,18 +36,28 @@ export const addDays = (day: string, days: number): string => {
 /** A file name as shown in the room: no directories, no control characters. */
 export function cleanFileName(name: string | null | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
   const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
   return clean || 'video';
 }
+
+export type MediaChange = Parameters<ServerToClient['media:changed']>[0];
+const CHANGE_FOR_REMOVAL: Record<RemovalReason, MediaChange['reason']> = { withdrawn: 'withdrawn', retention: 'expired', host: 'deleted' };
 
 /** The one log call this module makes; satisfied by Fastify's logger and by pino. */
 export interface MediaLog {
   info(obj: object, msg: string): void;
 }
 
-export function createMediaService(deps: { config: Config; consents: ConsentStore; store: MediaStore; log: MediaLog }) {
+export function createMediaService(deps: {
+  config: Config;
+  consents: ConsentStore;
+  store: MediaStore;
+  log: MediaLog;
+  /** Told when the room's video arrives or goes away, so open rooms can update at once (the server sends `media:changed`). */
+  onChange?: (roomId: string, change: MediaChange) => void;
+}) {
   const { config, consents, store, log } = deps;
+  const notify = (roomId: string, change: MediaChange): void => deps.onChange?.(roomId, change);
   const mediaRoot = join(config.dataDir, 'media');
   const uploadStore = new FileStore({ directory: join(config.dataDir, 'uploads'), expirationPeriodInMilliseconds: config.uploadExpiryHours * 3_600_000 });
   const streamLogged = new Map<string, number>();
@@ -115,6 +126,7 @@ export function createMediaService(deps: { config: Config; consents: ConsentStor
       await Promise.all([rm(video, { force: true }), rm(join(dir, posterName), { force: true })]);
       throw err;
     }
+    notify(roomId, { reason: 'uploaded' });
     return row;
   }
 
@@ -137,6 +149,8 @@ export function createMediaService(deps: { config: Config; consents: ConsentStor
       createdAt: Date.now(),
     };
     store.insert(row);
+    // A fingerprint is a video arriving too: participants can now open their own copy.
+    notify(roomId, { reason: 'uploaded' });
     return row;
   }
 
@@ -161,6 +175,7 @@ export function createMediaService(deps: { config: Config; consents: ConsentStor
     const row = store.get(roomId);
     const removed = store.remove(roomId, reason);
     if (row) await rm(roomDir(roomId), { recursive: true, force: true });
+    if (removed) notify(roomId, { reason: CHANGE_FOR_REMOVAL[reason] });
     return removed;
   }
 

@@ -49,7 +49,7 @@ const PermissionOverridesBodySchema = Type.Object(
 );
 
 export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, rooms, invites, participants, guard, realtime, db, notes } = app.services;
+  const { config, rooms, invites, participants, guard, realtime, db, notes, media, mediaStore } = app.services;
 
   const inviteFailure = { unknown: 'This invite link is not valid.', revoked: 'This invite link has been withdrawn by the host.', expired: 'This invite link has expired.' } as const;
   const checkInvite = (token: string, roomId?: string) => {
@@ -63,7 +63,13 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/api/rooms', { schema: { response: { 200: RoomListSchema, ...errors } } }, async (req) => {
     const user = guard.requireStaff(req.cookies);
-    return { rooms: rooms.listByOwner(user.id).map(toRoom) };
+    // The same rule as the poster endpoint itself, so the list never points at a refusal.
+    const posterSrc = (r: RoomRow): string | null => {
+      const a = guard.roomAccess(req.cookies, r.id);
+      if ('error' in a || media.videoAccess(a) !== 'allowed' || !mediaStore.get(r.id)?.posterPath) return null;
+      return `/api/rooms/${r.id}/media/poster`;
+    };
+    return { rooms: rooms.listByOwner(user.id).map((r) => ({ ...toRoom(r), posterSrc: posterSrc(r) })) };
   });
 
   app.post(
