@@ -17,7 +17,7 @@
  *
  * Results are printed and written to bench/RESULTS.md under "## bench:sync".
  */
-import { cpus, availableParallelism } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -96,6 +96,8 @@ interface ScenarioResult {
   seeks: { allWithinMs: number | null; maxAfter2s: number | null }[];
   lateJoinMs: number | null;
   clockUncertaintyMs: number;
+  /** 1-minute load average at the start and the end of the scenario (the machine is shared). */
+  load: [number, number];
 }
 
 // ---- page instrumentation ---------------------------------------------------------------------
@@ -347,6 +349,7 @@ async function naiveHarness(browser: Browser, network: Network): Promise<Harness
 
 async function runScenario(mode: Mode, network: Network, h: Harness): Promise<ScenarioResult> {
   const { clients } = h;
+  const loadBefore = loadavg()[0]!;
   const log = (msg: string) => console.log(`  [${mode}/${network}] ${msg}`);
   const collectAll = () => Promise.all(clients.map(collect));
   for (const c of clients) await measureOffset(c);
@@ -377,6 +380,12 @@ async function runScenario(mode: Mode, network: Network, h: Harness): Promise<Sc
   const rateChanges = countEvents('ratechange', steadyFrom, steadyTo);
   log(`steady spread p50 ${steady.p50.toFixed(1)} p95 ${steady.p95.toFixed(1)} p99 ${steady.p99.toFixed(1)} max ${steady.max.toFixed(1)} ms`);
   if (process.env.DIAG) for (const c of clients) log(`${c.name}: ${await c.page.evaluate(() => [...document.querySelectorAll('.diagnostics dd')].map((d) => d.textContent).join(' | '))}`);
+  if (process.env.DIAG) {
+    const all = series();
+    for (let t = steadyFrom; t < steadyTo; t += 1000) {
+      log(`t+${((t - steadyFrom) / 1000).toFixed(0)}s medians ${all.map((s) => percentile(s.filter((x) => x.at >= t && x.at < t + 1000).map((x) => x.mediaTime).sort((a, b) => a - b), 50).toFixed(1)).join(' / ')}`);
+    }
+  }
   log(`median error per client: ${series().map((s) => percentile(s.filter((x) => x.at >= steadyFrom && x.at < steadyTo).map((x) => x.mediaTime).sort((a, b) => a - b), 50).toFixed(1)).join(' / ')} ms`);
 
   // Seeks while playing.
@@ -442,6 +451,7 @@ async function runScenario(mode: Mode, network: Network, h: Harness): Promise<Sc
     seeks,
     lateJoinMs,
     clockUncertaintyMs: Math.max(...clients.map((c) => c.offsetRtt / 2)),
+    load: [loadBefore, loadavg()[0]!],
   };
 }
 
@@ -455,11 +465,11 @@ function report(results: ScenarioResult[], machine: string): string {
   const lines: string[] = [];
   lines.push('## bench:sync', '', machine, '');
   lines.push('Spread between the 5 clients of their error against the ideal timeline, sampled every 5 ms (ms):', '');
-  lines.push('| mode | network | p50 | p95 | p99 | max | corrective seeks | rate changes | own error p99 per client | clock mapping ± |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| mode | network | p50 | p95 | p99 | max | corrective seeks | rate changes | own error p99 per client | clock mapping ± | load avg (1 min) |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     lines.push(
-      `| ${r.mode} | ${r.network} | ${f1(r.steady.p50)} | ${f1(r.steady.p95)} | ${f1(r.steady.p99)} | ${f1(r.steady.max)} | ${r.correctiveSeeks} | ${r.rateChanges} | ${r.ownErrorP99.map(f1).join(' / ')} | ${f1(r.clockUncertaintyMs)} |`,
+      `| ${r.mode} | ${r.network} | ${f1(r.steady.p50)} | ${f1(r.steady.p95)} | ${f1(r.steady.p99)} | ${f1(r.steady.max)} | ${r.correctiveSeeks} | ${r.rateChanges} | ${r.ownErrorP99.map(f1).join(' / ')} | ${f1(r.clockUncertaintyMs)} | ${r.load.map((l) => l.toFixed(1)).join(' → ')} |`,
     );
   }
   lines.push('', 'Naive ÷ synced (higher is better for the shared playhead):', '');

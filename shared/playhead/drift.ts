@@ -60,6 +60,21 @@ export interface DriftOptions {
   readonly latencySmoothing: number;
   /** Observed latencies are capped here (ms): a seek held up by buffering says nothing about the next. */
   readonly maxSeekLatencyMs: number;
+  /**
+   * Media time the player loses when a nudge leaves rate 1 (ms); 0 ignores it. Chromium plays rate 1
+   * without time-stretching and stalls its media clock by about 20 ms when it enters any other rate,
+   * while changes between other rates and back to 1 cost next to nothing (measured with the fixture
+   * in headless Chromium 156). A controller that ignores this falls further behind with every
+   * nudge and never catches up. With a cost set, a nudge around rate 1 is sized to also win back the
+   * loss, and every nudge is held at one rate until the error has crossed zero: two rate changes per
+   * correction instead of one per wobble of the error.
+   */
+  readonly nudgeEntryCostMs: number;
+  /**
+   * How old the errors fed in are, on average (ms), when the caller smooths them (a moving mean);
+   * a held nudge stops that much early, where the error it is heading for will have crossed zero.
+   */
+  readonly errorLagMs: number;
 }
 
 export const DRIFT_DEFAULTS: DriftOptions = {
@@ -76,6 +91,8 @@ export const DRIFT_DEFAULTS: DriftOptions = {
   seekLatencyMs: 150,
   latencySmoothing: 0.3,
   maxSeekLatencyMs: 1000,
+  nudgeEntryCostMs: 0,
+  errorLagMs: 0,
 };
 
 const NONE: DriftDecision = { kind: 'none' };
@@ -94,6 +111,10 @@ export class DriftController {
   #seekLatencyMs: number;
   #seekRequestedAt: number | null = null;
   #quietUntil = -Infinity;
+  /** The target rate the current nudge corrects around (with a rate-change cost only). */
+  #nudgedFor: number | null = null;
+  /** The error when the held nudge began. */
+  #nudgeStartError = 0;
 
   /** `playbackRate` is the video's rate when the controller takes over (default 1). */
   constructor(options: Partial<DriftOptions> & { readonly playbackRate?: number } = {}) {
@@ -116,7 +137,8 @@ export class DriftController {
   sample({ mediaTime, expected, targetRate, nowMs }: DriftSample): DriftDecision {
     if (![mediaTime, expected, targetRate, nowMs].every(Number.isFinite) || this.#quiet(nowMs)) return NONE;
     this.#errors = [...this.#errors, expected - mediaTime].slice(-this.#options.window);
-    if (this.#errors.length < this.#options.minSamples) return this.#setRate(targetRate);
+    // A held nudge stays while fresh errors accumulate after its rate change (see nudgeEntryCostMs).
+    if (this.#errors.length < this.#options.minSamples) return this.#setRate(this.#nudgedFor === targetRate ? this.#playbackRate : targetRate);
     const error = median(this.#errors);
     if (Math.abs(error) >= this.#options.seekThreshold) {
       this.#errors = [];
@@ -146,6 +168,16 @@ export class DriftController {
   /** Forget the measured errors: call when a new timeline state takes effect or playback resumes. */
   reset(): void {
     this.#errors = [];
+    this.#nudgedFor = null;
+  }
+
+  /**
+   * A new timeline state took effect: `reset`, and the rate the video should play at from now on,
+   * so a change of the room's speed applies at once rather than after the next few frames.
+   */
+  retarget(targetRate: number): DriftDecision {
+    this.reset();
+    return Number.isFinite(targetRate) && targetRate > 0 ? this.#setRate(targetRate) : NONE;
   }
 
   /** True while a seek is in flight or settling; gives up on a seek whose `seeked` never came. */
@@ -158,10 +190,49 @@ export class DriftController {
   }
 
   #rateFor(error: number, targetRate: number): number {
-    const { deadband, timeConstant, nudgeStep, maxNudge, minNudge } = this.#options;
-    if (Math.abs(error) < deadband) return targetRate;
-    const direction = Math.sign(error);
-    const proportional = Math.round(Math.abs(error) / timeConstant / nudgeStep) * nudgeStep;
+    if (this.#options.nudgeEntryCostMs > 0) return this.#heldRate(error, targetRate);
+    if (Math.abs(error) < this.#options.deadband) return targetRate;
+    return this.#nudge(Math.sign(error), Math.abs(error), targetRate);
+  }
+
+  /** The variant of #rateFor for players that lose time entering a nudge (DriftOptions.nudgeEntryCostMs). */
+  #heldRate(error: number, targetRate: number): number {
+    // Only leaving rate 1 costs; around any other room rate the player is time-stretching already.
+    const cost = targetRate === 1 ? this.#options.nudgeEntryCostMs / 1000 : 0;
+    if (this.#playbackRate !== targetRate && this.#nudgedFor === targetRate) {
+      // While the error moves at the nudge's pace the full window lags behind it (5 % over 0.3 s is
+      // 15 ms of overshoot): whether to stop is read from the newest few errors only.
+      const lag = ((this.#playbackRate - targetRate) / targetRate) * (this.#options.errorLagMs / 1000);
+      const recent = median(this.#errors.slice(-this.#options.minSamples)) - lag;
+      const speedingUp = this.#playbackRate > targetRate;
+      if (!(speedingUp ? recent > 0 : recent < 0)) {
+        this.#nudgedFor = null;
+        return targetRate;
+      }
+      // A video that fell well behind the plan while nudging (a stall) gets a bigger nudge at once
+      // rather than seconds at the small one.
+      if (speedingUp && recent > this.#nudgeStartError + cost + this.#options.deadband) {
+        const bigger = this.#nudge(1, recent, targetRate);
+        if (bigger > this.#playbackRate) {
+          this.#nudgeStartError = recent;
+          return bigger;
+        }
+      }
+      return this.#playbackRate;
+    }
+    if (Math.abs(error) < this.#options.deadband) return targetRate;
+    this.#nudgedFor = targetRate;
+    this.#nudgeStartError = error;
+    // Entering the nudge loses `cost` by itself: the nudge makes up the rest, which for a lead
+    // smaller than that loss means speeding up a little, not slowing down.
+    const gain = error + cost;
+    return this.#nudge(gain >= 0 ? 1 : -1, Math.abs(gain), targetRate);
+  }
+
+  /** A rate `direction` of the target that removes `amount` seconds in about the time constant. */
+  #nudge(direction: number, amount: number, targetRate: number): number {
+    const { timeConstant, nudgeStep, maxNudge, minNudge } = this.#options;
+    const proportional = Math.round(amount / timeConstant / nudgeStep) * nudgeStep;
     const rate = targetRate * (1 + direction * Math.min(maxNudge, Math.max(minNudge, proportional)));
     // Near rate 1 Chrome would play the nudge at exactly 1, so step over its dead zone, still in the
     // correcting direction; for a target within 5 % of 1 this can add up to 2 × minNudge to the cap.
@@ -171,6 +242,8 @@ export class DriftController {
   #setRate(rate: number): DriftDecision {
     if (rate === this.#playbackRate) return NONE;
     this.#playbackRate = rate;
+    // With a cost, a change shifts the clock: errors from before it mislead the next decision.
+    if (this.#options.nudgeEntryCostMs > 0) this.#errors = [];
     return { kind: 'rate', rate };
   }
 }

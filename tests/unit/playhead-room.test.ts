@@ -181,6 +181,31 @@ describe('PlayheadRoom: scheduling, media facts, log', () => {
     expect(room.state).toMatchObject({ duration: 30, frameRate: 25, version: 1 });
   });
 
+  it('picks up the facts of a video attached or replaced after the playhead started, on the next join', () => {
+    const facts: { current: { duration: number; frameRate: number | null } | null } = { current: null };
+    const clock = new FakeClock();
+    const room = new PlayheadRoom({
+      roomId: 'r',
+      now: () => clock.now,
+      wallClock: () => clock.now,
+      out: { state: () => undefined, room: () => undefined, log: () => undefined },
+      events: memoryStore(),
+      timers: clock,
+      media: () => facts.current,
+    });
+    const who = { participantId: 'p', name: 'n', role: 'coach' as const, permissions: DEFAULT_PERMISSIONS.coach };
+    room.join({ id: 'a', ...who }, null);
+    expect(room.state.duration).toBeNull();
+    facts.current = { duration: 20, frameRate: 25 };
+    room.join({ id: 'b', ...who }, null);
+    expect(room.state).toMatchObject({ duration: 20, frameRate: 25, version: 1 });
+    room.join({ id: 'c', ...who }, null);
+    expect(room.state.version).toBe(1);
+    facts.current = { duration: 35.5, frameRate: 30 };
+    room.join({ id: 'd', ...who }, null);
+    expect(room.state).toMatchObject({ duration: 35.5, frameRate: 30, version: 2 });
+  });
+
   it('keeps the newest log entries in memory and starts from the stored ones', () => {
     const stored = Array.from({ length: 80 }, (_, i): PlayheadLogEntry => ({ id: i + 1, at: i, actor: null, action: 'wait', position: 0, value: 'x' }));
     const { room, client, store } = setup({ store: memoryStore(stored) });

@@ -37,7 +37,25 @@ import type { RoomPlayer } from '../rooms/player.svelte.ts';
 /** Clock pings in a burst (join, reconnect, tab visible again), the gap between them, and later. */
 const BURST_PINGS = 10;
 const BURST_GAP_MS = 40;
-const PING_EVERY_MS = 3000;
+const PING_EVERY_MS = 2000;
+/**
+ * Clock exchanges kept (at one per 2 s, the last 32 s): on a busy machine only few exchanges have a
+ * low, symmetric round trip, and a longer window holds more of them.
+ */
+const CLOCK_WINDOW = 16;
+/**
+ * A frame's error also carries where it fell between two display refreshes: at 25 fps on a 60 Hz
+ * display it cycles through five values over 17 ms. The controller therefore gets the mean error of
+ * the last 10 frames (two whole cycles), on which a 5 ms dead band ignores what the issue's "~10 ms"
+ * on single frames meant to ignore; on raw frames that noise kept crossing the band.
+ */
+const SMOOTH_FRAMES = 10;
+/** Media time Chromium loses when a nudge leaves rate 1 (ms); see DriftOptions.nudgeEntryCostMs. */
+const NUDGE_ENTRY_COST_MS = 20;
+/** Age of the smoothed error (ms): half the 10-frame mean plus a frame of the median, at 25 fps. */
+const ERROR_LAG_MS = 220;
+const newDrift = (playbackRate: number): DriftController =>
+  new DriftController({ playbackRate, window: 5, minSamples: 3, deadband: 0.005, nudgeEntryCostMs: NUDGE_ENTRY_COST_MS, errorLagMs: ERROR_LAG_MS });
 /** Samples before the offset is trusted enough to follow the timeline. */
 const CLOCK_SAMPLES_NEEDED = 3;
 const ACK_TIMEOUT_MS = 5000;
@@ -124,8 +142,8 @@ export class PlayheadSync implements RoomPlayer {
   #video: HTMLVideoElement | null = null;
   #detachVideo: (() => void) | null = null;
   #states: PlayheadState[] = [];
-  #clock = new ClockEstimator();
-  #drift = new DriftController();
+  #clock = new ClockEstimator({ windowSize: CLOCK_WINDOW });
+  #drift = newDrift(1);
   #clockReady = false;
   /** Version of the state the video was last steered by. */
   #applied = -1;
@@ -141,6 +159,8 @@ export class PlayheadSync implements RoomPlayer {
   #nextTimer: ReturnType<typeof setTimeout> | null = null;
   #frameHandle: number | null = null;
   #errors: number[] = [];
+  /** Errors (s) of the last frames since the video's course last changed, for the smoothed error. */
+  #recent: number[] = [];
   readonly #intervals: ReturnType<typeof setInterval>[] = [];
   readonly #unsubscribe: (() => void)[] = [];
 
@@ -190,7 +210,7 @@ export class PlayheadSync implements RoomPlayer {
     if (!video) return;
     const hadControls = video.controls;
     video.controls = false;
-    this.#drift = new DriftController({ playbackRate: video.playbackRate });
+    this.#drift = newDrift(video.playbackRate);
     this.#applied = -1;
     const on = (type: keyof HTMLMediaElementEventMap, listener: () => void) => {
       video.addEventListener(type, listener);
@@ -199,6 +219,7 @@ export class PlayheadSync implements RoomPlayer {
     const off = [
       on('seeked', () => {
         this.#seekTarget = null;
+        this.#recent = [];
         this.#drift.notifySeeked(performance.now());
         this.#reportSolo();
         this.#reconcile();
@@ -280,7 +301,7 @@ export class PlayheadSync implements RoomPlayer {
     }
     // Back with the group: the controller starts from the rate the person left the video at, and a
     // playing group is joined through a paused preroll, which lands exactly.
-    this.#drift = new DriftController({ playbackRate: video?.playbackRate ?? 1 });
+    this.#drift = newDrift(video?.playbackRate ?? 1);
     this.#applied = -1;
     video?.pause();
     this.#reconcile();
@@ -399,7 +420,10 @@ export class PlayheadSync implements RoomPlayer {
     if (!video) return;
     if (state.version !== this.#applied) {
       this.#applied = state.version;
-      this.#drift.reset();
+      this.#recent = [];
+      // Also while paused: a start then begins at the room's speed.
+      const decision = this.#drift.retarget(state.rate);
+      if (decision.kind === 'rate') video.playbackRate = decision.rate;
       this.#cancelPreroll();
     }
     if (state.paused) this.#holdAt(state);
@@ -511,7 +535,10 @@ export class PlayheadSync implements RoomPlayer {
     this.#errors = [...this.#errors, error * 1000].slice(-DRIFT_WINDOW);
     // A redone start replaces whatever the controller would do with this frame.
     if (this.#learnStart(state, error)) return;
-    const decision = this.#drift.sample({ mediaTime: frame.mediaTime, expected, targetRate: state.rate, nowMs: performance.now() });
+    this.#recent = [...this.#recent, error].slice(-SMOOTH_FRAMES);
+    if (this.#recent.length < SMOOTH_FRAMES) return;
+    const smoothed = this.#recent.reduce((sum, e) => sum + e, 0) / SMOOTH_FRAMES;
+    const decision = this.#drift.sample({ mediaTime: frame.mediaTime, expected: frame.mediaTime + smoothed, targetRate: state.rate, nowMs: performance.now() });
     if (decision.kind === 'rate') {
       video.playbackRate = decision.rate;
       this.diagnostics.rateChanges++;
@@ -519,6 +546,8 @@ export class PlayheadSync implements RoomPlayer {
       this.#seekTo(decision.position);
       this.diagnostics.seeks++;
     }
+    // Frames from before a change describe the old rate or position.
+    if (decision.kind !== 'none') this.#recent = [];
   };
 
   /**

@@ -146,10 +146,11 @@ export class PlayheadRoom {
 
   join(client: PlayheadClient, rtt: number | null): PlayheadSnapshot {
     this.#connections.set(client.id, { ...client, rtt, solo: null });
-    // A video attached after the room opened: its facts may be known now.
-    if (this.state.duration === null) {
-      const facts = this.#o.media?.() ?? null;
-      if (facts) this.#setMedia({ duration: facts.duration, frameRate: facts.frameRate ?? this.state.frameRate });
+    // A video attached (or replaced) after the room's playhead started: the probed facts win.
+    const facts = this.#o.media?.() ?? null;
+    if (facts) {
+      const media = { duration: facts.duration, frameRate: facts.frameRate ?? this.state.frameRate };
+      if (media.duration !== this.state.duration || media.frameRate !== this.state.frameRate) this.#setMedia(media);
     }
     return { states: [...this.#states], room: this.info(), log: [...this.#log] };
   }
