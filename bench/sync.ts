@@ -15,7 +15,8 @@
  * The bench watches the room through a controller connection of the host that looks "on its own",
  * so it is not counted in the room's delays, barrier or seek waits.
  *
- * Results are printed and written to bench/RESULTS.md under "## bench:sync".
+ * Results are printed and written to bench/RESULTS.md under "## bench:sync". `ONLY=sync/jitter`
+ * (mode/network) runs one scenario, for working on it; the report is then printed but not written.
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -180,6 +181,51 @@ async function settledFrame(page: Page): Promise<Shown> {
     await sleep(50);
   }
   return last!;
+}
+
+/**
+ * How much media time one player loses at a playbackRate change (the drift controller's
+ * nudgeEntryCostMs): the media clock against performance.now(), averaged over 300 ms before and
+ * 400 ms after each change, minus what the new rate explains. A string for the same reason as
+ * RECORDER.
+ */
+const RATE_COST_PROBE = `(async () => {
+  const video = document.querySelector('video');
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  let last = 0, integral = 0, rate = 1, start = 0;
+  const offset = () => { const t = performance.now(); integral += ((t - last) / 1000) * rate; last = t; return video.currentTime - start - integral; };
+  const average = async () => { let sum = 0; for (let i = 0; i < 10; i++) { sum += offset(); await sleep(30); } return (sum / 10) * 1000; };
+  video.currentTime = 0.5;
+  await new Promise((r) => video.addEventListener('seeked', r, { once: true }));
+  await video.play();
+  await sleep(800);
+  last = performance.now(); start = video.currentTime;
+  const leave = [], back = [];
+  for (let i = 0; i < 4; i++) {
+    for (const [to, list] of [[1.005, leave], [1, back]]) {
+      const before = await average();
+      offset(); rate = to; video.playbackRate = to;
+      await sleep(400);
+      list.push(before - (await average()));
+    }
+  }
+  video.pause();
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { leave: mean(leave), back: mean(back) };
+})()`;
+
+async function measureRateChangeCost(browser: Browser): Promise<{ leave: number; back: number }> {
+  const naive = await startNaiveServer(VIDEO, serverNow);
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${naive.port}/`);
+    await page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 2, null, { timeout: 60_000 });
+    return (await page.evaluate(RATE_COST_PROBE)) as { leave: number; back: number };
+  } finally {
+    await context.close();
+    await naive.close();
+  }
 }
 
 // ---- analysis ---------------------------------------------------------------------------------
@@ -379,13 +425,6 @@ async function runScenario(mode: Mode, network: Network, h: Harness): Promise<Sc
   const correctiveSeeks = countEvents('seeking', steadyFrom, steadyTo);
   const rateChanges = countEvents('ratechange', steadyFrom, steadyTo);
   log(`steady spread p50 ${steady.p50.toFixed(1)} p95 ${steady.p95.toFixed(1)} p99 ${steady.p99.toFixed(1)} max ${steady.max.toFixed(1)} ms`);
-  if (process.env.DIAG) for (const c of clients) log(`${c.name}: ${await c.page.evaluate(() => [...document.querySelectorAll('.diagnostics dd')].map((d) => d.textContent).join(' | '))}`);
-  if (process.env.DIAG) {
-    const all = series();
-    for (let t = steadyFrom; t < steadyTo; t += 1000) {
-      log(`t+${((t - steadyFrom) / 1000).toFixed(0)}s medians ${all.map((s) => percentile(s.filter((x) => x.at >= t && x.at < t + 1000).map((x) => x.mediaTime).sort((a, b) => a - b), 50).toFixed(1)).join(' / ')}`);
-    }
-  }
   log(`median error per client: ${series().map((s) => percentile(s.filter((x) => x.at >= steadyFrom && x.at < steadyTo).map((x) => x.mediaTime).sort((a, b) => a - b), 50).toFixed(1)).join(' / ')} ms`);
 
   // Seeks while playing.
@@ -460,7 +499,7 @@ async function runScenario(mode: Mode, network: Network, h: Harness): Promise<Sc
 const f1 = (n: number | null): string => (n === null || Number.isNaN(n) ? '–' : n.toFixed(1));
 const ratio = (naive: number, sync: number): string => (sync > 0 ? `${(naive / sync).toFixed(1)}×` : '∞');
 
-function report(results: ScenarioResult[], machine: string): string {
+function report(results: ScenarioResult[], machine: string, rateCost: { leave: number; back: number }): string {
   const find = (mode: Mode, network: Network) => results.find((r) => r.mode === mode && r.network === network)!;
   const lines: string[] = [];
   lines.push('## bench:sync', '', machine, '');
@@ -479,6 +518,10 @@ function report(results: ScenarioResult[], machine: string): string {
     const n = find('naive', network).steady;
     lines.push(`| ${network} | ${ratio(n.p50, s.p50)} | ${ratio(n.p95, s.p95)} | ${ratio(n.p99, s.p99)} | ${ratio(n.max, s.max)} |`);
   }
+  lines.push(
+    '',
+    `Media time one Chromium player loses at a playbackRate change (mean of 4, one page alone): ${f1(rateCost.leave)} ms leaving rate 1, ${f1(rateCost.back)} ms returning to it. The client's drift controller holds each nudge and sizes it for this (nudgeEntryCostMs = 20).`,
+  );
   lines.push('', 'Events:', '');
   lines.push('| mode | network | pause → same frame | seek → all within 35 ms after (ms) | max spread 2–4 s after seek (ms) | late joiner within 25 ms after (ms) |');
   lines.push('|---|---|---|---|---|---|');
@@ -509,6 +552,8 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   try {
     const admin = await signedInAdmin(server);
+    const rateCost = await measureRateChangeCost(browser);
+    console.log(`rate change costs ${rateCost.leave.toFixed(1)} ms leaving 1, ${rateCost.back.toFixed(1)} ms returning`);
     for (const network of ['loopback', 'jitter'] as const) {
       for (const mode of ['sync', 'naive'] as const) {
         if (process.env.ONLY && process.env.ONLY !== `${mode}/${network}`) continue;
@@ -522,7 +567,8 @@ async function main(): Promise<void> {
       }
     }
     const machine = `${new Date().toISOString().slice(0, 10)} · ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}) · Chromium ${browser.version()} headless · Node ${process.version} · fixture tests/fixtures/gesprek.mp4 (H.264, 25 fps)`;
-    const section = report(results, machine);
+    if (results.length < 4) return;
+    const section = report(results, machine, rateCost);
     console.log(`\n${section}\n`);
     writeSection(section);
     console.log(`written to ${RESULTS}`);

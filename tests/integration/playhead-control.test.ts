@@ -157,7 +157,11 @@ describe('shared playhead: permissions, presenter mode, bad input, buffering, lo
     const acks = await Promise.all(Array.from({ length: 300 }, () => h.emit('playhead:clock', { rtt: null })));
     const limited = acks.filter((a) => !a.ok && a.error.code === 'rate_limited').length;
     expect(limited).toBeGreaterThan(0);
-    expect(acks.filter((a) => a.ok).length).toBeGreaterThanOrEqual(60);
+    // The burst (60, one spent on joining) gets through; the rest only as the bucket refills.
+    expect(acks.filter((a) => a.ok).length).toBeGreaterThanOrEqual(59);
+    // A moment later the bucket has refilled and the connection works as before.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await h.command({ type: 'play' })).toMatchObject({ ok: true });
   });
 
   it('waits for someone stalled longer than the grace time, then resumes when they are ready', async () => {
