@@ -125,7 +125,9 @@ describe('shared playhead in real browsers', () => {
     await expect.poll(async () => (await readVideo(hostPage)).paused, { timeout: 10_000 }).toBe(false);
     await controls(hostPage).getByRole('button', { name: '5 seconden terug' }).click();
     await expect.poll(async () => (await readVideo(coach)).currentTime, { timeout: 10_000 }).toBeLessThan(a.currentTime + 4);
-    await expect.poll(async () => (await readVideo(coach)).paused, { timeout: 10_000 }).toBe(false);
+    // After the landing both resume on a scheduled start; either may still be in its paused preroll
+    // for a moment, so wait until both play before comparing.
+    await expect.poll(async () => (await readVideo(coach)).paused || (await readVideo(hostPage)).paused, { timeout: 10_000 }).toBe(false);
     // Read one page after the other; carry the first reading forward by the time between them.
     const [h, c] = [await readVideo(hostPage), await readVideo(coach)];
     expect(h.paused || c.paused).toBe(false);
