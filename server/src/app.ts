@@ -16,9 +16,10 @@ import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { errorBody, installErrorHandlers } from './http/errors.ts';
 import { createConsentStore } from './media/consent-store.ts';
+import { createDownloads } from './media/downloads.ts';
 import { createMediaStore } from './media/media-store.ts';
 import { mediaRoutes } from './media/routes.ts';
-import { createMediaService } from './media/service.ts';
+import { createMediaService, type MediaChange } from './media/service.ts';
 import { uploadRoutes } from './media/uploads.ts';
 import { createFeedbackStore } from './kijkwijzer/feedback-store.ts';
 import { kijkwijzerRoutes } from './kijkwijzer/routes.ts';
@@ -107,6 +108,15 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
 
   const consents = createConsentStore(db);
   const mediaStore = createMediaStore(db);
+  const announceMedia = (roomId: string, change: MediaChange) => realtime.io.to(roomChannel(roomId)).emit('media:changed', change);
+  const media = createMediaService({
+    config,
+    consents,
+    store: mediaStore,
+    log: app.log,
+    onChange: announceMedia,
+    onConversion: (roomId, conversion) => realtime.io.to(roomChannel(roomId)).emit('media:conversion', conversion),
+  });
   const services: Services = {
     config,
     db,
@@ -120,13 +130,8 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     realtime,
     consents,
     mediaStore,
-    media: createMediaService({
-      config,
-      consents,
-      store: mediaStore,
-      log: app.log,
-      onChange: (roomId, change) => realtime.io.to(roomChannel(roomId)).emit('media:changed', change),
-    }),
+    media,
+    downloads: createDownloads({ rooms, consents, media, mediaStore, onChange: announceMedia }),
     notes,
     docStore,
     feedback: createFeedbackStore(db),

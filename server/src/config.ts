@@ -24,6 +24,8 @@ export interface Config {
   maxUploadBytes: number;
   /** An unfinished upload is deleted this long after it was started. */
   uploadExpiryHours: number;
+  /** ffmpeg for poster frames and conversions; optional: a missing binary only turns those off. */
+  ffmpegPath: string;
 }
 
 export class ConfigError extends Error {}
@@ -74,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     retentionDays: int(env, 'KIJKKAMER_RETENTION_DAYS', 90, 1, 3650),
     maxUploadBytes: int(env, 'KIJKKAMER_MAX_UPLOAD_BYTES', 4 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     uploadExpiryHours: int(env, 'KIJKKAMER_UPLOAD_EXPIRY_HOURS', 24, 1, 24 * 30),
+    ffmpegPath: env.FFMPEG_PATH || 'ffmpeg',
   };
 }

@@ -10,6 +10,7 @@ import type { RoomStore } from './rooms/room-store.ts';
 import type { ConsentStore } from './media/consent-store.ts';
 import type { MediaStore } from './media/media-store.ts';
 import type { MediaService } from './media/service.ts';
+import type { Downloads } from './media/downloads.ts';
 import type { FeedbackStore } from './kijkwijzer/feedback-store.ts';
 import type { TrajectStore } from './kijkwijzer/traject-store.ts';
 import type { DocHub } from './notes/hub.ts';
@@ -31,6 +32,7 @@ export interface Services {
   consents: ConsentStore;
   mediaStore: MediaStore;
   media: MediaService;
+  downloads: Downloads;
   notes: DocHub;
   docStore: DocStore;
   feedback: FeedbackStore;

@@ -118,9 +118,62 @@ export const VideoSchema = Type.Object({
   headTailSha256: Sha256Hex,
   src: Type.Union([Type.String(), Type.Null()]),
   posterSrc: Type.Union([Type.String(), Type.Null()]),
+  /** Where to save the file; only while downloads are effectively allowed (see DownloadSettingsSchema). */
+  downloadSrc: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.Integer(),
 });
 export type Video = Static<typeof VideoSchema>;
+
+/**
+ * Downloading the room's video. `downloadsAllowed` is the host's setting (off by default);
+ * `consentAllows` says whether the current consent is given with `fragmentsOutsideRoom`;
+ * `effective` is both: only then can anyone who may watch save the file.
+ */
+export const DownloadSettingsSchema = Type.Object({
+  downloadsAllowed: Type.Boolean(),
+  consentAllows: Type.Boolean(),
+  effective: Type.Boolean(),
+});
+export type DownloadSettings = Static<typeof DownloadSettingsSchema>;
+
+/**
+ * A boolean without a JSON-schema `type`: the server's validator coerces typed values ("true", 1,
+ * null would become booleans), and a switch that lets a recording leave the server must be set
+ * by exactly `true` or `false`.
+ */
+const ExactBoolean = Type.Unsafe<boolean>({ enum: [true, false] });
+
+export const DownloadSettingsBodySchema = Type.Object({ downloadsAllowed: ExactBoolean }, { additionalProperties: false });
+export type DownloadSettingsBody = Static<typeof DownloadSettingsBodySchema>;
+
+// ---- conversion to H.264/AAC ----------------------------------------------------------------
+
+/**
+ * Why the last conversion did not finish: ffmpeg failed on the file, it ran past its time limit,
+ * or its output still was not something browsers play. A cancel is no failure (state `idle`).
+ */
+export const CONVERSION_FAILURES = ['ffmpeg', 'timeout', 'output'] as const;
+export type ConversionFailure = (typeof CONVERSION_FAILURES)[number];
+
+export const CONVERSION_STATES = ['idle', 'running', 'failed'] as const;
+
+/**
+ * The room's conversion of its uploaded video to H.264/AAC MP4. Kept in server memory: a restart
+ * abandons a running conversion (state `idle` again, the original untouched).
+ */
+export const ConversionSchema = Type.Object({
+  /** The server has ffmpeg with libx264 and AAC; without it the host is not offered a conversion. */
+  available: Type.Boolean(),
+  state: enumOf(CONVERSION_STATES),
+  /** Share of the video's duration converted so far; 0 unless running. */
+  percent: Type.Integer({ minimum: 0, maximum: 100 }),
+  /** Only in state `failed`: `message` is a Dutch sentence for people, `reason` for translations. */
+  error: Type.Union([Type.Object({ reason: enumOf(CONVERSION_FAILURES), message: Type.String() }), Type.Null()]),
+});
+export type Conversion = Static<typeof ConversionSchema>;
+
+/** Starting a conversion takes no options. */
+export const ConversionBodySchema = Type.Object({}, { additionalProperties: false });
 
 export const MediaInfoSchema = Type.Object({
   access: enumOf(VIDEO_ACCESS),
@@ -141,6 +194,9 @@ export const MediaInfoSchema = Type.Object({
   video: Type.Union([VideoSchema, Type.Null()]),
   removed: Type.Union([Type.Object({ reason: enumOf(REMOVAL_REASONS), at: Type.Integer() }), Type.Null()]),
   maxUploadBytes: Type.Integer(),
+  downloads: DownloadSettingsSchema,
+  /** Converting the uploaded video to a format browsers play (everyone may see the progress). */
+  conversion: ConversionSchema,
 });
 export type MediaInfo = Static<typeof MediaInfoSchema>;
 
@@ -159,8 +215,11 @@ export type ByoBody = Static<typeof ByoBodySchema>;
 
 // ---- access log -----------------------------------------------------------------------------
 
-/** `player`: the participant's player reported a start; `stream`: the server saw the first range request in an hour. */
-export const PLAY_SOURCES = ['player', 'stream'] as const;
+/**
+ * `player`: the participant's player reported a start; `stream`: the server saw the first range
+ * request in an hour; `download`: the file was saved; `export`: it went out inside a .qdpx project.
+ */
+export const PLAY_SOURCES = ['player', 'stream', 'download', 'export'] as const;
 export type PlaySource = (typeof PLAY_SOURCES)[number];
 
 export const PlayBodySchema = Type.Object({}, { additionalProperties: false });

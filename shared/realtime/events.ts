@@ -3,6 +3,7 @@
  * on the client and `Server<ClientToServer, ServerToClient>` on the server. Every client → server
  * payload is also validated at runtime on the server (see the schemas next to each feature).
  */
+import type { Conversion } from '../api/media-schemas.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { PermissionSet, Role } from '../access/roles.ts';
 import type {
@@ -57,8 +58,13 @@ export interface ServerToClient {
   'playhead:log': (entry: PlayheadLogEntry) => void;
   /** Client feedback of a fragment changed; only the id, so roles allowed to read it refetch it over HTTP. */
   'kijkwijzer:feedback': (change: { fragmentId: string }) => void;
-  /** The room's video arrived or went away; only the reason, so each client refetches what its role may see over HTTP. */
-  'media:changed': (change: { reason: 'uploaded' | 'withdrawn' | 'expired' | 'deleted' }) => void;
+  /**
+   * The room's video arrived or went away, or whether it may be downloaded changed (`downloads`);
+   * only the reason, so each client refetches what its role may see over HTTP.
+   */
+  'media:changed': (change: { reason: 'uploaded' | 'converted' | 'withdrawn' | 'expired' | 'deleted' | 'downloads' }) => void;
+  /** The room's video conversion started, progressed (at most about 4 times a second), failed or ended. */
+  'media:conversion': (conversion: Conversion) => void;
 }
 
 export interface ClientToServer {

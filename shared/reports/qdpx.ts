@@ -6,14 +6,14 @@
  * - CodeBook: one code per Kijkwijzer theme (plus any unknown theme id in use), and a non-codable
  *   code "Soort" with a child code per observation kind (vraag, zie, anders, notitie).
  * - Sources/VideoSource: one per export. Its path is "internal://<guid>.<ext>" when the video is
- *   embedded (bytes passed, or `videoIncluded` when the caller adds the entry `qdpxVideoEntryPath`
- *   to the zip itself), else "absolute://<file name>".
+ *   embedded (bytes passed to `toQdpx`, streamed through `toQdpxStream`, or `videoIncluded` when
+ *   the caller adds the entry `qdpxVideoEntryPath` to the zip itself), else "absolute://<file name>".
  * - One VideoSelection per observation (begin/end in whole ms; moments last MOMENT_SECONDS), a
  *   Coding per theme and for its kind, and a NoteRef to a Note holding the text (PlainTextContent).
  * - GUIDs are RFC 4122 version-4-shaped but derived from a hash of room id + ids, so the same
  *   room exports the same GUIDs every time.
  */
-import { strToU8, zipSync } from 'fflate';
+import { strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import type { Zippable } from 'fflate';
 import { OBSERVATION_KINDS } from '../notes/types.ts';
 import type { ExportOptions, ReportInput } from './types.ts';
@@ -257,4 +257,45 @@ export function toQdpx(input: ReportInput, opts: QdpxOptions, video?: Uint8Array
   };
   if (embedded) files[qdpxVideoEntryPath(input)] = [video, { level: 0, mtime }];
   return zipSync(files, { mtime });
+}
+
+/**
+ * No ZIP64 here (fflate writes 32-bit sizes and offsets): a recording this large cannot go into a
+ * .qdpx. The margin leaves room for project.qde and the zip's own headers.
+ */
+export const QDPX_MAX_VIDEO_BYTES = 0xffffffff - 64 * 1024 * 1024;
+
+/**
+ * The .qdpx zip with the recording, as a stream: `video` is read chunk by chunk into a stored
+ * (uncompressed) entry at `qdpxVideoEntryPath(input)`, and the zip's bytes are yielded as they are
+ * made, so a recording of gigabytes never sits in memory. The consumer pulls, so a slow reader
+ * slows the reading of `video` down. `input.media` must describe the recording.
+ */
+export async function* toQdpxStream(input: ReportInput, opts: QdpxOptions, video: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const ready: Uint8Array[] = [];
+  let failure = null as Error | null;
+  const zip = new Zip((err, chunk) => {
+    if (err) failure = err;
+    else ready.push(chunk);
+  });
+  function* drain(): Generator<Uint8Array> {
+    if (failure) throw failure;
+    while (ready.length > 0) yield ready.shift()!;
+  }
+  const mtime = zipTime(input.exportedAt);
+  const qde = new ZipDeflate('project.qde', { level: 6 });
+  qde.mtime = mtime;
+  zip.add(qde);
+  qde.push(strToU8(toQde(input, opts, true)), true);
+  yield* drain();
+  const entry = new ZipPassThrough(qdpxVideoEntryPath(input));
+  entry.mtime = mtime;
+  zip.add(entry);
+  for await (const chunk of video) {
+    entry.push(chunk);
+    yield* drain();
+  }
+  entry.push(new Uint8Array(0), true);
+  zip.end();
+  yield* drain();
 }

@@ -48,6 +48,33 @@ describe('numbered migrations', () => {
     }
   });
 
+  it('006 adds the room download switch (off) and download/export sources to the access log, keeping its rows', () => {
+    const file = tempFile();
+    const old = openDatabase(file, MIGRATIONS.filter((m) => m.version <= 5));
+    old.exec(`
+      INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES ('u1', 'a@b.nl', 'A', 'h', 1, 1);
+      INSERT INTO rooms (id, owner_id, title, created_at) VALUES ('r1', 'u1', 'Kamer', 1);
+      INSERT INTO media_plays (id, room_id, participant_id, name, role, source, mode, at) VALUES (7, 'r1', 'p1', 'Karin', 'klantmanager', 'stream', 'upload', 5);
+    `);
+    expect(() => old.prepare("INSERT INTO media_plays (room_id, name, role, source, mode, at) VALUES ('r1', 'K', 'coach', 'download', 'upload', 6)").run()).toThrow(/CHECK/);
+    old.close();
+
+    const db = openDatabase(file);
+    expect(db.prepare('SELECT downloads_allowed FROM rooms').all()).toEqual([{ downloads_allowed: 0 }]);
+    expect(db.prepare('SELECT * FROM media_plays').all()).toEqual([
+      { id: 7, room_id: 'r1', participant_id: 'p1', name: 'Karin', role: 'klantmanager', source: 'stream', mode: 'upload', at: 5 },
+    ]);
+    const play = db.prepare("INSERT INTO media_plays (room_id, name, role, source, mode, at) VALUES ('r1', 'K', 'coach', ?, 'upload', 6)");
+    for (const source of ['download', 'export']) expect(play.run(source).changes).toBe(1);
+    expect(() => play.run('stolen')).toThrow(/CHECK/);
+    expect(() => db.prepare("UPDATE rooms SET downloads_allowed = 2 WHERE id = 'r1'").run()).toThrow(/CHECK/);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'media_plays'").all()).toEqual([{ name: 'media_plays_room' }]);
+    // The log still goes with its room.
+    db.prepare("DELETE FROM rooms WHERE id = 'r1'").run();
+    expect(db.prepare('SELECT count(*) AS n FROM media_plays').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
   it('apply nothing twice and roll back a failing migration whole', () => {
     const db = openDatabase(tempFile());
     migrate(db, MIGRATIONS);

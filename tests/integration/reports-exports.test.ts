@@ -350,10 +350,10 @@ describe('report exports over HTTP, parsed back independently', () => {
     expect((await host.get(`/api/rooms/${room.id}/exports/pdf`)).status).toBe(400);
   });
 
-  it('never puts the video into the project file: there is no setting that allows it', async () => {
+  it('does not put the video into the project file while the host has not allowed downloads', async () => {
     const qdpx = await host.get<{ error: { code: string; message: string } }>(`/api/rooms/${room.id}/exports/qdpx?includeVideo=true`);
     expect(qdpx.status).toBe(403);
-    expect(qdpx.body.error.message).toMatch(/no host setting or consent term/);
+    expect(qdpx.body.error.message).toMatch(/Downloading the video is not allowed in this room/);
     expect((await host.get(`/api/rooms/${room.id}/exports/csv?includeVideo=true`)).status).toBe(400);
     expect((await download(host, 'qdpx', '?includeVideo=false')).status).toBe(200);
   });

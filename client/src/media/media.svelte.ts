@@ -1,4 +1,4 @@
-import type { ByoBody, Consent, ConsentBody, ConsentOverview, MediaInfo, Play, WithdrawBody } from '../../../shared/api/media-schemas.ts';
+import type { ByoBody, Consent, ConsentBody, ConsentOverview, Conversion, DownloadSettings, DownloadSettingsBody, MediaInfo, Play, WithdrawBody } from '../../../shared/api/media-schemas.ts';
 import { fingerprintBlob } from '../../../shared/media/fingerprint.ts';
 import { api } from '../lib/api.ts';
 import type { RoomSocket } from '../lib/socket.ts';
@@ -28,6 +28,10 @@ export class MediaState {
   private playReported = false;
   private socket: RoomSocket | null = null;
   private readonly onChanged = () => void this.refresh().catch(() => undefined);
+  /** Progress arrives a few times a second: applied as it is, without refetching. */
+  private readonly onConversion = (conversion: Conversion) => {
+    if (this.info) this.info.conversion = conversion;
+  };
 
   constructor(
     readonly roomId: string,
@@ -43,6 +47,7 @@ export class MediaState {
   async open(): Promise<void> {
     this.socket = this.room.socket;
     this.socket?.on('media:changed', this.onChanged);
+    this.socket?.on('media:conversion', this.onConversion);
     await this.refresh();
     this.timer = setInterval(() => void this.refresh().catch(() => undefined), REFRESH_MS);
   }
@@ -51,6 +56,7 @@ export class MediaState {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.socket?.off('media:changed', this.onChanged);
+    this.socket?.off('media:conversion', this.onConversion);
     this.socket = null;
     this.forgetLocal();
   }
@@ -78,6 +84,31 @@ export class MediaState {
   async withdraw(body: WithdrawBody): Promise<void> {
     await api<Consent>('POST', `${this.base}/consent/withdraw`, body);
     await this.refresh();
+  }
+
+  /** Host: the room's download switch; the server refuses switching on without consent for it (409). */
+  async setDownloads(downloadsAllowed: boolean): Promise<DownloadSettings> {
+    const body: DownloadSettingsBody = { downloadsAllowed };
+    const settings = await api<DownloadSettings>('PUT', `${this.base}/media/downloads`, body);
+    await this.refresh();
+    return settings;
+  }
+
+  /** Host: converts the uploaded video to H.264/AAC on the server; progress then comes over the socket. */
+  async startConversion(): Promise<void> {
+    const started = await api<Conversion>('POST', `${this.base}/media/conversion`, {});
+    // The socket's first progress may have overtaken this answer; it is the newer news then.
+    if (this.info?.conversion.state !== 'running') this.onConversion(started);
+  }
+
+  /** Host: stops the conversion; the original stays as it was. */
+  async cancelConversion(): Promise<void> {
+    try {
+      await api('DELETE', `${this.base}/media/conversion`);
+    } finally {
+      // Also when it had just ended (409): show how it ended.
+      await this.refresh();
+    }
   }
 
   async removeVideo(): Promise<void> {

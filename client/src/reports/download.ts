@@ -63,3 +63,16 @@ export function saveBlob(blob: Blob, fileName: string): void {
   // Revoked later: some browsers start reading the URL only after click() returns.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
+
+/**
+ * Lets the browser fetch and save a file itself: for a large file (a .qdpx with the video) that
+ * must stream to disk instead of into memory. A refusal then shows in the browser's downloads.
+ */
+export function saveUrl(url: string): void {
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = '';
+  document.body.append(a);
+  a.click();
+  a.remove();
+}

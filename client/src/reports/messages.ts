@@ -16,6 +16,9 @@ export const reportsNl = {
   'reports.done': '{file} is gedownload.',
   'reports.failed': 'Exporteren mislukt: {reason}',
   'reports.printLink': 'Werkbladverslag om af te drukken',
+  'reports.includeVideo': 'Video meenemen in REFI-QDA (.qdpx)',
+  'reports.includeVideoHint': 'Het .qdpx-bestand bevat dan de opname zelf en wordt zo groot als de video. Dat wordt in het toegangslog vastgelegd.',
+  'reports.videoStarted': 'De download met video is gestart; je browser laat de voortgang zien.',
 
   'reports.import.open': 'Observaties importeren…',
   'reports.import.title': 'Observaties importeren',
@@ -89,6 +92,9 @@ export const reportsEn: Record<keyof typeof reportsNl, string> = {
   'reports.done': '{file} has been downloaded.',
   'reports.failed': 'Export failed: {reason}',
   'reports.printLink': 'Worksheet report for printing',
+  'reports.includeVideo': 'Include the video in REFI-QDA (.qdpx)',
+  'reports.includeVideoHint': 'The .qdpx file then contains the recording itself and becomes as large as the video. This is recorded in the access log.',
+  'reports.videoStarted': 'The download with the video has started; your browser shows its progress.',
 
   'reports.import.open': 'Import observations…',
   'reports.import.title': 'Import observations',

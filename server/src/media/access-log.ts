@@ -7,7 +7,12 @@ import { CSV_BOM, csvField, guardFormula } from '../../../shared/reports/csv.ts'
 import { ROLE_LABELS } from '../../../shared/reports/types.ts';
 
 export const ACCESS_LOG_COLUMNS = ['tijdstip', 'naam', 'rol', 'bron', 'modus', 'kamer'] as const;
-const SOURCE_LABELS: Record<Play['source'], string> = { player: 'afspelen gestart', stream: 'video opgehaald' };
+const SOURCE_LABELS: Record<Play['source'], string> = {
+  player: 'afspelen gestart',
+  stream: 'video opgehaald',
+  download: 'video gedownload',
+  export: 'video in export (.qdpx)',
+};
 const MODE_LABELS: Record<Play['mode'], string> = { upload: 'op de server', byo: 'eigen bestand' };
 
 export function accessLogCsv(roomTitle: string, plays: Play[]): string {

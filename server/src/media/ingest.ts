@@ -85,11 +85,10 @@ export function playability(probed: boolean, facts: MediaFacts): Playability {
  * Writes one JPEG frame (a second in, or the middle of very short clips) scaled to 480 px wide.
  * Resolves false when ffmpeg is missing or fails: a poster is a nicety, never a reason to refuse.
  */
-export function makePoster(videoPath: string, posterPath: string, durationSeconds: number | null): Promise<boolean> {
-  const bin = process.env.FFMPEG_PATH ?? 'ffmpeg';
+export function makePoster(videoPath: string, posterPath: string, durationSeconds: number | null, ffmpegPath: string): Promise<boolean> {
   const at = durationSeconds === null ? 0 : Math.min(1, durationSeconds / 2);
   const args = ['-v', 'error', '-ss', at.toFixed(3), '-i', `file:${videoPath}`, '-frames:v', '1', '-vf', 'scale=480:-2', '-q:v', '4', '-y', `file:${posterPath}`];
   return new Promise((resolve) => {
-    execFile(bin, args, { timeout: 30_000, killSignal: 'SIGKILL', windowsHide: true }, (error) => resolve(!error));
+    execFile(ffmpegPath, args, { timeout: 30_000, killSignal: 'SIGKILL', windowsHide: true }, (error) => resolve(!error));
   });
 }

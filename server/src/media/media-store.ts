@@ -88,6 +88,13 @@ export function createMediaStore(db: Db) {
      VALUES (@id, @roomId, @mode, @fileName, @size, @container, @mimeType, @sha256, @headTailSha256, @durationSeconds,
        @width, @height, @frameRate, @videoCodec, @audioCodec, @pixelFormat, @probed, @filePath, @posterPath, @createdAt)`,
   );
+  const replace = db.prepare(
+    `UPDATE media SET id = @id, file_name = @fileName, size = @size, container = @container, mime_type = @mimeType, sha256 = @sha256,
+       head_tail_sha256 = @headTailSha256, duration_seconds = @durationSeconds, width = @width, height = @height, frame_rate = @frameRate,
+       video_codec = @videoCodec, audio_codec = @audioCodec, pixel_format = @pixelFormat, probed = @probed, file_path = @filePath,
+       poster_path = @posterPath
+     WHERE room_id = @roomId AND id = @previousId AND mode = 'upload'`,
+  );
   const byRoom = db.prepare<[string], RawMedia>('SELECT * FROM media WHERE room_id = ?');
   const all = db.prepare<[], RawMedia>('SELECT * FROM media');
   const remove = db.prepare('DELETE FROM media WHERE room_id = ?');
@@ -122,6 +129,30 @@ export function createMediaStore(db: Db) {
         });
         clearRemoval.run(row.roomId);
       })();
+    },
+    /**
+     * Swaps the room's uploaded file for a new one (a conversion), keeping when it was added. False
+     * when the video `previousId` is no longer the room's (deleted or replaced meanwhile).
+     */
+    replace(previousId: string, row: MediaRow): boolean {
+      return (
+        replace.run({
+          previousId,
+          id: row.id,
+          roomId: row.roomId,
+          fileName: row.fileName,
+          size: row.size,
+          container: row.container,
+          mimeType: row.mimeType,
+          sha256: row.sha256,
+          headTailSha256: row.headTailSha256,
+          ...row.facts,
+          pixelFormat: row.facts.pixelFormat ?? null,
+          probed: row.probed ? 1 : 0,
+          filePath: row.filePath,
+          posterPath: row.posterPath,
+        }).changes === 1
+      );
     },
     get: (roomId: string): MediaRow | null => {
       const r = byRoom.get(roomId);

@@ -6,6 +6,10 @@ import {
   ConsentBodySchema,
   ConsentOverviewSchema,
   ConsentSchema,
+  ConversionBodySchema,
+  ConversionSchema,
+  DownloadSettingsBodySchema,
+  DownloadSettingsSchema,
   MediaInfoSchema,
   PlayBodySchema,
   PlayListSchema,
@@ -15,10 +19,12 @@ import {
 } from '../../../shared/api/media-schemas.ts';
 import { ErrorBodySchema, RoomParamsSchema, RoomSchema } from '../../../shared/api/schemas.ts';
 import type { RoomAccess } from '../access/guard.ts';
+import { contentDisposition } from '../http/content-disposition.ts';
 import { AppError } from '../http/errors.ts';
 import { toRoom } from '../rooms/routes.ts';
 import { accessLogCsv } from './access-log.ts';
 import { createDemoRoom } from './demo-room.ts';
+import { downloadFileName } from './downloads.ts';
 import { playability } from './ingest.ts';
 import type { MediaRow } from './media-store.ts';
 import { addDays, isoDay } from './service.ts';
@@ -44,9 +50,9 @@ const REMOVED_MESSAGES = {
 } as const;
 
 export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { guard, consents, mediaStore, media, config, rooms } = app.services;
+  const { guard, consents, mediaStore, media, config, rooms, downloads } = app.services;
 
-  const toVideo = (row: MediaRow): Video => ({
+  const toVideo = (row: MediaRow, downloadable: boolean): Video => ({
     id: row.id,
     mode: row.mode,
     fileName: row.fileName,
@@ -64,13 +70,15 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     headTailSha256: row.headTailSha256,
     src: row.filePath ? `/api/rooms/${row.roomId}/media/video` : null,
     posterSrc: row.posterPath ? `/api/rooms/${row.roomId}/media/poster` : null,
+    downloadSrc: row.filePath && downloadable ? `/api/rooms/${row.roomId}/media/video/download` : null,
     createdAt: row.createdAt,
   });
 
-  function mediaInfo(a: RoomAccess): MediaInfo {
+  async function mediaInfo(a: RoomAccess): Promise<MediaInfo> {
     const consent = consents.current(a.room.id);
     const row = mediaStore.get(a.room.id);
     const access = media.videoAccess(a);
+    const downloadState = downloads.settings(a.room.id);
     return {
       access,
       consent: consent && {
@@ -82,9 +90,11 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
         isDemo: consent.isDemo,
       },
       hasVideo: row !== null,
-      video: row && access === 'allowed' ? toVideo(row) : null,
+      video: row && access === 'allowed' ? toVideo(row, downloadState.effective) : null,
       removed: row ? null : mediaStore.removal(a.room.id),
       maxUploadBytes: config.maxUploadBytes,
+      downloads: downloadState,
+      conversion: await media.conversion(a.room.id),
     };
   }
 
@@ -126,7 +136,9 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (body.consentDate > today) throw new AppError('bad_request', 'body/consentDate must not be in the future');
       if (body.retentionUntil < today) throw new AppError('bad_request', 'body/retentionUntil must be today or later');
       if (body.retentionUntil < body.consentDate) throw new AppError('bad_request', 'body/retentionUntil must not be before consentDate');
-      return reply.status(201).send(consents.give(a.room.id, body, { recordedBy: a.name }));
+      const consent = consents.give(a.room.id, body, { recordedBy: a.name });
+      downloads.afterConsentChange(a.room.id);
+      return reply.status(201).send(consent);
     },
   );
 
@@ -141,6 +153,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (req.body.withdrawnOn > isoDay(Date.now())) throw new AppError('bad_request', 'body/withdrawnOn must not be in the future');
       if (req.body.withdrawnOn < current.consentDate) throw new AppError('bad_request', 'body/withdrawnOn must not be before the consent date');
       const withdrawn = consents.withdraw(a.room.id, req.body.withdrawnOn, req.body.note, a.name)!;
+      downloads.afterConsentChange(a.room.id);
       // Withdrawal deletes at once: the video, its poster and fingerprint, and uploads under way.
       await media.remove(a.room.id, 'withdrawn');
       await media.removeUploads(a.room.id);
@@ -168,7 +181,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
       media.attachByo(a.room.id, req.body);
-      return reply.status(201).send(mediaInfo(a));
+      return reply.status(201).send(await mediaInfo(a));
     },
   );
 
@@ -186,6 +199,61 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       return reply;
     },
+  });
+
+  /**
+   * The one way the recording leaves the server: the same file and checks as streaming, plus the
+   * room's download setting and consent (media/downloads.ts). Every GET is logged, resumed ones too.
+   */
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/api/rooms/:roomId/media/video/download',
+    exposeHeadRoute: false,
+    schema: { params: RoomParamsSchema },
+    handler: async (req, reply) => {
+      const { access, row } = await watchable(req.cookies, req.params.roomId);
+      downloads.require(access.room.id);
+      if (!row.filePath || !row.mimeType) throw new AppError('not_found', 'This room uses local copies: the video is not on the server.');
+      if (req.method === 'GET') mediaStore.logPlay(access.room.id, access, 'download', row.mode);
+      reply.header('Content-Disposition', contentDisposition(downloadFileName(row.fileName, row.container)));
+      if (!(await serveFile(req, reply, { path: media.absolute(row.filePath), mimeType: row.mimeType, sha256: row.sha256 }))) {
+        throw new AppError('gone', 'The video file is no longer available.');
+      }
+      return reply;
+    },
+  });
+
+  app.put(
+    '/api/rooms/:roomId/media/downloads',
+    { schema: { params: RoomParamsSchema, body: DownloadSettingsBodySchema, response: { 200: DownloadSettingsSchema, ...errors } } },
+    async (req) => {
+      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      return downloads.set(a.room.id, req.body.downloadsAllowed);
+    },
+  );
+
+  // ---- conversion to H.264/AAC ------------------------------------------------------------
+
+  app.get('/api/rooms/:roomId/media/conversion', { schema: { params: RoomParamsSchema, response: { 200: ConversionSchema, ...errors } } }, async (req) => {
+    const a = guard.requireRoom(req.cookies, req.params.roomId);
+    return media.conversion(a.room.id);
+  });
+
+  app.post(
+    '/api/rooms/:roomId/media/conversion',
+    { schema: { params: RoomParamsSchema, body: ConversionBodySchema, response: { 202: ConversionSchema, ...errors } } },
+    async (req, reply) => {
+      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      // An expired video is deleted, not converted.
+      await media.removeIfExpired(a.room.id);
+      return reply.status(202).send(await media.startConversion(a.room.id));
+    },
+  );
+
+  app.delete('/api/rooms/:roomId/media/conversion', { schema: { params: RoomParamsSchema, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
+    const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+    if (!(await media.cancelConversion(a.room.id))) throw new AppError('conflict', 'No conversion is running in this room.');
+    return reply.status(204).send(null);
   });
 
   app.get('/api/rooms/:roomId/media/poster', { schema: { params: RoomParamsSchema } }, async (req, reply) => {
@@ -243,5 +311,6 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
   app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
+    await media.stopConversions();
   });
 };

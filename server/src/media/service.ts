@@ -6,14 +6,15 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { FileStore } from '@tus/file-store';
-import type { ByoBody, RemovalReason, VideoAccess } from '../../../shared/api/media-schemas.ts';
+import type { ByoBody, Conversion, RemovalReason, VideoAccess } from '../../../shared/api/media-schemas.ts';
 import type { ServerToClient } from '../../../shared/realtime/events.ts';
 import type { RoomAccess } from '../access/guard.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
 import { newId } from '../ids.ts';
 import type { ConsentStore } from './consent-store.ts';
-import { inspectVideo, makePoster } from './ingest.ts';
+import { createConverter, type FinishOutcome } from './conversion.ts';
+import { IngestRefusal, inspectVideo, makePoster, playability, type Inspection } from './ingest.ts';
 import type { MediaRow, MediaStore } from './media-store.ts';
 import type { Container } from './sniff.ts';
 
@@ -32,6 +33,9 @@ export const addDays = (day: string, days: number): string => {
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
 };
+
+/** `IMG_0042.MOV` → `IMG_0042.mp4`: the shown name of a converted video tells its new format. */
+export const withExtension = (name: string, extension: string): string => name.replace(/\.[^.\s]{1,5}$/, '') + extension;
 
 /** A file name as shown in the room: no directories, no control characters. */
 export function cleanFileName(name: string | null | undefined): string {
@@ -55,9 +59,16 @@ export function createMediaService(deps: {
   log: MediaLog;
   /** Told when the room's video arrives or goes away, so open rooms can update at once (the server sends `media:changed`). */
   onChange?: (roomId: string, change: MediaChange) => void;
+  /** Told the state and progress of the room's conversion (the server sends `media:conversion`). */
+  onConversion?: (roomId: string, conversion: Conversion) => void;
 }) {
   const { config, consents, store, log } = deps;
   const notify = (roomId: string, change: MediaChange): void => deps.onChange?.(roomId, change);
+  const converter = createConverter({
+    ffmpegPath: config.ffmpegPath,
+    emit: (roomId, conversion) => deps.onConversion?.(roomId, conversion),
+    log: (obj, msg) => log.info(obj, msg),
+  });
   const mediaRoot = join(config.dataDir, 'media');
   const uploadStore = new FileStore({ directory: join(config.dataDir, 'uploads'), expirationPeriodInMilliseconds: config.uploadExpiryHours * 3_600_000 });
   const streamLogged = new Map<string, number>();
@@ -89,11 +100,11 @@ export function createMediaService(deps: {
   }
 
   /**
-   * Inspects a finished file and makes it the room's video, moving it away from `source`. On
-   * refusal nothing is left in the media folder; the caller removes its own source.
+   * Moves an inspected file into the room's folder under a new id and makes its poster frame: the
+   * one way a file becomes a room's video, for uploads and conversions alike. Returns the row (to
+   * be stored by the caller) and the files, for the caller to delete if it does not store it.
    */
-  async function attachFile(roomId: string, source: string, fileName: string): Promise<MediaRow> {
-    const inspection = await inspectVideo(source);
+  async function place(roomId: string, source: string, inspection: Inspection, fileName: string, createdAt: number): Promise<{ row: MediaRow; files: string[] }> {
     const id = newId();
     const dir = roomDir(roomId);
     const videoName = `${id}${EXTENSIONS[inspection.container]}`;
@@ -101,7 +112,7 @@ export function createMediaService(deps: {
     await mkdir(dir, { recursive: true });
     const video = join(dir, videoName);
     await rename(source, video);
-    const hasPoster = await makePoster(video, join(dir, posterName), inspection.facts.durationSeconds);
+    const hasPoster = await makePoster(video, join(dir, posterName), inspection.facts.durationSeconds, config.ffmpegPath);
     const row: MediaRow = {
       id,
       roomId,
@@ -116,18 +127,79 @@ export function createMediaService(deps: {
       facts: inspection.facts,
       filePath: join('media', roomId, videoName),
       posterPath: hasPoster ? join('media', roomId, posterName) : null,
-      createdAt: Date.now(),
+      createdAt,
     };
+    return { row, files: [video, join(dir, posterName)] };
+  }
+
+  const removeFiles = (files: string[]): Promise<unknown> => Promise.all(files.map((f) => rm(f, { force: true })));
+
+  /**
+   * Inspects a finished file and makes it the room's video, moving it away from `source`. On
+   * refusal nothing is left in the media folder; the caller removes its own source.
+   */
+  async function attachFile(roomId: string, source: string, fileName: string): Promise<MediaRow> {
+    const inspection = await inspectVideo(source);
+    const { row, files } = await place(roomId, source, inspection, fileName, Date.now());
     try {
       // Checked again after the slow part: consent may have been withdrawn, or a second upload won.
       assertCanAttach(roomId);
       store.insert(row);
     } catch (err) {
-      await Promise.all([rm(video, { force: true }), rm(join(dir, posterName), { force: true })]);
+      await removeFiles(files);
       throw err;
     }
     notify(roomId, { reason: 'uploaded' });
     return row;
+  }
+
+  /**
+   * The finish step of a conversion: checks ffmpeg's output like an upload and swaps it in for
+   * `previous` (new id, file, poster, checksums and facts), then deletes the old file and poster.
+   */
+  async function replaceFile(previous: MediaRow, source: string, signal: AbortSignal): Promise<FinishOutcome> {
+    const inspection = await inspectVideo(source).catch((err: unknown) => {
+      if (err instanceof IngestRefusal) return null;
+      throw err;
+    });
+    if (signal.aborted) return 'cancelled';
+    if (!inspection || playability(inspection.probed, inspection.facts) !== 'playable') return 'output';
+    const { row, files } = await place(previous.roomId, source, inspection, withExtension(previous.fileName, EXTENSIONS[inspection.container]), previous.createdAt);
+    // The point of no return, checked and committed without a pause: a withdrawal or removal
+    // either came first (the row is gone or cancelled, so the new file goes) or comes after.
+    if (signal.aborted || !store.replace(previous.id, row)) {
+      await removeFiles(files);
+      return 'cancelled';
+    }
+    await removeFiles([previous.filePath, previous.posterPath].filter((p): p is string => p !== null).map(absolute));
+    return 'done';
+  }
+
+  /**
+   * Starts converting the room's uploaded video to H.264/AAC MP4 in the background. Only a video
+   * browsers cannot play (`unsupported`); 409 without ffmpeg or while a conversion runs.
+   */
+  async function startConversion(roomId: string): Promise<Conversion> {
+    if (!(await converter.available())) {
+      throw new AppError('conflict', 'Converting is not available on this server: it needs ffmpeg with libx264 and AAC (see FFMPEG_PATH).');
+    }
+    const row = store.get(roomId);
+    if (!row) throw new AppError('not_found', 'This room has no video to convert.');
+    if (row.mode !== 'upload' || !row.filePath) throw new AppError('conflict', 'This room uses local copies: there is no file on the server to convert.');
+    const current = playability(row.probed, row.facts);
+    if (current === 'playable') throw new AppError('conflict', 'Browsers can already play this video: there is nothing to convert.');
+    if (current === 'unknown') throw new AppError('conflict', 'The server could not examine this video (ffprobe is missing), so it cannot convert it.');
+    const output = join(roomDir(roomId), `${newId()}.converting`);
+    converter.start(roomId, {
+      input: absolute(row.filePath),
+      output,
+      durationSeconds: row.facts.durationSeconds,
+      finish: (signal) => replaceFile(row, output, signal),
+      ended: (outcome) => {
+        if (outcome === 'done') notify(roomId, { reason: 'converted' });
+      },
+    });
+    return converter.conversion(roomId);
   }
 
   function attachByo(roomId: string, body: ByoBody): MediaRow {
@@ -170,10 +242,11 @@ export function createMediaService(deps: {
     return removed;
   }
 
-  /** Row first, so nothing more is served; then the files. */
+  /** Row first, so nothing more is served; then a conversion under way; then the files. */
   async function remove(roomId: string, reason: RemovalReason): Promise<boolean> {
     const row = store.get(roomId);
     const removed = store.remove(roomId, reason);
+    await converter.drop(roomId);
     if (row) await rm(roomDir(roomId), { recursive: true, force: true });
     if (removed) notify(roomId, { reason: CHANGE_FOR_REMOVAL[reason] });
     return removed;
@@ -245,6 +318,7 @@ export function createMediaService(deps: {
     removeUpload,
     /** Everything of a deleted room on disk (its rows go with the room by cascade). */
     async removeRoom(roomId: string): Promise<void> {
+      await converter.drop(roomId);
       await removeUploads(roomId);
       await rm(roomDir(roomId), { recursive: true, force: true });
     },
@@ -255,6 +329,13 @@ export function createMediaService(deps: {
       return reason !== null && (await remove(roomId, reason));
     },
     removeOrphans,
+    /** The room's conversion: whether the server can convert, and how far it is. */
+    conversion: (roomId: string): Promise<Conversion> => converter.conversion(roomId),
+    startConversion,
+    /** Stops the room's conversion and removes its output; false when none was running. */
+    cancelConversion: (roomId: string): Promise<boolean> => converter.cancel(roomId),
+    /** Server shutdown: no ffmpeg outlives it, and no half-written output stays behind. */
+    stopConversions: (): Promise<void> => converter.stopAll(),
     /** True when this participant's streaming should be logged now (first time this hour). */
     shouldLogStream(participantId: string, now = Date.now()): boolean {
       const last = streamLogged.get(participantId);

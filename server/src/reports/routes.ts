@@ -1,3 +1,6 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import * as Y from 'yjs';
@@ -23,16 +26,17 @@ import { exportFileName } from '../../../shared/reports/format.ts';
 import { parseCsv, parseEaf, parseWebVtt } from '../../../shared/reports/import.ts';
 import { toWerkbladMarkdown } from '../../../shared/reports/markdown.ts';
 import { prepareInput } from '../../../shared/reports/pseudonymise.ts';
-import { toQdpx } from '../../../shared/reports/qdpx.ts';
+import { QDPX_MAX_VIDEO_BYTES, toQdpx, toQdpxStream } from '../../../shared/reports/qdpx.ts';
 import { ReportImportError, type ImportResult } from '../../../shared/reports/types.ts';
 import { toChaptersVtt, toWebVtt } from '../../../shared/reports/webvtt.ts';
 import type { Cookies, RoomAccess } from '../access/guard.ts';
+import { contentDisposition } from '../http/content-disposition.ts';
 import { AppError } from '../http/errors.ts';
 import { sharedDocName } from '../notes/endpoint.ts';
 import { buildRoomReport, REPORT_THEMES, type RoomReport } from './input.ts';
 import { werkbladReport } from './report.ts';
 
-const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 413: ErrorBodySchema, 422: ErrorBodySchema };
+const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 410: ErrorBodySchema, 413: ErrorBodySchema, 422: ErrorBodySchema };
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8',
@@ -43,17 +47,6 @@ const CONTENT_TYPES: Record<ExportFormat, string> = {
   qdpx: 'application/zip',
   md: 'text/markdown; charset=utf-8',
 };
-
-/**
- * RFC 6266: an ASCII `filename` for old clients plus `filename*` (RFC 8187) with the exact UTF-8
- * name. Export names are ASCII slugs today; the encoded form keeps that from being a requirement.
- */
-export function contentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  // encodeURIComponent leaves ' ( ) * as they are, which RFC 8187's attr-char does not allow.
-  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
-}
 
 function buildExport(format: ExportFormat, report: RoomReport, pseudonymise: boolean): string | Buffer {
   const { input } = report;
@@ -95,7 +88,7 @@ function parseImport(format: ImportFormat, content: string): ImportResult {
  * the print page) and imports of observations from CSV / WebVTT / ELAN files.
  */
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { guard, notes } = app.services;
+  const { guard, notes, downloads, media, mediaStore } = app.services;
 
   const requireExport = (cookies: Cookies, roomId: string): RoomAccess => guard.requireRoom(cookies, roomId, 'export');
 
@@ -107,17 +100,27 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const a = requireExport(req.cookies, req.params.roomId);
       const { format } = req.params;
       const pseudonymise = req.query.pseudonymise === true;
-      if (req.query.includeVideo) {
-        if (format !== 'qdpx') throw new AppError('bad_request', 'includeVideo applies to the qdpx export only.');
-        // Consent has no "may be downloaded" term and the host has no such setting, so the
-        // recording never leaves the room; the project file refers to it by name instead.
-        throw new AppError('forbidden', 'The video cannot be included: there is no host setting or consent term that allows downloading the recording.');
-      }
+      if (req.query.includeVideo && format !== 'qdpx') throw new AppError('bad_request', 'querystring/includeVideo applies to the qdpx export only.');
+      // The recording goes into the project only under the download rules: the requester may watch
+      // it, the host allowed downloads and the consent lets the video leave the room.
+      const video = req.query.includeVideo ? await downloads.requireFile(a) : null;
+      if (video && video.size > QDPX_MAX_VIDEO_BYTES) throw new AppError('too_large', 'The video is too large to go into a .qdpx file (4 GB at most).');
       const report = buildRoomReport(app.services, a);
-      const body = buildExport(format, report, pseudonymise);
+      let body: string | Buffer | Readable;
+      if (video) {
+        const path = media.absolute(video.filePath);
+        if (!(await stat(path).catch(() => null))?.isFile()) throw new AppError('gone', 'The video file is no longer available.');
+        const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+        body = Readable.from(toQdpxStream(report.input, { pseudonymise }, file));
+        // A client that goes away before the zip is read must not leave the file open.
+        body.once('close', () => file.destroy());
+        mediaStore.logPlay(a.room.id, a, 'export', video.mode);
+      } else {
+        body = buildExport(format, report, pseudonymise);
+      }
       // The file name carries the room title, which may name people: pseudonymise it too.
       const title = prepareInput(report.input, { pseudonymise }).room.title;
-      req.log.info({ roomId: a.room.id, participantId: a.participantId, format, pseudonymise }, 'export');
+      req.log.info({ roomId: a.room.id, participantId: a.participantId, format, pseudonymise, includeVideo: video !== null }, 'export');
       return reply
         .header('Content-Type', CONTENT_TYPES[format])
         .header('Content-Disposition', contentDisposition(exportFileName(title, report.input.exportedAt, format)))

@@ -9,6 +9,8 @@ export interface RoomRow {
   description: string;
   recordedOn: string | null;
   permissionOverrides: PermissionOverrides;
+  /** The host's switch; whether downloading really works also depends on consent (media/downloads.ts). */
+  downloadsAllowed: boolean;
   createdAt: number;
   hostName: string;
 }
@@ -20,6 +22,7 @@ interface RawRoom {
   description: string;
   recorded_on: string | null;
   permission_overrides: string;
+  downloads_allowed: number;
   created_at: number;
   host_name: string;
 }
@@ -31,6 +34,7 @@ const toRoom = (r: RawRoom): RoomRow => ({
   description: r.description,
   recordedOn: r.recorded_on,
   permissionOverrides: JSON.parse(r.permission_overrides) as PermissionOverrides,
+  downloadsAllowed: r.downloads_allowed === 1,
   createdAt: r.created_at,
   hostName: r.host_name,
 });
@@ -43,6 +47,7 @@ export function createRoomStore(db: Db) {
   // rowid breaks ties between rooms created in the same millisecond, so "newest first" is exact.
   const byOwner = db.prepare<[string], RawRoom>(`${SELECT} WHERE owner_id = ? ORDER BY rooms.created_at DESC, rooms.rowid DESC`);
   const setOverrides = db.prepare('UPDATE rooms SET permission_overrides = ? WHERE id = ?');
+  const setDownloads = db.prepare('UPDATE rooms SET downloads_allowed = ? WHERE id = ?');
   const remove = db.prepare('DELETE FROM rooms WHERE id = ?');
   return {
     create(input: { ownerId: string; title: string; description: string; recordedOn: string | null }): string {
@@ -56,6 +61,7 @@ export function createRoomStore(db: Db) {
     },
     listByOwner: (ownerId: string) => byOwner.all(ownerId).map(toRoom),
     setPermissionOverrides: (id: string, overrides: PermissionOverrides) => void setOverrides.run(JSON.stringify(overrides), id),
+    setDownloadsAllowed: (id: string, allowed: boolean) => void setDownloads.run(allowed ? 1 : 0, id),
     /** Participants, invites and sessions go with the room through ON DELETE CASCADE. */
     remove: (id: string) => remove.run(id).changes === 1,
   };
