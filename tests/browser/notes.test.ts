@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../../shared/api/schemas.ts';
-import { addObservation } from '../../shared/notes/doc.ts';
+import { addObservation, deleteObservation, readObservations } from '../../shared/notes/doc.ts';
 import { launchBrowser, newPerson } from '../helpers/browser.ts';
 import type { HttpClient } from '../helpers/http.ts';
 import { createRoom, invite, joinAsGuest, signedInAdmin } from '../helpers/scenario.ts';
@@ -236,6 +236,8 @@ describe('live observations in a real browser', () => {
     const writer = openProvider(host, roomId);
     try {
       await synced(writer);
+      // Without the demo's example observations, so the counts below are this test's own.
+      for (const o of readObservations(writer.doc)) deleteObservation(writer.doc, o.id);
       for (const [start, text] of [[5, 'hier'], [8, 'daar']] as const) {
         addObservation(writer.doc, { start, end: null, themes: [], kind: 'notitie', text, authorId: 'x', authorName: 'Beheerder', role: 'begeleider' });
       }

@@ -3,10 +3,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsentOverview, MediaInfo } from '../../shared/api/media-schemas.ts';
 import type { Room, RoomListItem } from '../../shared/api/schemas.ts';
+import { THEME_IDS } from '../../shared/kijkwijzer/themes.ts';
+import { readObservations } from '../../shared/notes/doc.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { FIXTURE_SHA256, localDay } from '../helpers/media.ts';
 import { createRoom, signedInAdmin } from '../helpers/scenario.ts';
 import { ADMIN, startServer, type TestServer } from '../helpers/server.ts';
+import { openProvider, synced } from '../helpers/yjs.ts';
 
 const run = promisify(execFile);
 
@@ -25,6 +28,29 @@ describe('demo room', () => {
     const consent = await host.get<ConsentOverview>(`/api/rooms/${roomId}/consent`);
     expect(consent.body.current).toMatchObject({ isDemo: true, allowedRoles: ['onderzoeker', 'klantmanager', 'coach', 'collega', 'client', 'meekijker'] });
     expect((await host.request('GET', `/api/rooms/${roomId}/media/video`, undefined, { range: 'bytes=0-3' })).status).toBe(206);
+    await expectObservations(roomId);
+  }
+
+  /** Read back over the real y-websocket endpoint, as a participant's browser would see them. */
+  async function expectObservations(roomId: string) {
+    const p = openProvider(host, roomId);
+    try {
+      await synced(p);
+      const observations = readObservations(p.doc);
+      expect(observations.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(observations.map((o) => o.kind))).toEqual(new Set(['zie', 'vraag', 'anders']));
+      const themes = observations.flatMap((o) => o.themes);
+      expect(themes).toEqual(expect.arrayContaining(['emotie', 'weerstand', 'doel']));
+      for (const o of observations) {
+        expect(THEME_IDS).toEqual(expect.arrayContaining(o.themes));
+        expect(o.start).toBeGreaterThanOrEqual(0);
+        expect(o.end ?? o.start).toBeLessThanOrEqual(20);
+        expect(o.text.length).toBeGreaterThan(20);
+        expect(o.role).toBe('begeleider');
+      }
+    } finally {
+      p.destroy();
+    }
   }
 
   it('makes a demo room for a signed-in staff member (POST /api/demo)', async () => {

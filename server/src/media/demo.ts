@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { createUserStore, type UserRow } from '../access/users.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
+import { DocHub } from '../notes/hub.ts';
+import { createDocStore } from '../notes/store.ts';
 import { createParticipantStore } from '../rooms/participant-store.ts';
 import { createRoomStore } from '../rooms/room-store.ts';
 import { createConsentStore } from './consent-store.ts';
@@ -37,7 +39,14 @@ async function main(): Promise<number> {
     const consents = createConsentStore(db);
     const media = createMediaService({ config, consents, store: createMediaStore(db), log: { info: (obj, msg) => console.log(msg, obj) } });
     await mkdir(media.uploadStore.directory, { recursive: true });
-    const room = await createDemoRoom({ config, db, rooms: createRoomStore(db), participants: createParticipantStore(db), consents, media }, owner);
+    // The new room's document is loaded nowhere yet, so this process may write it; the server loads it from the store.
+    const notes = new DocHub({ store: createDocStore(db) });
+    let room;
+    try {
+      room = await createDemoRoom({ config, db, rooms: createRoomStore(db), participants: createParticipantStore(db), consents, media, notes }, owner);
+    } finally {
+      notes.closeAll();
+    }
     console.log(`Demo-kamer gemaakt voor ${owner.email}: ${config.publicUrl}/kamer/${room.id}`);
     return 0;
   } finally {
