@@ -64,6 +64,8 @@ interface Sample {
 interface PageEvent {
   type: string;
   at: number;
+  /** The video's playbackRate right after the event. */
+  rate: number;
 }
 
 interface Client {
@@ -119,7 +121,7 @@ const RECORDER = `
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
-    for (const type of ['seeking', 'ratechange']) video.addEventListener(type, () => rec.events.push([type, performance.now()]));
+    for (const type of ['seeking', 'ratechange']) video.addEventListener(type, () => rec.events.push([type, performance.now(), video.playbackRate]));
   };
   attach();
 `;
@@ -139,12 +141,12 @@ async function measureOffset(client: Client): Promise<void> {
 /** Moves what the page recorded since the last call into the client, on the server clock. */
 async function collect(client: Client): Promise<void> {
   const { samples, events } = await client.page.evaluate(() => {
-    const rec = (window as unknown as { __rec?: { samples: [number, number][]; events: [string, number][] } }).__rec;
+    const rec = (window as unknown as { __rec?: { samples: [number, number][]; events: [string, number, number][] } }).__rec;
     return { samples: rec?.samples.splice(0) ?? [], events: rec?.events.splice(0) ?? [] };
   });
   const toServer = (pageMs: number): number => performance.timeOrigin + pageMs - client.offset;
   for (const [display, mediaTime] of samples) client.samples.push({ at: toServer(display), mediaTime });
-  for (const [type, at] of events) client.events.push({ type, at: toServer(at) });
+  for (const [type, at, rate] of events) client.events.push({ type, at: toServer(at), rate });
 }
 
 interface Shown {
@@ -422,6 +424,11 @@ async function runScenario(mode: Mode, network: Network, h: Harness): Promise<Sc
       99,
     ),
   );
+  if (process.env.DUMP) {
+    // Raw steady-window data for tuning: each client's error series and its rate/seek events.
+    const window = <T extends { at: number }>(xs: readonly T[]) => xs.filter((x) => x.at >= steadyFrom && x.at < steadyTo).map((x) => ({ ...x, at: x.at - steadyFrom }));
+    writeFileSync(`${process.env.DUMP}-${mode}-${network}.json`, JSON.stringify(clients.map((c, i) => ({ errors: window(series()[i]!), events: window(c.events) }))));
+  }
   const correctiveSeeks = countEvents('seeking', steadyFrom, steadyTo);
   const rateChanges = countEvents('ratechange', steadyFrom, steadyTo);
   log(`steady spread p50 ${steady.p50.toFixed(1)} p95 ${steady.p95.toFixed(1)} p99 ${steady.p99.toFixed(1)} max ${steady.max.toFixed(1)} ms`);
@@ -520,7 +527,7 @@ function report(results: ScenarioResult[], machine: string, rateCost: { leave: n
   }
   lines.push(
     '',
-    `Media time one Chromium player loses at a playbackRate change (mean of 4, one page alone): ${f1(rateCost.leave)} ms leaving rate 1, ${f1(rateCost.back)} ms returning to it. The client's drift controller holds each nudge and sizes it for this (nudgeEntryCostMs = 20).`,
+    `Media time one Chromium player loses at a playbackRate change (mean of 4, one page alone): ${f1(rateCost.leave)} ms leaving rate 1, ${f1(rateCost.back)} ms returning to it. The client's drift controller sizes its first nudge out of rate 1 for this (nudgeEntryCostMs = 20) and then stays off 1 until the timeline changes, switching between 1 ± 0.12 %.`,
   );
   lines.push('', 'Events:', '');
   lines.push('| mode | network | pause → same frame | seek → all within 35 ms after (ms) | max spread 2–4 s after seek (ms) | late joiner within 25 ms after (ms) |');

@@ -4,13 +4,21 @@
  * expectedDisplayTime on the server clock); apply every decision it returns.
  *
  * The bands follow what users complain about most, over-eager correction that stutters or loops:
- * - |error| < 10 ms: nothing; a frame at 60 Hz is 16.7 ms, so this is below what anyone can see.
- * - 10 ms to 1 s: nudge playbackRate in proportion (time constant 1 s), at most 5 % off the target,
+ * - |error| under the dead band while the video plays at exactly the room's rate: nothing.
+ * - up to 1 s: nudge playbackRate in proportion (time constant 1 s), at most 5 % off the target,
  *   which is inaudible on speech, and at least 0.12 % off, because Chrome ignores rates within
  *   about 0.11 % of 1 (timingsrc clamps at 882/881).
  * - 1 s or more: seek, aiming ahead by the learned seek latency, then keep quiet until the video
  *   reports `seeked` and has settled, so the seek's own delay is never read as drift (the
  *   re-seeking loop of Syncplay PR #24).
+ *
+ * Once nudged, a video at room rate 1 is never set back to exactly 1 until the timeline changes:
+ * Chromium plays rate 1 without time-stretching and its media clock stalls by about 20 ms (its
+ * 20 ms overlap-add window) whenever it enters any other rate, while changes between two other
+ * rates cost next to nothing (measured with the fixture in headless Chromium 156). A controller
+ * that returns to 1 pays that stall on every correction and hunts around it; one that stays
+ * stretched pays it once and then holds the error within a millisecond or two by switching between
+ * 1 + 0.12 % and 1 − 0.12 %, which nobody can hear.
  *
  * Decisions use the median of the last few errors, so one late frame or a jittery sample does not
  * move anything. The controller owns playbackRate while playing: the client sets it only from
@@ -61,20 +69,15 @@ export interface DriftOptions {
   /** Observed latencies are capped here (ms): a seek held up by buffering says nothing about the next. */
   readonly maxSeekLatencyMs: number;
   /**
-   * Media time the player loses when a nudge leaves rate 1 (ms); 0 ignores it. Chromium plays rate 1
-   * without time-stretching and stalls its media clock by about 20 ms when it enters any other rate,
-   * while changes between other rates and back to 1 cost next to nothing (measured with the fixture
-   * in headless Chromium 156). A controller that ignores this falls further behind with every
-   * nudge and never catches up. With a cost set, a nudge around rate 1 is sized to also win back the
-   * loss, and every nudge is held at one rate until the error has crossed zero: two rate changes per
-   * correction instead of one per wobble of the error.
+   * Media time the player loses when a nudge leaves rate 1 (ms; see the class comment); 0 ignores
+   * it. The first nudge out of rate 1 is sized to also win it back, so a lead smaller than the loss
+   * means speeding up a little, not slowing down.
    */
   readonly nudgeEntryCostMs: number;
-  /**
-   * How old the errors fed in are, on average (ms), when the caller smooths them (a moving mean);
-   * a held nudge stops that much early, where the error it is heading for will have crossed zero.
-   */
-  readonly errorLagMs: number;
+  /** Errors smaller than this (s) keep the direction of the current nudge: no switching on noise. */
+  readonly hysteresis: number;
+  /** A rate is kept at least this long (ms) before the next change, so the player is not fiddled with. */
+  readonly minHoldMs: number;
 }
 
 export const DRIFT_DEFAULTS: DriftOptions = {
@@ -92,7 +95,8 @@ export const DRIFT_DEFAULTS: DriftOptions = {
   latencySmoothing: 0.3,
   maxSeekLatencyMs: 1000,
   nudgeEntryCostMs: 0,
-  errorLagMs: 0,
+  hysteresis: 0.001,
+  minHoldMs: 0,
 };
 
 const NONE: DriftDecision = { kind: 'none' };
@@ -111,10 +115,9 @@ export class DriftController {
   #seekLatencyMs: number;
   #seekRequestedAt: number | null = null;
   #quietUntil = -Infinity;
-  /** The target rate the current nudge corrects around (with a rate-change cost only). */
-  #nudgedFor: number | null = null;
-  /** The error when the held nudge began. */
-  #nudgeStartError = 0;
+  #rateChangedAt = -Infinity;
+  /** The room rate the current nudge is around; null while the video plays at exactly the room rate. */
+  #nudgedAround: number | null = null;
 
   /** `playbackRate` is the video's rate when the controller takes over (default 1). */
   constructor(options: Partial<DriftOptions> & { readonly playbackRate?: number } = {}) {
@@ -137,8 +140,7 @@ export class DriftController {
   sample({ mediaTime, expected, targetRate, nowMs }: DriftSample): DriftDecision {
     if (![mediaTime, expected, targetRate, nowMs].every(Number.isFinite) || this.#quiet(nowMs)) return NONE;
     this.#errors = [...this.#errors, expected - mediaTime].slice(-this.#options.window);
-    // A held nudge stays while fresh errors accumulate after its rate change (see nudgeEntryCostMs).
-    if (this.#errors.length < this.#options.minSamples) return this.#setRate(this.#nudgedFor === targetRate ? this.#playbackRate : targetRate);
+    if (this.#errors.length < this.#options.minSamples) return NONE;
     const error = median(this.#errors);
     if (Math.abs(error) >= this.#options.seekThreshold) {
       this.#errors = [];
@@ -146,7 +148,10 @@ export class DriftController {
       // The timeline moves on while the video seeks, so aim where it will be when the seek lands.
       return { kind: 'seek', position: expected + (this.#seekLatencyMs / 1000) * targetRate };
     }
-    return this.#setRate(this.#rateFor(error, targetRate));
+    if (nowMs - this.#rateChangedAt < this.#options.minHoldMs) return NONE;
+    const decision = this.#setRate(this.#rateFor(error, targetRate));
+    if (decision.kind === 'rate') this.#rateChangedAt = nowMs;
+    return decision;
   }
 
   /**
@@ -165,10 +170,11 @@ export class DriftController {
     this.#quietUntil = nowMs + this.#options.settleMs;
   }
 
-  /** Forget the measured errors: call when a new timeline state takes effect or playback resumes. */
+  /** Forget the measured errors and the nudge: call when a new timeline state takes effect or playback resumes. */
   reset(): void {
     this.#errors = [];
-    this.#nudgedFor = null;
+    this.#nudgedAround = null;
+    this.#rateChangedAt = -Infinity;
   }
 
   /**
@@ -190,43 +196,16 @@ export class DriftController {
   }
 
   #rateFor(error: number, targetRate: number): number {
-    if (this.#options.nudgeEntryCostMs > 0) return this.#heldRate(error, targetRate);
-    if (Math.abs(error) < this.#options.deadband) return targetRate;
-    return this.#nudge(Math.sign(error), Math.abs(error), targetRate);
-  }
-
-  /** The variant of #rateFor for players that lose time entering a nudge (DriftOptions.nudgeEntryCostMs). */
-  #heldRate(error: number, targetRate: number): number {
-    // Only leaving rate 1 costs; around any other room rate the player is time-stretching already.
-    const cost = targetRate === 1 ? this.#options.nudgeEntryCostMs / 1000 : 0;
-    if (this.#playbackRate !== targetRate && this.#nudgedFor === targetRate) {
-      // While the error moves at the nudge's pace the full window lags behind it (5 % over 0.3 s is
-      // 15 ms of overshoot): whether to stop is read from the newest few errors only.
-      const lag = ((this.#playbackRate - targetRate) / targetRate) * (this.#options.errorLagMs / 1000);
-      const recent = median(this.#errors.slice(-this.#options.minSamples)) - lag;
-      const speedingUp = this.#playbackRate > targetRate;
-      if (!(speedingUp ? recent > 0 : recent < 0)) {
-        this.#nudgedFor = null;
-        return targetRate;
-      }
-      // A video that fell well behind the plan while nudging (a stall) gets a bigger nudge at once
-      // rather than seconds at the small one.
-      if (speedingUp && recent > this.#nudgeStartError + cost + this.#options.deadband) {
-        const bigger = this.#nudge(1, recent, targetRate);
-        if (bigger > this.#playbackRate) {
-          this.#nudgeStartError = recent;
-          return bigger;
-        }
-      }
-      return this.#playbackRate;
+    const { deadband, hysteresis, nudgeEntryCostMs } = this.#options;
+    if (this.#nudgedAround !== targetRate || this.#playbackRate === targetRate) {
+      if (Math.abs(error) < deadband) return targetRate;
+      // Only leaving rate 1 costs; at any other rate the player is time-stretching already.
+      const gain = error + (this.#playbackRate === 1 ? nudgeEntryCostMs / 1000 : 0);
+      this.#nudgedAround = targetRate;
+      return this.#nudge(gain >= 0 ? 1 : -1, Math.abs(gain), targetRate);
     }
-    if (Math.abs(error) < this.#options.deadband) return targetRate;
-    this.#nudgedFor = targetRate;
-    this.#nudgeStartError = error;
-    // Entering the nudge loses `cost` by itself: the nudge makes up the rest, which for a lead
-    // smaller than that loss means speeding up a little, not slowing down.
-    const gain = error + cost;
-    return this.#nudge(gain >= 0 ? 1 : -1, Math.abs(gain), targetRate);
+    const direction = Math.abs(error) < hysteresis ? Math.sign(this.#playbackRate - targetRate) : Math.sign(error);
+    return this.#nudge(direction, Math.abs(error), targetRate);
   }
 
   /** A rate `direction` of the target that removes `amount` seconds in about the time constant. */
@@ -242,8 +221,8 @@ export class DriftController {
   #setRate(rate: number): DriftDecision {
     if (rate === this.#playbackRate) return NONE;
     this.#playbackRate = rate;
-    // With a cost, a change shifts the clock: errors from before it mislead the next decision.
-    if (this.#options.nudgeEntryCostMs > 0) this.#errors = [];
+    // Errors from before a change describe the old rate.
+    this.#errors = [];
     return { kind: 'rate', rate };
   }
 }

@@ -70,12 +70,19 @@ describe('DriftController: nudging the rate', () => {
     expect(decisions.map((d) => d.kind)).toEqual(['none', 'none', 'rate']);
   });
 
-  it('returns to the target rate once the error is gone', () => {
-    const controller = new DriftController();
-    feed(controller, Array(5).fill(0.03));
-    expect(controller.playbackRate).toBeGreaterThan(1);
-    const settled = changes(feed(controller, Array(5).fill(0.001), 1000));
-    expect(settled).toEqual([{ kind: 'rate', rate: 1 }]);
+  it('once nudged, holds the error with the smallest nudge either way and never returns to exactly the room rate', () => {
+    const controller = new DriftController({ window: 1, minSamples: 1 });
+    const at = (error: number) => controller.sample({ mediaTime: 10, expected: 10 + error, targetRate: 1, nowMs: 0 });
+    expect(at(0.03)).toEqual({ kind: 'rate', rate: 1.03 });
+    expect(at(0.002)).toEqual({ kind: 'rate', rate: 1 + DRIFT_DEFAULTS.minNudge });
+    expect(at(-0.002)).toEqual({ kind: 'rate', rate: 1 - DRIFT_DEFAULTS.minNudge });
+    // Within the hysteresis the direction stays, whatever the sign.
+    expect(at(0.0008)).toEqual({ kind: 'none' });
+    expect(at(0)).toEqual({ kind: 'none' });
+    expect(controller.playbackRate).toBe(1 - DRIFT_DEFAULTS.minNudge);
+    // A new timeline state starts at exactly its rate, where small errors are left alone again.
+    expect(controller.retarget(1)).toEqual({ kind: 'rate', rate: 1 });
+    expect(at(0.004)).toEqual({ kind: 'none' });
   });
 
   it('nudges around the room rate, not around 1', () => {
@@ -232,20 +239,19 @@ describe('DriftController against a simulated video', () => {
 });
 
 describe('DriftController: players that lose time entering a nudge', () => {
-  const COST_MS = 20;
   const FRAME_S = 0.04;
-  // The mean of 10 frames is ~200 ms old on average, and the median of 3 adds a frame.
-  const options = { window: 5, minSamples: 3, deadband: 0.005, nudgeEntryCostMs: COST_MS, errorLagMs: 220 };
+  const options = { window: 5, minSamples: 3, deadband: 0.005, nudgeEntryCostMs: 20 };
 
   /**
-   * A player at 25 fps that loses COST_MS whenever its rate leaves 1 (Chromium), fed the mean of
-   * its last 10 frame errors, each carrying ±7 ms of display-refresh noise (as the client does).
+   * A player at 25 fps that loses `costMs` whenever its rate leaves exactly 1 (Chromium: about
+   * 20 ms, sometimes nothing), fed the mean of its last 10 frame errors, each carrying ±7 ms of
+   * display-refresh noise (as the client does).
    */
-  function run(controller: DriftController, startError: number, seconds: number, seed: number) {
+  function run(controller: DriftController, startError: number, seconds: number, seed: number, costMs: number) {
     const noise = jitter(seed, 0.007);
     let error = startError;
     let rate = 1;
-    let changes = 0;
+    let entries = 0;
     let recent: number[] = [];
     const late: number[] = [];
     for (let i = 0; i < seconds / FRAME_S; i++) {
@@ -254,65 +260,50 @@ describe('DriftController: players that lose time entering a nudge', () => {
         const mean = recent.reduce((a, b) => a + b, 0) / 10;
         const d = controller.sample({ mediaTime: 10, expected: 10 + mean, targetRate: 1, nowMs: i * FRAME_S * 1000 });
         if (d.kind === 'rate') {
-          if (rate === 1) error += COST_MS / 1000;
+          if (rate === 1) {
+            error += costMs / 1000;
+            entries++;
+          }
           rate = d.rate;
-          changes++;
           recent = [];
         }
       }
       error -= (rate - 1) * FRAME_S;
-      if (i * FRAME_S > seconds - 2) late.push(error);
+      if (i * FRAME_S > seconds - 4) late.push(error);
     }
-    return { changes, late };
+    return { entries, late };
   }
 
-  it('corrects any error up to 0.3 s with a few rate changes and then stays within the dead band', () => {
+  it('pays the entry loss at most once and then holds any error up to 0.3 s within a few ms', () => {
     fc.assert(
-      fc.property(fc.double({ min: -0.3, max: 0.3, noNaN: true }), fc.integer(), (start, seed) => {
-        const aware = run(new DriftController(options), start, 12, seed);
-        expect(aware.changes).toBeLessThanOrEqual(6);
-        const sorted = aware.late.map(Math.abs).sort((a, b) => a - b);
-        expect(sorted[sorted.length >> 1]).toBeLessThan(0.008);
-        // A small correction still under way shows at most its entry loss on top of the dead band.
-        for (const e of aware.late) expect(Math.abs(e)).toBeLessThan(0.008 + COST_MS / 1000);
+      fc.property(fc.double({ min: -0.3, max: 0.3, noNaN: true }), fc.integer(), fc.constantFrom(0, 20, 30), (start, seed, costMs) => {
+        const { entries, late } = run(new DriftController(options), start, 16, seed, costMs);
+        expect(entries).toBeLessThanOrEqual(1);
+        for (const e of late) expect(Math.abs(e)).toBeLessThan(0.004);
       }),
       { numRuns: 60 },
     );
   });
 
-  it('holds one nudge until the error crosses zero, sized for the loss of entering it', () => {
-    const controller = new DriftController({ window: 1, minSamples: 1, nudgeEntryCostMs: COST_MS });
-    const at = (error: number, i: number) => controller.sample({ mediaTime: 10, expected: 10 + error, targetRate: 1, nowMs: i });
-    expect(at(0.03, 0)).toEqual({ kind: 'rate', rate: 1.05 });
-    expect(at(0.04, 1)).toEqual({ kind: 'none' });
-    expect(at(0.001, 2)).toEqual({ kind: 'none' });
-    expect(at(-0.001, 3)).toEqual({ kind: 'rate', rate: 1 });
+  it('sizes the first nudge out of rate 1 for the loss of entering it', () => {
+    const at = (controller: DriftController, error: number) => controller.sample({ mediaTime: 10, expected: 10 + error, targetRate: 1, nowMs: 0 });
+    const make = () => new DriftController({ window: 1, minSamples: 1, nudgeEntryCostMs: 20 });
+    expect(at(make(), 0.03)).toEqual({ kind: 'rate', rate: 1.05 });
     // Ahead by less than entering loses anyway: a small speed-up for the difference.
-    expect(at(-0.015, 4)).toEqual({ kind: 'rate', rate: 1.005 });
-    expect(at(-0.001, 5)).toEqual({ kind: 'rate', rate: 1 });
+    expect(at(make(), -0.015)).toEqual({ kind: 'rate', rate: 1.005 });
     // Ahead by more: slow down by the rest.
-    expect(at(-0.06, 6)).toEqual({ kind: 'rate', rate: 0.96 });
+    expect(at(make(), -0.06)).toEqual({ kind: 'rate', rate: 0.96 });
   });
 
   it('costs nothing around a room rate other than 1', () => {
-    const controller = new DriftController({ window: 1, minSamples: 1, nudgeEntryCostMs: COST_MS });
+    const controller = new DriftController({ window: 1, minSamples: 1, nudgeEntryCostMs: 20 });
     controller.retarget(1.5);
     expect(controller.sample({ mediaTime: 10, expected: 10.03, targetRate: 1.5, nowMs: 0 })).toEqual({ kind: 'rate', rate: 1.5 * 1.03 });
-  });
-
-  it('takes a bigger nudge at once when the video stalls during a small one', () => {
-    const controller = new DriftController({ window: 1, minSamples: 1, nudgeEntryCostMs: COST_MS });
-    const at = (error: number, i: number) => controller.sample({ mediaTime: 10, expected: 10 + error, targetRate: 1, nowMs: i });
-    expect(at(0.011, 0)).toEqual({ kind: 'rate', rate: 1.03 });
-    // Entering's own loss is expected: no escalation for it.
-    expect(at(0.031, 1)).toEqual({ kind: 'none' });
-    expect(at(0.3, 2)).toEqual({ kind: 'rate', rate: 1.05 });
-    expect(at(0.2, 3)).toEqual({ kind: 'none' });
   });
 });
 
 describe('DriftController: retarget', () => {
-  it('applies a new room rate at once, forgets errors and drops a held nudge', () => {
+  it('applies a new room rate at once, forgets errors and drops the nudge', () => {
     const controller = new DriftController({ window: 1, minSamples: 1, nudgeEntryCostMs: COST_MS_DEFAULT });
     controller.sample({ mediaTime: 10, expected: 10.03, targetRate: 1, nowMs: 0 });
     expect(controller.playbackRate).toBe(1.05);

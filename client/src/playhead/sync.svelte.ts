@@ -35,27 +35,20 @@ import type { RoomSocket } from '../lib/socket.ts';
 import type { RoomPlayer } from '../rooms/player.svelte.ts';
 
 /** Clock pings in a burst (join, reconnect, tab visible again), the gap between them, and later. */
-const BURST_PINGS = 10;
+const BURST_PINGS = 20;
 const BURST_GAP_MS = 40;
-const PING_EVERY_MS = 2000;
+const PING_EVERY_MS = 500;
 /**
- * Clock exchanges kept (at one per 2 s, the last 32 s): on a busy machine only few exchanges have a
- * low, symmetric round trip, and a longer window holds more of them.
+ * Clock exchanges kept (at two a second, the last 32 s). The estimate is as good as the fastest
+ * exchanges, and on a jittery path fast ones are rare: with ± 25 ms per leg the median error is
+ * about 3 ms with 16 exchanges and 1.3 ms with 64 (tests/unit/playhead-clock.test.ts). A ping is
+ * a few bytes.
  */
-const CLOCK_WINDOW = 16;
-/**
- * A frame's error also carries where it fell between two display refreshes: at 25 fps on a 60 Hz
- * display it cycles through five values over 17 ms. The controller therefore gets the mean error of
- * the last 10 frames (two whole cycles), on which a 5 ms dead band ignores what the issue's "~10 ms"
- * on single frames meant to ignore; on raw frames that noise kept crossing the band.
- */
-const SMOOTH_FRAMES = 10;
+const CLOCK_WINDOW = 64;
 /** Media time Chromium loses when a nudge leaves rate 1 (ms); see DriftOptions.nudgeEntryCostMs. */
 const NUDGE_ENTRY_COST_MS = 20;
-/** Age of the smoothed error (ms): half the 10-frame mean plus a frame of the median, at 25 fps. */
-const ERROR_LAG_MS = 220;
 const newDrift = (playbackRate: number): DriftController =>
-  new DriftController({ playbackRate, window: 5, minSamples: 3, deadband: 0.005, nudgeEntryCostMs: NUDGE_ENTRY_COST_MS, errorLagMs: ERROR_LAG_MS });
+  new DriftController({ playbackRate, window: 5, minSamples: 3, deadband: 0.002, hysteresis: 0.001, minHoldMs: 400, nudgeEntryCostMs: NUDGE_ENTRY_COST_MS });
 /** Samples before the offset is trusted enough to follow the timeline. */
 const CLOCK_SAMPLES_NEEDED = 3;
 const ACK_TIMEOUT_MS = 5000;
@@ -160,7 +153,6 @@ export class PlayheadSync implements RoomPlayer {
   #frameHandle: number | null = null;
   #errors: number[] = [];
   /** Errors (s) of the last frames since the video's course last changed, for the smoothed error. */
-  #recent: number[] = [];
   readonly #intervals: ReturnType<typeof setInterval>[] = [];
   readonly #unsubscribe: (() => void)[] = [];
 
@@ -219,7 +211,6 @@ export class PlayheadSync implements RoomPlayer {
     const off = [
       on('seeked', () => {
         this.#seekTarget = null;
-        this.#recent = [];
         this.#drift.notifySeeked(performance.now());
         this.#reportSolo();
         this.#reconcile();
@@ -420,7 +411,6 @@ export class PlayheadSync implements RoomPlayer {
     if (!video) return;
     if (state.version !== this.#applied) {
       this.#applied = state.version;
-      this.#recent = [];
       // Also while paused: a start then begins at the room's speed.
       const decision = this.#drift.retarget(state.rate);
       if (decision.kind === 'rate') video.playbackRate = decision.rate;
@@ -522,23 +512,29 @@ export class PlayheadSync implements RoomPlayer {
     video.currentTime = position;
   }
 
-  #onFrame = (_now: number, frame: VideoFrameCallbackMetadata): void => {
+  /**
+   * Once per presented frame while playing: the error of the media clock against the timeline.
+   * Read from currentTime at this instant rather than from the frame's mediaTime: in Chromium
+   * currentTime is the media clock itself, fresh in this callback and steady to well under a
+   * millisecond, while the presented frame's time is quantized by frame and display refresh and
+   * jumps by ±10 ms from one frame to the next. Players whose clocks agree that closely change
+   * frames on the same display refresh.
+   */
+  #onFrame = (): void => {
     const video = this.#video;
     if (!video) return;
     this.#frameHandle = video.requestVideoFrameCallback(this.#onFrame);
     if (this.solo || !this.#clockReady || video.paused || video.seeking) return;
-    const at = this.#clock.toServerTime(frame.expectedDisplayTime);
+    const at = this.serverNow();
+    const mediaTime = video.currentTime;
     const state = governingState(this.#states, at);
     if (!state || state.paused) return;
     const expected = expectedPosition(state, at);
-    const error = expected - frame.mediaTime;
+    const error = expected - mediaTime;
     this.#errors = [...this.#errors, error * 1000].slice(-DRIFT_WINDOW);
     // A redone start replaces whatever the controller would do with this frame.
     if (this.#learnStart(state, error)) return;
-    this.#recent = [...this.#recent, error].slice(-SMOOTH_FRAMES);
-    if (this.#recent.length < SMOOTH_FRAMES) return;
-    const smoothed = this.#recent.reduce((sum, e) => sum + e, 0) / SMOOTH_FRAMES;
-    const decision = this.#drift.sample({ mediaTime: frame.mediaTime, expected: frame.mediaTime + smoothed, targetRate: state.rate, nowMs: performance.now() });
+    const decision = this.#drift.sample({ mediaTime, expected, targetRate: state.rate, nowMs: performance.now() });
     if (decision.kind === 'rate') {
       video.playbackRate = decision.rate;
       this.diagnostics.rateChanges++;
@@ -546,8 +542,6 @@ export class PlayheadSync implements RoomPlayer {
       this.#seekTo(decision.position);
       this.diagnostics.seeks++;
     }
-    // Frames from before a change describe the old rate or position.
-    if (decision.kind !== 'none') this.#recent = [];
   };
 
   /**
