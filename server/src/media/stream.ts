@@ -17,6 +17,13 @@ const MAX_PARTS = 16;
 const HIGH_WATER_MARK = 256 * 1024;
 /** Read buffers one response cycles through: the socket sends some while the next read runs. */
 const POOL = 4;
+/** Read buffers kept for the next responses (16 MiB at most), so steady streaming allocates nothing. */
+const spare: Buffer[] = [];
+const MAX_SPARE = 64;
+const takeBuffer = (): Buffer => spare.pop() ?? Buffer.allocUnsafeSlow(HIGH_WATER_MARK);
+const giveBack = (buffer: Buffer): void => {
+  if (spare.length < MAX_SPARE) spare.push(buffer);
+};
 
 export interface StoredFile {
   path: string;
@@ -87,7 +94,8 @@ export async function serveFile(req: FastifyRequest, reply: FastifyReply, file: 
 
 /**
  * Writes a span of the file straight to the response from a few buffers, each reused once the
- * socket has taken it. fs.createReadStream allocates a fresh buffer for every read; at hundreds of
+ * socket has taken it, and kept for later responses. fs.createReadStream allocates a fresh buffer
+ * for every read; at hundreds of
  * MB/s that churn of memory outside the JS heap kept V8 collecting garbage for up to half of the
  * server's time (bench:media with a 2 GiB video: 2–4× the CPU per GiB of a bare node:http server).
  * Closes the file when done, also when the client goes away mid-way.
@@ -97,7 +105,9 @@ function pump(reply: FastifyReply, handle: FileHandle, span: ByteRange): void {
   const res = reply.raw;
   const headers = Object.fromEntries(Object.entries(reply.getHeaders()).filter(([, value]) => value !== undefined));
   res.writeHead(reply.statusCode, headers as OutgoingHttpHeaders);
-  const free = Array.from({ length: POOL }, () => Buffer.allocUnsafeSlow(HIGH_WATER_MARK));
+  const idle: Buffer[] = [];
+  let held = 0;
+  let done = false;
   let wake: (() => void) | null = null;
   const wakeUp = (): void => {
     wake?.();
@@ -114,17 +124,26 @@ function pump(reply: FastifyReply, handle: FileHandle, span: ByteRange): void {
     let position = span.start;
     try {
       while (position <= span.end && !closed) {
-        const buffer = free.pop();
+        const buffer = idle.pop() ?? (held < POOL ? (held++, takeBuffer()) : null);
         if (!buffer) {
           await sleep();
           continue;
         }
         const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, span.end - position + 1), position);
         if (bytesRead === 0) throw new Error('The file ended before its stated size.');
+        if (closed) {
+          idle.push(buffer);
+          break;
+        }
         position += bytesRead;
+        // A buffer goes back only once the socket is done with it; one whose write never completes
+        // (the connection broke) is simply left to the garbage collector.
         const release = (): void => {
-          free.push(buffer);
-          wakeUp();
+          if (done) giveBack(buffer);
+          else {
+            idle.push(buffer);
+            wakeUp();
+          }
         };
         if (!res.write(buffer.subarray(0, bytesRead), release)) await sleep();
       }
@@ -133,6 +152,8 @@ function pump(reply: FastifyReply, handle: FileHandle, span: ByteRange): void {
       reply.log.error({ err }, 'sending a file failed');
       res.destroy();
     } finally {
+      done = true;
+      idle.splice(0).forEach(giveBack);
       res.off('drain', wakeUp);
       await handle.close();
     }
