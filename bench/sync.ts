@@ -61,6 +61,13 @@ interface Sample {
   mediaTime: number;
 }
 
+/** A presented frame as recorded, with the media clock (currentTime) read in the same callback. */
+interface FrameRecord extends Sample {
+  /** When the callback ran, on the bench/server clock (ms). */
+  clockAt: number;
+  currentTime: number;
+}
+
 interface PageEvent {
   type: string;
   at: number;
@@ -75,7 +82,7 @@ interface Client {
   offset: number;
   /** Round trip of the evaluation the offset came from (ms). */
   offsetRtt: number;
-  samples: Sample[];
+  samples: FrameRecord[];
   events: PageEvent[];
 }
 
@@ -117,7 +124,7 @@ const RECORDER = `
     const video = document.querySelector('video');
     if (!video) { setTimeout(attach, 50); return; }
     const onFrame = (now, meta) => {
-      rec.samples.push([meta.expectedDisplayTime, meta.mediaTime]);
+      rec.samples.push([meta.expectedDisplayTime, meta.mediaTime, performance.now(), video.currentTime]);
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
@@ -141,11 +148,11 @@ async function measureOffset(client: Client): Promise<void> {
 /** Moves what the page recorded since the last call into the client, on the server clock. */
 async function collect(client: Client): Promise<void> {
   const { samples, events } = await client.page.evaluate(() => {
-    const rec = (window as unknown as { __rec?: { samples: [number, number][]; events: [string, number, number][] } }).__rec;
+    const rec = (window as unknown as { __rec?: { samples: [number, number, number, number][]; events: [string, number, number][] } }).__rec;
     return { samples: rec?.samples.splice(0) ?? [], events: rec?.events.splice(0) ?? [] };
   });
   const toServer = (pageMs: number): number => performance.timeOrigin + pageMs - client.offset;
-  for (const [display, mediaTime] of samples) client.samples.push({ at: toServer(display), mediaTime });
+  for (const [display, mediaTime, now, currentTime] of samples) client.samples.push({ at: toServer(display), mediaTime, clockAt: toServer(now), currentTime });
   for (const [type, at, rate] of events) client.events.push({ type, at: toServer(at), rate });
 }
 
@@ -427,7 +434,16 @@ async function runScenario(mode: Mode, network: Network, h: Harness): Promise<Sc
   if (process.env.DUMP) {
     // Raw steady-window data for tuning: each client's error series and its rate/seek events.
     const window = <T extends { at: number }>(xs: readonly T[]) => xs.filter((x) => x.at >= steadyFrom && x.at < steadyTo).map((x) => ({ ...x, at: x.at - steadyFrom }));
-    writeFileSync(`${process.env.DUMP}-${mode}-${network}.json`, JSON.stringify(clients.map((c, i) => ({ errors: window(series()[i]!), events: window(c.events) }))));
+    // The media clock's own error too, to tell the players' clocks apart from the frames their renderers pick.
+    const clockErrors = (c: Client) =>
+      c.samples.flatMap((s) => {
+        const state = governingState(h.states(), s.clockAt);
+        return state && !state.paused ? [{ at: s.clockAt, error: (expectedPosition(state, s.clockAt) - s.currentTime) * 1000 }] : [];
+      });
+    writeFileSync(
+      `${process.env.DUMP}-${mode}-${network}.json`,
+      JSON.stringify(clients.map((c, i) => ({ errors: window(series()[i]!), clockErrors: window(clockErrors(c)), events: window(c.events) }))),
+    );
   }
   const correctiveSeeks = countEvents('seeking', steadyFrom, steadyTo);
   const rateChanges = countEvents('ratechange', steadyFrom, steadyTo);
