@@ -32,6 +32,7 @@ import { launchBrowser } from '../tests/helpers/browser.ts';
 import type { HttpClient } from '../tests/helpers/http.ts';
 import { invite, joinAsGuest, signedInAdmin } from '../tests/helpers/scenario.ts';
 import { startServer, type TestServer } from '../tests/helpers/server.ts';
+import { settledFrame } from '../tests/helpers/video.ts';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.ts';
 import { startNaiveServer, type NaiveServer } from './naive.ts';
 
@@ -154,42 +155,6 @@ async function collect(client: Client): Promise<void> {
   const toServer = (pageMs: number): number => performance.timeOrigin + pageMs - client.offset;
   for (const [display, mediaTime, now, currentTime] of samples) client.samples.push({ at: toServer(display), mediaTime, clockAt: toServer(now), currentTime });
   for (const [type, at, rate] of events) client.events.push({ type, at: toServer(at), rate });
-}
-
-interface Shown {
-  frame: number;
-  paused: boolean;
-  seeking: boolean;
-  currentTime: number;
-}
-
-function readFrame(page: Page): Promise<Shown> {
-  return page.evaluate(() => {
-    const video = document.querySelector('video')!;
-    const canvas = document.createElement('canvas');
-    canvas.width = 320;
-    canvas.height = 240;
-    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-    ctx.drawImage(video, 0, 0, 320, 240);
-    const px = ctx.getImageData(0, 0, 320, 240).data;
-    let frame = 0;
-    for (let i = 0; i < 12; i++) {
-      const o = (232 * 320 + 72 + 16 * i) * 4;
-      frame = (frame << 1) | ((px[o]! + px[o + 1]! + px[o + 2]!) / 3 >= 128 ? 1 : 0);
-    }
-    return { frame, paused: video.paused, seeking: video.seeking, currentTime: video.currentTime };
-  });
-}
-
-async function settledFrame(page: Page): Promise<Shown> {
-  let last: Shown | null = null;
-  for (let i = 0; i < 200; i++) {
-    const now = await readFrame(page);
-    if (now.paused && !now.seeking && last && last.frame === now.frame && last.currentTime === now.currentTime) return now;
-    last = now;
-    await sleep(50);
-  }
-  return last!;
 }
 
 /**

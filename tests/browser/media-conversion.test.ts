@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPerson } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, signInAdmin } from '../helpers/browser.ts';
 import { giveConsent, TusClient } from '../helpers/media.ts';
 import { createRoom, invite, signedInAdmin } from '../helpers/scenario.ts';
-import { ADMIN, startServer, type TestServer } from '../helpers/server.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
 
 describe('converting a phone video in a real browser', () => {
   let server: TestServer;
@@ -35,11 +35,7 @@ describe('converting a phone video in a real browser', () => {
 
   async function signedInHost(): Promise<Page> {
     const page = await (await newPerson(browser, server.url)).newPage();
-    await page.goto('/');
-    await page.getByLabel('E-mailadres').fill(ADMIN.email);
-    await page.getByLabel('Wachtwoord').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Inloggen' }).click();
-    await page.getByRole('heading', { name: 'Mijn kamers' }).waitFor();
+    await signInAdmin(page);
     return page;
   }
 

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPerson } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, signInAdmin } from '../helpers/browser.ts';
 import type { HttpClient } from '../helpers/http.ts';
 import { FIXTURE, giveConsent, TusClient } from '../helpers/media.ts';
 import { createRoom, invite, signedInAdmin } from '../helpers/scenario.ts';
-import { ADMIN, startServer, type TestServer } from '../helpers/server.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
 
 describe('downloading the video in a real browser', () => {
   let server: TestServer;
@@ -17,11 +17,7 @@ describe('downloading the video in a real browser', () => {
     browser = await launchBrowser();
     api = await signedInAdmin(server);
     host = await (await newPerson(browser, server.url)).newPage();
-    await host.goto('/');
-    await host.getByLabel('E-mailadres').fill(ADMIN.email);
-    await host.getByLabel('Wachtwoord').fill(ADMIN.password);
-    await host.getByRole('button', { name: 'Inloggen' }).click();
-    await host.getByRole('heading', { name: 'Mijn kamers' }).waitFor();
+    await signInAdmin(host);
   });
   afterAll(async () => {
     await browser?.close();

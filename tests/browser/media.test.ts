@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../../shared/api/schemas.ts';
-import { launchBrowser, newPerson } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, signInAdmin } from '../helpers/browser.ts';
 import { FIXTURE, FIXTURE_PATH, FIXTURE_SHA256 } from '../helpers/media.ts';
-import { ADMIN, startServer, type TestServer } from '../helpers/server.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
 
 const WEBM_PATH = fileURLToPath(new URL('../fixtures/gesprek.webm', import.meta.url));
 
@@ -16,11 +16,7 @@ describe('video with consent in a real browser', () => {
     server = await startServer();
     browser = await launchBrowser();
     host = await (await newPerson(browser, server.url)).newPage();
-    await host.goto('/');
-    await host.getByLabel('E-mailadres').fill(ADMIN.email);
-    await host.getByLabel('Wachtwoord').fill(ADMIN.password);
-    await host.getByRole('button', { name: 'Inloggen' }).click();
-    await host.getByRole('heading', { name: 'Mijn kamers' }).waitFor();
+    await signInAdmin(host);
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,9 +1,9 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addObservation, readObservations } from '../../shared/notes/doc.ts';
-import { launchBrowser, newPerson } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, signInAdmin } from '../helpers/browser.ts';
 import { createRoom, signedInAdmin } from '../helpers/scenario.ts';
-import { ADMIN, startServer, type TestServer } from '../helpers/server.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
 import { openProvider, synced, until } from '../helpers/yjs.ts';
 
 describe('version history in the room', () => {
@@ -29,11 +29,7 @@ describe('version history in the room', () => {
     await until(() => readObservations(server.app.services.notes.getDoc(room.id)).length === 1);
 
     const page = await (await newPerson(browser, server.url)).newPage();
-    await page.goto('/inloggen');
-    await page.getByLabel('E-mailadres').fill(ADMIN.email);
-    await page.getByLabel('Wachtwoord').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Inloggen' }).click();
-    await page.getByRole('heading', { name: 'Mijn kamers' }).waitFor();
+    await signInAdmin(page, '/inloggen');
     await page.goto(`/kamer/${room.id}`);
     const panel = page.getByRole('region', { name: 'Versies van de observaties' });
     await panel.getByRole('button', { name: 'Nu een versie bewaren' }).click();

@@ -1,4 +1,5 @@
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ADMIN } from './server.ts';
 
 /** Debian's Chromium; no browser is downloaded. Flags keep it off the (closed) network. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,4 +27,13 @@ export async function newPerson(browser: Browser, baseURL: string, locale = 'nl-
   const context = await browser.newContext({ baseURL, locale });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
   return context;
+}
+
+/** Signs the administrator in through the sign-in form, as a person would, and waits for Mijn kamers. */
+export async function signInAdmin(page: Page, path = '/'): Promise<void> {
+  await page.goto(path);
+  await page.getByLabel('E-mailadres').fill(ADMIN.email);
+  await page.getByLabel('Wachtwoord').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('heading', { name: 'Mijn kamers' }).waitFor();
 }

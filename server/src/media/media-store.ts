@@ -80,6 +80,25 @@ interface RawPlay {
   at: number;
 }
 
+/** A row's named statement parameters (better-sqlite3 ignores the ones a statement does not use). */
+const toParams = (row: MediaRow) => ({
+  id: row.id,
+  roomId: row.roomId,
+  mode: row.mode,
+  fileName: row.fileName,
+  size: row.size,
+  container: row.container,
+  mimeType: row.mimeType,
+  sha256: row.sha256,
+  headTailSha256: row.headTailSha256,
+  ...row.facts,
+  pixelFormat: row.facts.pixelFormat ?? null,
+  probed: row.probed ? 1 : 0,
+  filePath: row.filePath,
+  posterPath: row.posterPath,
+  createdAt: row.createdAt,
+});
+
 /** Rows of the room's video, the reason a video was removed, and the playback access log. */
 export function createMediaStore(db: Db) {
   const insert = db.prepare(
@@ -110,23 +129,7 @@ export function createMediaStore(db: Db) {
     /** Attaching a video clears any earlier "removed because…" notice. */
     insert(row: MediaRow): void {
       db.transaction(() => {
-        insert.run({
-          id: row.id,
-          roomId: row.roomId,
-          mode: row.mode,
-          fileName: row.fileName,
-          size: row.size,
-          container: row.container,
-          mimeType: row.mimeType,
-          sha256: row.sha256,
-          headTailSha256: row.headTailSha256,
-          ...row.facts,
-          pixelFormat: row.facts.pixelFormat ?? null,
-          probed: row.probed ? 1 : 0,
-          filePath: row.filePath,
-          posterPath: row.posterPath,
-          createdAt: row.createdAt,
-        });
+        insert.run(toParams(row));
         clearRemoval.run(row.roomId);
       })();
     },
@@ -136,22 +139,7 @@ export function createMediaStore(db: Db) {
      */
     replace(previousId: string, row: MediaRow): boolean {
       return (
-        replace.run({
-          previousId,
-          id: row.id,
-          roomId: row.roomId,
-          fileName: row.fileName,
-          size: row.size,
-          container: row.container,
-          mimeType: row.mimeType,
-          sha256: row.sha256,
-          headTailSha256: row.headTailSha256,
-          ...row.facts,
-          pixelFormat: row.facts.pixelFormat ?? null,
-          probed: row.probed ? 1 : 0,
-          filePath: row.filePath,
-          posterPath: row.posterPath,
-        }).changes === 1
+        replace.run({ ...toParams(row), previousId }).changes === 1
       );
     },
     get: (roomId: string): MediaRow | null => {
