@@ -229,7 +229,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const port = await freePort();
-    const server = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    const server = spawn(process.execPath, ['--enable-source-maps', 'dist/server/src/main.js'], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {

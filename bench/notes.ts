@@ -230,7 +230,9 @@ function seedDocument(count: number, seed: number): Uint8Array {
 class Child {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  constructor(readonly proc: ChildProcess) {
+  readonly proc: ChildProcess;
+  constructor(proc: ChildProcess) {
+    this.proc = proc;
     proc.on('message', (msg: { id?: number; result?: unknown; error?: string }) => {
       if (msg.id === undefined) return;
       const p = this.pending.get(msg.id);
@@ -455,7 +457,7 @@ async function runParent(): Promise<void> {
   const started = Date.now();
   const dataDir = mkdtempSync(join(tmpdir(), 'kijkkamer-bench-notes-'));
   const proc = fork(fileURLToPath(import.meta.url), ['--server'], {
-    execArgv: ['--expose-gc', '--import', 'tsx'],
+    execArgv: ['--expose-gc'],
     env: { ...process.env, BENCH_DATA_DIR: dataDir },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

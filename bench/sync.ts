@@ -115,8 +115,8 @@ interface ScenarioResult {
 
 /**
  * Runs in every page before its own scripts: records each presented frame (display time, mediaTime)
- * and the video's seeking / ratechange events. A string, because the bench runs through tsx, whose
- * transform adds helpers to functions that do not exist in the page.
+ * and the video's seeking / ratechange events. A string, so that no transform of this file can add
+ * helpers to it that do not exist in the page.
  */
 const RECORDER = `
   const rec = { samples: [], events: [] };

@@ -7,7 +7,7 @@ import staticFiles from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { HealthSchema } from '../../shared/api/schemas.ts';
-import { createGuard } from './access/guard.ts';
+import { createStaffGuard } from './access/guard.ts';
 import { accessRoutes } from './access/routes.ts';
 import { createSessionStore } from './access/sessions.ts';
 import { createStaffInviteStore } from './access/staff-invites.ts';
@@ -24,7 +24,7 @@ import { uploadRoutes } from './media/uploads.ts';
 import { createFeedbackStore } from './kijkwijzer/feedback-store.ts';
 import { kijkwijzerRoutes } from './kijkwijzer/routes.ts';
 import { createTrajectStore } from './kijkwijzer/traject-store.ts';
-import { createNotesEndpoint } from './notes/endpoint.ts';
+import { createNotesEndpoint, privateDocName, sharedDocName } from './notes/endpoint.ts';
 import { createPlayheadEventStore } from './playhead/event-store.ts';
 import { createPlayhead } from './playhead/feature.ts';
 import { DocHub } from './notes/hub.ts';
@@ -34,12 +34,15 @@ import { createRealtime, roomChannel } from './realtime/socket.ts';
 import { routeUpgrades } from './realtime/upgrade.ts';
 import { createInviteStore } from './rooms/invite-store.ts';
 import { createParticipantStore } from './rooms/participant-store.ts';
+import { createGuard } from './rooms/guard.ts';
+import { RoomHooks } from './rooms/hooks.ts';
 import { createRoomStore } from './rooms/room-store.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { roomRoutes } from './rooms/routes.ts';
 import type { Services } from './services.ts';
+import { PROJECT_ROOT } from './paths.ts';
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Paths whose values must never reach a log line. */
 const REDACT = [
@@ -87,7 +90,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   const sessions = createSessionStore(db);
   const rooms = createRoomStore(db);
   const participants = createParticipantStore(db);
-  const guard = createGuard({ config, sessions, users, rooms, participants });
+  const guard = createGuard({ config, staffGuard: createStaffGuard({ config, sessions, users }), sessions, rooms, participants });
   const playhead = createPlayhead({
     events: createPlayheadEventStore(db),
     // Probed facts of the room's uploaded video; without them the host's browser reports its own.
@@ -117,6 +120,13 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     onChange: announceMedia,
     onConversion: (roomId, conversion) => realtime.io.to(roomChannel(roomId)).emit('media:conversion', conversion),
   });
+  const roomHooks = new RoomHooks();
+  roomHooks.onDeleted((roomId) => realtime.endParticipants(roomId, 'all', { code: 'gone', message: 'This room has been deleted.' }));
+  roomHooks.onDeleted((roomId, participantIds) => {
+    notes.dropDoc(sharedDocName(roomId));
+    for (const id of participantIds) notes.dropDoc(privateDocName(roomId, id));
+  });
+  roomHooks.onDeleted((roomId) => media.removeRoom(roomId));
   const services: Services = {
     config,
     db,
@@ -124,6 +134,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     sessions,
     staffInvites: createStaffInviteStore(db),
     rooms,
+    roomHooks,
     invites: createInviteStore(db),
     participants,
     guard,

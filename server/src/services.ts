@@ -1,11 +1,12 @@
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
-import type { Guard } from './access/guard.ts';
+import type { Guard } from './rooms/guard.ts';
 import type { SessionStore } from './access/sessions.ts';
 import type { StaffInviteStore } from './access/staff-invites.ts';
 import type { UserStore } from './access/users.ts';
 import type { InviteStore } from './rooms/invite-store.ts';
 import type { ParticipantStore } from './rooms/participant-store.ts';
+import type { RoomHooks } from './rooms/hooks.ts';
 import type { RoomStore } from './rooms/room-store.ts';
 import type { ConsentStore } from './media/consent-store.ts';
 import type { MediaStore } from './media/media-store.ts';
@@ -25,6 +26,7 @@ export interface Services {
   sessions: SessionStore;
   staffInvites: StaffInviteStore;
   rooms: RoomStore;
+  roomHooks: RoomHooks;
   invites: InviteStore;
   participants: ParticipantStore;
   guard: Guard;

@@ -1,6 +1,6 @@
 /**
  * The Kijkwijzer themes, transcribed from "Kijkwijzer: leren in de praktijk" (Van kijken naar zien).
- * Dutch is verbatim from the seed (only PDF line-break hyphenation and ">>" page-continuation marks
+ * Dutch is verbatim from the seed, `tests/fixtures/kijkwijzer-source.txt` (only PDF line-break hyphenation and ">>" page-continuation marks
  * removed); English is a faithful translation. Order follows the seed.
  */
 import { SLIM_MATCHES, SLIM_ROLES, SLIM_SELF_IMAGES } from './slim.ts';

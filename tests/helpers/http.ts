@@ -1,7 +1,10 @@
 /** A tiny cookie-keeping HTTP client on fetch, so tests act like one browser per instance. */
 export class HttpClient {
   private readonly jar = new Map<string, string>();
-  constructor(readonly base: string) {}
+  readonly base: string;
+  constructor(base: string) {
+    this.base = base;
+  }
 
   /** Plants a cookie, e.g. a forged session token. */
   setCookie(name: string, value: string): void {

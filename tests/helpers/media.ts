@@ -39,10 +39,12 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /** Raw tus 1.0 requests with fetch, carrying the client's cookies like a browser would. */
 export class TusClient {
-  constructor(
-    readonly http: HttpClient,
-    readonly roomId: string,
-  ) {}
+  readonly http: HttpClient;
+  readonly roomId: string;
+  constructor(http: HttpClient, roomId: string) {
+    this.http = http;
+    this.roomId = roomId;
+  }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     return { ...TUS, cookie: this.http.cookieHeader, ...extra };

@@ -12,7 +12,9 @@ export class PlayheadPeer {
   rooms: PlayheadRoomInfo[] = [];
   snapshot: PlayheadSnapshot | null = null;
 
-  private constructor(readonly socket: TestSocket) {
+  readonly socket: TestSocket;
+  private constructor(socket: TestSocket) {
+    this.socket = socket;
     socket.on('playhead:state', (s) => this.states.push(s));
     socket.on('playhead:log', (e) => this.logs.push(e));
     socket.on('playhead:room', (r) => this.rooms.push(r));

@@ -78,7 +78,7 @@ describe('demo room', () => {
 
   it('makes one for the admin account from the command line (npm run demo), next to a running server', async () => {
     const before = (await host.get<{ rooms: Room[] }>('/api/rooms')).body.rooms.length;
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/src/media/demo.ts'], {
+    const { stdout } = await run(process.execPath, ['--enable-source-maps', 'dist/server/src/media/demo.js'], {
       env: { ...process.env, DATA_DIR: server.dataDir, KIJKKAMER_ADMIN_EMAIL: ADMIN.email, KIJKKAMER_ADMIN_PASSWORD: ADMIN.password, PUBLIC_URL: server.url },
     });
     const id = /\/kamer\/([A-Za-z0-9_-]+)/.exec(stdout)?.[1];

@@ -14,9 +14,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { Db } from '../../server/src/db/database.ts';
 import { createDocStore } from '../../server/src/notes/store.ts';
 import { addObservation, deleteObservation, observationsMap, observationText, readObservations } from '../../shared/notes/doc.ts';
 import { HttpClient } from '../helpers/http.ts';
@@ -25,7 +25,7 @@ import { ADMIN } from '../helpers/server.ts';
 import { openProvider, synced, until, type TestProvider } from '../helpers/yjs.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Other engineers run tests on this 2-core machine too: tsx start-up alone can take seconds. */
+/** Other engineers run tests on this 2-core machine too: start-up alone can take seconds. */
 const START_TIMEOUT_MS = 60_000;
 const WRITERS = 3;
 const READERS = 2;
@@ -53,13 +53,13 @@ interface ChildServer {
 
 const children = new Set<ChildProcess>();
 
-/** `node --import tsx server/src/main.ts` exactly as `npm start` runs it, configured by env. */
+/** The compiled server exactly as `npm start` runs it (`npm test` builds it first), configured by env. */
 async function startChild(dataDir: string): Promise<ChildServer> {
   let lastError = '';
   // The free port can be taken by someone else between probing and binding: try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    const proc = spawn(process.execPath, ['--enable-source-maps', 'dist/server/src/main.js'], {
       cwd: ROOT,
       // A minimal env, so nothing from the shell running the tests (a PORT, a KIJKKAMER_*) leaks in.
       env: {
@@ -132,10 +132,11 @@ class Writer {
   readonly unexpectedCloses: (number | null)[] = [];
   serverUp = true;
 
-  constructor(
-    readonly index: number,
-    readonly p: TestProvider,
-  ) {
+  readonly index: number;
+  readonly p: TestProvider;
+  constructor(index: number, p: TestProvider) {
+    this.index = index;
+    this.p = p;
     p.provider.on('connection-close', (event: { code: number } | null) => {
       if (this.serverUp) this.unexpectedCloses.push(event?.code ?? null);
     });
@@ -198,7 +199,9 @@ class Reader {
   serverUp = true;
   readonly unexpectedCloses: (number | null)[] = [];
 
-  constructor(readonly p: TestProvider) {
+  readonly p: TestProvider;
+  constructor(p: TestProvider) {
+    this.p = p;
     const observations = observationsMap(p.doc);
     observations.observeDeep((events) => {
       for (const event of events) {
@@ -322,7 +325,7 @@ describe('notes survive kill -9 of the server process', () => {
 
     // And straight from the database file, without the server: the stored rows load cleanly and
     // hold what the server serves.
-    const db = new Database(join(dataDir, 'kijkkamer.sqlite'), { readonly: true, fileMustExist: true });
+    const db = new Db(join(dataDir, 'kijkkamer.sqlite'), { readOnly: true });
     try {
       const stored = createDocStore(db).load(room.id);
       expect(stored).not.toBeNull();

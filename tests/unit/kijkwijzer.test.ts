@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   GENERAL_ATTENTION_POINT,
@@ -27,10 +27,7 @@ import {
   type KijkwijzerOption,
 } from '../../shared/kijkwijzer/index.ts';
 
-const seedDir = new URL('../../../shared/seeds/', import.meta.url);
-const seedNames = readdirSync(seedDir).filter((name) => name.endsWith('.txt'));
-if (seedNames.length !== 1) throw new Error(`expected one seed .txt in ${seedDir.pathname}, found ${seedNames.length}`);
-const raw = readFileSync(new URL(seedNames[0]!, seedDir), 'utf8').replace(/\r\n/g, '\n');
+const raw = readFileSync(new URL('../fixtures/kijkwijzer-source.txt', import.meta.url), 'utf8').replace(/\r\n/g, '\n');
 
 /**
  * Undo the PDF extraction: words split across lines ("beleids-\nmedewerkers"), ">>" page-continuation

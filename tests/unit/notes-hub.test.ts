@@ -40,10 +40,12 @@ class MemorySocket implements HubSocket {
   closed: { code: number; reason: string } | null = null;
   private onMessage: ((data: Uint8Array) => void) | null = null;
   private onClose: (() => void) | null = null;
-  constructor(
-    private readonly net: Net,
-    private readonly client: TestClient,
-  ) {}
+  private readonly net: Net;
+  private readonly client: TestClient;
+  constructor(net: Net, client: TestClient) {
+    this.net = net;
+    this.client = client;
+  }
   send(data: Uint8Array): void {
     if (this.closed) return;
     const copy = data.slice();

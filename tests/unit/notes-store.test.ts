@@ -1,11 +1,11 @@
-import type Database from 'better-sqlite3';
+import type { Db } from '../../server/src/db/database.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createDocStore } from '../../server/src/notes/store.ts';
 import { addObservation, deleteObservation, observationText, readObservations } from '../../shared/notes/doc.ts';
 import { openDatabase } from '../../server/src/db/database.ts';
 
-let db: Database.Database;
+let db: Db;
 afterEach(() => db?.close());
 
 /** A document whose every transaction is appended to the store, as the hub does. */

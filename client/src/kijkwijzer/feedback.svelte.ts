@@ -15,7 +15,9 @@ export class FeedbackState {
   error = $state<string | null>(null);
   private readonly off: () => void;
 
-  constructor(private readonly room: RoomState) {
+  private readonly room: RoomState;
+  constructor(room: RoomState) {
+    this.room = room;
     const onChange = () => void this.load();
     room.socket?.on('kijkwijzer:feedback', onChange);
     this.off = () => room.socket?.off('kijkwijzer:feedback', onChange);

@@ -77,10 +77,11 @@ export class KijkwijzerState {
   readonly currentFragment = $derived.by(() => (this.playlist ? (this.fragments.find((f) => f.id === this.playlist!.fragmentId) ?? null) : null));
   readonly isDriver = $derived.by(() => this.playlist !== null && this.playlist.driverId === this.me.participantId);
 
-  constructor(
-    private readonly room: RoomState,
-    readonly notes: NotesState,
-  ) {
+  private readonly room: RoomState;
+  readonly notes: NotesState;
+  constructor(room: RoomState, notes: NotesState) {
+    this.room = room;
+    this.notes = notes;
     this.me = notes.me;
     this.canEdit = notes.canEdit;
     this.canControl = this.me.permissions.controlPlayback;

@@ -22,10 +22,11 @@ export class PrivateState {
   lastRevealed = $state<number | null>(null);
   private readonly off: () => void;
 
-  constructor(
-    private readonly room: RoomState,
-    private readonly notes: NotesState,
-  ) {
+  private readonly room: RoomState;
+  private readonly notes: NotesState;
+  constructor(room: RoomState, notes: NotesState) {
+    this.room = room;
+    this.notes = notes;
     this.connection = notes.openPrivate();
     const read = () => {
       this.observations = readObservations(this.connection.doc);

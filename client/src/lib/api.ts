@@ -2,12 +2,12 @@ import type { ErrorBody, ErrorCode } from '../../../shared/errors.ts';
 
 /** A failed API call: `code` is stable for the UI to translate, `message` is the server's sentence. */
 export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCode | 'network',
-    message: string,
-  ) {
+  readonly status: number;
+  readonly code: ErrorCode | 'network';
+  constructor(status: number, code: ErrorCode | 'network', message: string) {
     super(message);
+    this.status = status;
+    this.code = code;
   }
 }
 

@@ -33,12 +33,15 @@ export class MediaState {
     if (this.info) this.info.conversion = conversion;
   };
 
-  constructor(
-    readonly roomId: string,
-    readonly isHost: boolean,
-    /** The room whose socket announces changes; read at open(), when the room has connected. */
-    private readonly room: Pick<RoomState, 'socket'>,
-  ) {}
+  readonly roomId: string;
+  readonly isHost: boolean;
+  /** The room whose socket announces changes; read at open(), when the room has connected. */
+  private readonly room: Pick<RoomState, 'socket'>;
+  constructor(roomId: string, isHost: boolean, room: Pick<RoomState, 'socket'>) {
+    this.roomId = roomId;
+    this.isHost = isHost;
+    this.room = room;
+  }
 
   get base(): string {
     return `/api/rooms/${this.roomId}`;

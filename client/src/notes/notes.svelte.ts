@@ -88,7 +88,9 @@ export class NotesState {
   private latestPosition = 0;
   private pausedForTyping = false;
 
-  constructor(private readonly room: RoomState) {
+  private readonly room: RoomState;
+  constructor(room: RoomState) {
+    this.room = room;
     if (!room.view) throw new Error('NotesState needs the loaded room');
     this.me = room.view.me;
     this.canEdit = this.me.permissions.editObservations;

@@ -17,7 +17,10 @@ export class RoomState {
   /** Replaced by the shared playhead once the room's video is ready. */
   player = $state<RoomPlayer>(new LocalPlayer());
 
-  constructor(readonly roomId: string) {}
+  readonly roomId: string;
+  constructor(roomId: string) {
+    this.roomId = roomId;
+  }
 
   get isHost(): boolean {
     return this.view?.me.permissions.manageRoom ?? false;

@@ -1,11 +1,13 @@
-import type { Services } from '../services.ts';
+import type { Config } from '../config.ts';
 import { hashPassword } from './passwords.ts';
+import type { StaffInviteStore } from './staff-invites.ts';
+import type { UserStore } from './users.ts';
 
 /**
  * The first account: from KIJKKAMER_ADMIN_EMAIL / _PASSWORD when set (scripted installs, tests),
  * otherwise a one-time setup link for the console, valid for a day and replaced at every start.
  */
-export async function ensureFirstAdmin(s: Pick<Services, 'config' | 'users' | 'staffInvites'>): Promise<{ setupUrl: string | null }> {
+export async function ensureFirstAdmin(s: { config: Config; users: UserStore; staffInvites: StaffInviteStore }): Promise<{ setupUrl: string | null }> {
   const { config, users, staffInvites } = s;
   if (config.adminEmail && config.adminPassword && !users.findByEmail(config.adminEmail)) {
     users.create({ email: config.adminEmail, name: 'Beheerder', passwordHash: await hashPassword(config.adminPassword), isAdmin: true });

@@ -1,34 +1,16 @@
-import { permissionsFor, type PermissionSet, type Role } from '../../../shared/access/roles.ts';
-import type { ErrorCode } from '../../../shared/errors.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
-import type { ParticipantStore } from '../rooms/participant-store.ts';
-import type { RoomRow, RoomStore } from '../rooms/room-store.ts';
 import type { SessionPolicy, SessionStore } from './sessions.ts';
 import type { UserRow, UserStore } from './users.ts';
 
 export const STAFF_COOKIE = 'kk_staff';
-/** One cookie per room, so a guest can be in two rooms from one browser with different roles. */
-export const roomCookieName = (roomId: string): string => `kk_room_${roomId}`;
-
-/** Who is acting in a room: derived from the session cookie on every request and handshake. */
-export interface RoomAccess {
-  room: RoomRow;
-  participantId: string;
-  name: string;
-  role: Role;
-  permissions: PermissionSet;
-}
 
 export type Cookies = Record<string, string | undefined>;
 
-export function createGuard(deps: { config: Config; sessions: SessionStore; users: UserStore; rooms: RoomStore; participants: ParticipantStore }) {
-  const { config, sessions, users, rooms, participants } = deps;
+/** Turns the staff cookie into the signed-in account; rooms/guard.ts builds room access on it. */
+export function createStaffGuard(deps: { config: Config; sessions: SessionStore; users: UserStore }) {
+  const { config, sessions, users } = deps;
   const staffPolicy: SessionPolicy = { idleMs: config.staffIdleMinutes * 60_000, absoluteMs: config.staffAbsoluteHours * 3_600_000 };
-  const participantPolicy: SessionPolicy = {
-    idleMs: config.participantIdleHours * 3_600_000,
-    absoluteMs: config.participantAbsoluteDays * 86_400_000,
-  };
 
   function staff(cookies: Cookies): UserRow | null {
     const token = cookies[STAFF_COOKIE];
@@ -37,43 +19,14 @@ export function createGuard(deps: { config: Config; sessions: SessionStore; user
     return session?.userId ? users.findById(session.userId) : null;
   }
 
-  /** The access of whoever sent these cookies to this room, or the error code that says why not. */
-  function roomAccess(cookies: Cookies, roomId: string): RoomAccess | { error: ErrorCode; message: string } {
-    const room = rooms.get(roomId);
-    const token = cookies[roomCookieName(roomId)];
-    if (token && room) {
-      const session = sessions.resolve(token, participantPolicy);
-      const participant = session?.participantId ? participants.get(session.participantId) : null;
-      if (participant && participant.roomId === roomId) {
-        return { room, participantId: participant.id, name: participant.name, role: participant.role, permissions: permissionsFor(participant.role, room.permissionOverrides) };
-      }
-    }
-    const user = staff(cookies);
-    // Unknown rooms answer 404 only to signed-in staff: a guest probing ids learns nothing.
-    if (!user) return { error: 'unauthorised', message: 'Sign in or open your invite link to enter this room.' };
-    if (!room) return { error: 'not_found', message: 'This room does not exist (any more).' };
-    if (room.ownerId !== user.id) return { error: 'forbidden', message: 'You have not been invited to this room.' };
-    const host = participants.findHost(roomId, user.id);
-    if (!host) return { error: 'forbidden', message: 'You have not been invited to this room.' };
-    return { room, participantId: host.id, name: host.name, role: 'begeleider', permissions: permissionsFor('begeleider') };
-  }
-
   return {
     staffPolicy,
-    participantPolicy,
     staff,
     requireStaff(cookies: Cookies): UserRow {
       const user = staff(cookies);
       if (!user) throw new AppError('unauthorised', 'Sign in first.');
       return user;
     },
-    roomAccess,
-    requireRoom(cookies: Cookies, roomId: string, permission?: keyof PermissionSet): RoomAccess {
-      const access = roomAccess(cookies, roomId);
-      if ('error' in access) throw new AppError(access.error, access.message);
-      if (permission && !access.permissions[permission]) throw new AppError('forbidden', 'Your role in this room does not allow this.');
-      return access;
-    },
   };
 }
-export type Guard = ReturnType<typeof createGuard>;
+export type StaffGuard = ReturnType<typeof createStaffGuard>;

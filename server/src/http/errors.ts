@@ -3,11 +3,10 @@ import { ERROR_CODES, type ErrorBody, type ErrorCode } from '../../../shared/err
 
 /** An error meant for the client: its code and message are safe to show. */
 export class AppError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
+    this.code = code;
   }
   get status(): number {
     return ERROR_CODES[this.code];

@@ -20,7 +20,8 @@ import {
 } from '../../../shared/api/kijkwijzer-schemas.ts';
 import { ErrorBodySchema, RoomParamsSchema } from '../../../shared/api/schemas.ts';
 import { moveObservations, readAandachtspunten, readFragmentById, readFragments, readLeerpunten } from '../../../shared/kijkwijzer/doc.ts';
-import type { Cookies, RoomAccess } from '../access/guard.ts';
+import type { Cookies } from '../access/guard.ts';
+import type { RoomAccess } from '../rooms/guard.ts';
 import { AppError } from '../http/errors.ts';
 import { privateDocName, sharedDocName } from '../notes/endpoint.ts';
 import { roomChannel } from '../realtime/socket.ts';

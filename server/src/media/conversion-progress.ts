@@ -48,7 +48,10 @@ export class ProgressReader {
   private buffered = '';
   private outTimeUs: number | null = null;
 
-  constructor(private readonly durationSeconds: number | null) {}
+  private readonly durationSeconds: number | null;
+  constructor(durationSeconds: number | null) {
+    this.durationSeconds = durationSeconds;
+  }
 
   /** Feeds stdout text; returns the percentage after the last complete block in it, or null. */
   feed(chunk: string): number | null {
@@ -96,7 +99,10 @@ function parseClock(value: string): number | null {
 export class ProgressThrottle {
   private last: { percent: number; at: number } | null = null;
 
-  constructor(private readonly intervalMs = 250) {}
+  private readonly intervalMs: number;
+  constructor(intervalMs = 250) {
+    this.intervalMs = intervalMs;
+  }
 
   take(percent: number, now: number): boolean {
     const last = this.last;

@@ -4,7 +4,6 @@
  */
 import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CONSENT_PURPOSES } from '../../../shared/api/media-schemas.ts';
 import { INVITE_ROLES } from '../../../shared/access/roles.ts';
 import type { ThemeId } from '../../../shared/kijkwijzer/themes.ts';
@@ -18,11 +17,12 @@ import type { DocHub } from '../notes/hub.ts';
 import { sharedDocName } from '../notes/endpoint.ts';
 import type { ParticipantStore } from '../rooms/participant-store.ts';
 import type { RoomRow, RoomStore } from '../rooms/room-store.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 import type { ConsentStore } from './consent-store.ts';
 import type { MediaService } from './service.ts';
 import { addDays, isoDay } from './service.ts';
 
-export const DEMO_VIDEO = fileURLToPath(new URL('../../../tests/fixtures/gesprek.mp4', import.meta.url));
+export const DEMO_VIDEO = join(PROJECT_ROOT, 'tests/fixtures/gesprek.mp4');
 
 export interface DemoDeps {
   config: Config;
@@ -72,7 +72,7 @@ export async function createDemoRoom(deps: DemoDeps, owner: UserRow): Promise<Ro
       { recordedBy: owner.name, isDemo: true },
     );
     return { roomId: id, hostId: host.id };
-  })();
+  });
   // attachFile moves its source, so it gets a copy in the staging folder next to the uploads.
   const staged = join(media.uploadStore.directory, `demo-${newId()}`);
   try {

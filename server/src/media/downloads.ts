@@ -9,7 +9,7 @@
  * silently bring downloads back: the host has to decide again.
  */
 import type { Consent, DownloadSettings } from '../../../shared/api/media-schemas.ts';
-import type { RoomAccess } from '../access/guard.ts';
+import type { RoomAccess } from '../rooms/guard.ts';
 import { AppError } from '../http/errors.ts';
 import type { RoomStore } from '../rooms/room-store.ts';
 import type { ConsentStore } from './consent-store.ts';

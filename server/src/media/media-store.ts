@@ -80,7 +80,7 @@ interface RawPlay {
   at: number;
 }
 
-/** A row's named statement parameters (better-sqlite3 ignores the ones a statement does not use). */
+/** A row's named statement parameters (the statement ignores the ones a statement does not use). */
 const toParams = (row: MediaRow) => ({
   id: row.id,
   roomId: row.roomId,
@@ -131,7 +131,7 @@ export function createMediaStore(db: Db) {
       db.transaction(() => {
         insert.run(toParams(row));
         clearRemoval.run(row.roomId);
-      })();
+      });
     },
     /**
      * Swaps the room's uploaded file for a new one (a conversion), keeping when it was added. False
@@ -153,7 +153,7 @@ export function createMediaStore(db: Db) {
         const gone = remove.run(roomId).changes === 1;
         if (gone) setRemoval.run(roomId, reason, Date.now());
         return gone;
-      })();
+      });
     },
     removal: (roomId: string): { reason: RemovalReason; at: number } | null => {
       const r = removal.get(roomId);

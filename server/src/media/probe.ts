@@ -23,12 +23,10 @@ export interface MediaFacts {
 /** ffprobe ran but failed (not a media file, unreadable) or took too long. */
 export class MediaProbeError extends Error {
   override readonly name = 'MediaProbeError';
-  constructor(
-    message: string,
-    readonly reason: 'failed' | 'timeout' | 'bad_output',
-    options?: { cause?: unknown },
-  ) {
+  readonly reason: 'failed' | 'timeout' | 'bad_output';
+  constructor(message: string, reason: 'failed' | 'timeout' | 'bad_output', options?: { cause?: unknown }) {
     super(message, options);
+    this.reason = reason;
   }
 }
 

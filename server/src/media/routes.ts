@@ -18,7 +18,7 @@ import {
   type Video,
 } from '../../../shared/api/media-schemas.ts';
 import { ErrorBodySchema, RoomParamsSchema, RoomSchema } from '../../../shared/api/schemas.ts';
-import type { RoomAccess } from '../access/guard.ts';
+import type { RoomAccess } from '../rooms/guard.ts';
 import { contentDisposition } from '../http/content-disposition.ts';
 import { AppError } from '../http/errors.ts';
 import { toRoom } from '../rooms/routes.ts';

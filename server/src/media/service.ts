@@ -8,7 +8,7 @@ import { extname, join } from 'node:path';
 import { FileStore } from '@tus/file-store';
 import type { ByoBody, Conversion, RemovalReason, VideoAccess } from '../../../shared/api/media-schemas.ts';
 import type { ServerToClient } from '../../../shared/realtime/events.ts';
-import type { RoomAccess } from '../access/guard.ts';
+import type { RoomAccess } from '../rooms/guard.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
 import { newId } from '../ids.ts';

@@ -4,7 +4,7 @@ import { fastifyCookie } from '@fastify/cookie';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { closeCodeFor } from '../../../shared/errors.ts';
 import { MAX_MESSAGE_BYTES, YJS_PATH_PREFIX } from '../../../shared/notes/protocol.ts';
-import type { Guard } from '../access/guard.ts';
+import type { Guard } from '../rooms/guard.ts';
 import type { UpgradeHandler } from '../realtime/upgrade.ts';
 import type { DocHub } from './hub.ts';
 

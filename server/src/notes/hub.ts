@@ -75,12 +75,13 @@ class Connection {
   readonly awarenessIds = new Set<number>();
   tokens: number;
   lastRefill = Date.now();
-  constructor(
-    readonly socket: HubSocket,
-    readonly info: HubConnectionInfo,
-    readonly entry: DocEntry,
-    burst: number,
-  ) {
+  readonly socket: HubSocket;
+  readonly info: HubConnectionInfo;
+  readonly entry: DocEntry;
+  constructor(socket: HubSocket, info: HubConnectionInfo, entry: DocEntry, burst: number) {
+    this.socket = socket;
+    this.info = info;
+    this.entry = entry;
     this.tokens = burst;
   }
 }

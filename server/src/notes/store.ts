@@ -3,10 +3,10 @@
  * then into one state row, plus full-state version copies (cheaper than Yjs snapshots, which
  * would need `gc: false` and keep deleted content forever).
  *
- * Everything is synchronous (better-sqlite3), which is what lets the hub load a document before
+ * Everything is synchronous (node:sqlite), which is what lets the hub load a document before
  * it handles the first message of a connection.
  */
-import type BetterSqlite3 from 'better-sqlite3';
+import type { Db } from '../db/database.ts';
 import * as Y from 'yjs';
 
 /**
@@ -51,7 +51,7 @@ interface VersionRow {
   bytes: number;
 }
 
-export function createDocStore(db: BetterSqlite3.Database): DocStore {
+export function createDocStore(db: Db): DocStore {
   const q = {
     state: db.prepare<[string], { state: Uint8Array }>(`SELECT state FROM doc_state WHERE doc = ?`),
     updates: db.prepare<[string], { id: number; update: Uint8Array }>(
@@ -117,7 +117,7 @@ export function createDocStore(db: BetterSqlite3.Database): DocStore {
         q.putState.run(docName, state, Date.now());
         q.dropUpdatesUpTo.run(docName, loaded.lastId);
         return state.byteLength;
-      })(),
+      }),
     saveVersion(docName, label, state) {
       const data = state ?? load(docName) ?? Y.encodeStateAsUpdate(new Y.Doc());
       return Number(q.insertVersion.run(docName, label, data, Date.now()).lastInsertRowid);
@@ -132,7 +132,7 @@ export function createDocStore(db: BetterSqlite3.Database): DocStore {
         q.deleteUpdates.run(docName);
         q.deleteState.run(docName);
         q.deleteVersions.run(docName);
-      })(),
-    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+      }),
+    transaction: <T>(fn: () => T): T => db.transaction(fn),
   };
 }

@@ -53,7 +53,9 @@ interface RawSocket {
 class TokenBucket {
   #tokens = MESSAGE_BURST;
   #at: number;
-  constructor(private readonly now: () => number) {
+  private readonly now: () => number;
+  constructor(now: () => number) {
+    this.now = now;
     this.#at = now();
   }
   take(): boolean {

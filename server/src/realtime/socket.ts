@@ -4,7 +4,7 @@ import { Server, type Socket } from 'socket.io';
 import type { PermissionSet } from '../../../shared/access/roles.ts';
 import type { ErrorCode } from '../../../shared/errors.ts';
 import type { ClientToServer, ConnectErrorData, ServerToClient } from '../../../shared/realtime/events.ts';
-import type { Guard, RoomAccess } from '../access/guard.ts';
+import type { Guard, RoomAccess } from '../rooms/guard.ts';
 import { Presence } from '../rooms/presence.ts';
 
 export interface SocketData {

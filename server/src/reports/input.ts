@@ -11,9 +11,13 @@ import { readObservations } from '../../../shared/notes/doc.ts';
 import type { Fragment } from '../../../shared/notes/types.ts';
 import type { WerkbladInput, WerkbladSlim, WerkbladTheme } from '../../../shared/reports/markdown.ts';
 import type { ReportInput, ReportTheme } from '../../../shared/reports/types.ts';
-import type { RoomAccess } from '../access/guard.ts';
+import type { RoomAccess } from '../rooms/guard.ts';
 import { sharedDocName } from '../notes/endpoint.ts';
-import type { Services } from '../services.ts';
+import type { FeedbackStore } from '../kijkwijzer/feedback-store.ts';
+import type { ConsentStore } from '../media/consent-store.ts';
+import type { MediaStore } from '../media/media-store.ts';
+import type { DocHub } from '../notes/hub.ts';
+import type { ParticipantStore } from '../rooms/participant-store.ts';
 
 export interface RoomReport {
   input: ReportInput & { werkblad: WerkbladInput };
@@ -42,7 +46,16 @@ function slimInput(slim: Slim): WerkbladSlim | null {
 }
 
 /** Reads everything synchronously, so the snapshot is one consistent state of the document. */
-export function buildRoomReport(services: Services, access: RoomAccess, exportedAt = new Date()): RoomReport {
+/** The stores a report reads from. */
+export interface ReportSources {
+  notes: DocHub;
+  participants: ParticipantStore;
+  mediaStore: MediaStore;
+  consents: ConsentStore;
+  feedback: FeedbackStore;
+}
+
+export function buildRoomReport(services: ReportSources, access: RoomAccess, exportedAt = new Date()): RoomReport {
   const { notes, participants, mediaStore, consents, feedback } = services;
   const roomId = access.room.id;
   const doc = notes.getDoc(sharedDocName(roomId));

@@ -20,9 +20,8 @@ import {
   type Room,
 } from '../../../shared/api/schemas.ts';
 import { closeCodeFor } from '../../../shared/errors.ts';
-import { roomCookieName } from '../access/guard.ts';
+import { roomCookieName } from './guard.ts';
 import { setSessionCookie } from '../http/cookies.ts';
-import { privateDocName, sharedDocName } from '../notes/endpoint.ts';
 import { AppError } from '../http/errors.ts';
 import type { RoomRow } from './room-store.ts';
 
@@ -49,7 +48,7 @@ const PermissionOverridesBodySchema = Type.Object(
 );
 
 export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, rooms, invites, participants, guard, realtime, db, notes, media, mediaStore } = app.services;
+  const { config, rooms, roomHooks, invites, participants, guard, realtime, db, notes, media, mediaStore } = app.services;
 
   const inviteFailure = { unknown: 'This invite link is not valid.', revoked: 'This invite link has been withdrawn by the host.', expired: 'This invite link has expired.' } as const;
   const checkInvite = (token: string, roomId?: string) => {
@@ -89,7 +88,7 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
         });
         participants.create({ roomId, inviteId: null, userId: user.id, name: user.name, role: 'begeleider' });
         return roomId;
-      })();
+      });
       return reply.status(201).send(toRoom(rooms.get(id)!));
     },
   );
@@ -101,12 +100,9 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/api/rooms/:roomId', { schema: { params: RoomParamsSchema, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
     const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
-    realtime.endParticipants(a.room.id, 'all', { code: 'gone', message: 'This room has been deleted.' });
-    const people = participants.listByRoom(a.room.id);
-    notes.dropDoc(sharedDocName(a.room.id));
-    for (const p of people) notes.dropDoc(privateDocName(a.room.id, p.id));
+    const people = participants.listByRoom(a.room.id).map((p) => p.id);
     rooms.remove(a.room.id);
-    await app.services.media.removeRoom(a.room.id);
+    await roomHooks.deleted(a.room.id, people);
     return reply.status(204).send(null);
   });
 

@@ -1,0 +1,64 @@
+import { permissionsFor, type PermissionSet, type Role } from '../../../shared/access/roles.ts';
+import type { ErrorCode } from '../../../shared/errors.ts';
+import type { Cookies, StaffGuard } from '../access/guard.ts';
+import type { SessionPolicy, SessionStore } from '../access/sessions.ts';
+import type { Config } from '../config.ts';
+import { AppError } from '../http/errors.ts';
+import type { ParticipantStore } from './participant-store.ts';
+import type { RoomRow, RoomStore } from './room-store.ts';
+
+/** One cookie per room, so a guest can be in two rooms from one browser with different roles. */
+export const roomCookieName = (roomId: string): string => `kk_room_${roomId}`;
+
+/** Who is acting in a room: derived from the session cookie on every request and handshake. */
+export interface RoomAccess {
+  room: RoomRow;
+  participantId: string;
+  name: string;
+  role: Role;
+  permissions: PermissionSet;
+}
+
+/** The staff guard plus room access: who may do what in which room, from the cookies. */
+export function createGuard(deps: { config: Config; staffGuard: StaffGuard; sessions: SessionStore; rooms: RoomStore; participants: ParticipantStore }) {
+  const { config, staffGuard, sessions, rooms, participants } = deps;
+  const { staff } = staffGuard;
+  const participantPolicy: SessionPolicy = {
+    idleMs: config.participantIdleHours * 3_600_000,
+    absoluteMs: config.participantAbsoluteDays * 86_400_000,
+  };
+
+  /** The access of whoever sent these cookies to this room, or the error code that says why not. */
+  function roomAccess(cookies: Cookies, roomId: string): RoomAccess | { error: ErrorCode; message: string } {
+    const room = rooms.get(roomId);
+    const token = cookies[roomCookieName(roomId)];
+    if (token && room) {
+      const session = sessions.resolve(token, participantPolicy);
+      const participant = session?.participantId ? participants.get(session.participantId) : null;
+      if (participant && participant.roomId === roomId) {
+        return { room, participantId: participant.id, name: participant.name, role: participant.role, permissions: permissionsFor(participant.role, room.permissionOverrides) };
+      }
+    }
+    const user = staff(cookies);
+    // Unknown rooms answer 404 only to signed-in staff: a guest probing ids learns nothing.
+    if (!user) return { error: 'unauthorised', message: 'Sign in or open your invite link to enter this room.' };
+    if (!room) return { error: 'not_found', message: 'This room does not exist (any more).' };
+    if (room.ownerId !== user.id) return { error: 'forbidden', message: 'You have not been invited to this room.' };
+    const host = participants.findHost(roomId, user.id);
+    if (!host) return { error: 'forbidden', message: 'You have not been invited to this room.' };
+    return { room, participantId: host.id, name: host.name, role: 'begeleider', permissions: permissionsFor('begeleider') };
+  }
+
+  return {
+    ...staffGuard,
+    participantPolicy,
+    roomAccess,
+    requireRoom(cookies: Cookies, roomId: string, permission?: keyof PermissionSet): RoomAccess {
+      const access = roomAccess(cookies, roomId);
+      if ('error' in access) throw new AppError(access.error, access.message);
+      if (permission && !access.permissions[permission]) throw new AppError('forbidden', 'Your role in this room does not allow this.');
+      return access;
+    },
+  };
+}
+export type Guard = ReturnType<typeof createGuard>;
