@@ -300,9 +300,12 @@ export class PlayheadRoom {
   control(clientId: string, request: ControlRequest): RoomResult {
     const actor = this.#connections.get(clientId);
     if (!actor) return refuse('conflict', 'Join the playhead first.');
+    // The role comes first: a role that may never steer is refused as such, whatever the mode.
+    if (request.action === 'request' && !actor.permissions.controlPlayback) {
+      return refuse('forbidden', 'Your role in this room does not allow controlling playback.');
+    }
     if (this.#mode !== 'presenter') return refuse('conflict', 'Everyone steers already: there is no presenter.');
     if (request.action === 'request') {
-      if (!actor.permissions.controlPlayback) return refuse('forbidden', 'Your role in this room does not allow controlling playback.');
       const known = this.#presenter?.participantId === actor.participantId || this.#requests.some((r) => r.participantId === actor.participantId);
       if (!known) {
         this.#requests = [...this.#requests, { participantId: actor.participantId, name: actor.name }];
