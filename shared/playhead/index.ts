@@ -10,11 +10,12 @@ export {
   createPlayhead,
   expectedPosition,
   governingState,
+  reopenTimeline,
   scheduleDelay,
   validateCommand,
   withMedia,
 } from './timeline.ts';
-export type { CommandValidation, NewPlayhead, PlayheadCommand, PlayheadState } from './timeline.ts';
+export type { CommandValidation, NewPlayhead, PlayheadCommand, PlayheadState, StoredTimeline } from './timeline.ts';
 export { CLOCK_DEFAULTS, ClockEstimator, sampleOffset, sampleRtt } from './clock.ts';
 export type { ClockEstimatorOptions, ClockSample } from './clock.ts';
 export { DRIFT_DEFAULTS, DriftController } from './drift.ts';

@@ -160,6 +160,44 @@ export function withMedia(
 }
 
 /**
+ * A room's timeline as the server stores it (docs/protocol-playhead.md, "Stored"): its last state
+ * with the server clock replaced by the wall clock, which is the only clock two server processes
+ * share, and the last time the server confirmed the room was still playing.
+ */
+export interface StoredTimeline {
+  readonly version: number;
+  readonly paused: boolean;
+  readonly rate: number;
+  readonly position: number;
+  /** Wall clock (ms) at which `position` held (the state's atServerTime). */
+  readonly at: number;
+  /** Wall clock (ms) up to which the room is known to have played; ignored while paused. */
+  readonly aliveAt: number;
+  readonly duration: number | null;
+  readonly frameRate: number;
+}
+
+/**
+ * The timeline a room reopens with after a restart: paused, on the centre of the frame where it
+ * was. A room that was still playing when the process ended (a crash) stops where it was last
+ * known to play (`aliveAt`, never before its own `at`). Versions go on from the stored one, so a
+ * reconnecting client never mistakes the reopened state for an older one.
+ */
+export function reopenTimeline(stored: StoredTimeline, serverTime: number): PlayheadState {
+  const last: PlayheadState = {
+    version: stored.version,
+    paused: stored.paused,
+    rate: stored.rate,
+    position: stored.position,
+    atServerTime: stored.at,
+    duration: stored.duration,
+    frameRate: stored.frameRate,
+  };
+  const position = stored.paused ? stored.position : applyCommand(last, { type: 'pause' }, Math.max(stored.at, stored.aliveAt)).position;
+  return { ...last, version: stored.version + 1, paused: true, position, atServerTime: serverTime };
+}
+
+/**
  * Of the states a client holds, the one that governs at `serverTimeMs`: the newest already in effect,
  * or, when all are still scheduled ahead, the oldest. A client keeps the state it is following until
  * a newer one's atServerTime arrives, which is what makes a scheduled pause land on the same frame

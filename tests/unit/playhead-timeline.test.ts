@@ -11,6 +11,7 @@ import {
   frameCentre,
   frameIndex,
   governingState,
+  reopenTimeline,
   scheduleDelay,
   validateCommand,
   type PlayheadCommand,
@@ -175,6 +176,23 @@ describe('governingState', () => {
   it('falls back to the oldest state when none is in effect yet, and to undefined for none', () => {
     expect(governingState([scheduledPause, playing], 500)).toBe(playing);
     expect(governingState([], 0)).toBeUndefined();
+  });
+});
+
+describe('reopenTimeline', () => {
+  const stored = { version: 7, paused: false, rate: 2, position: 10.02, at: 1_000_000, aliveAt: 1_003_000, duration: 100, frameRate: FPS };
+
+  it('reopens a paused timeline exactly where it was, with versions going on', () => {
+    const paused = { ...stored, paused: true, aliveAt: stored.at };
+    expect(reopenTimeline(paused, 55)).toEqual({ version: 8, paused: true, rate: 2, position: 10.02, atServerTime: 55, duration: 100, frameRate: FPS });
+  });
+
+  it('stops a timeline that was playing where it was last known to play, on a frame centre, within the recording', () => {
+    // 3 s at rate 2 from 10.02: 16.02, frame 400's centre.
+    expect(reopenTimeline(stored, 0)).toMatchObject({ paused: true, position: 16.02 });
+    // Never before the state itself took effect; past the end, on the last frame.
+    expect(reopenTimeline({ ...stored, aliveAt: 0 }, 0).position).toBe(10.02);
+    expect(reopenTimeline({ ...stored, aliveAt: stored.at + 60_000 }, 0).position).toBe(frameCentre(2499, FPS));
   });
 });
 

@@ -22,6 +22,7 @@ import {
 import type { RoomServer, RoomSocket, SocketFeature } from '../realtime/socket.ts';
 import type { PlayheadEventStore } from './event-store.ts';
 import { PlayheadRoom, type RoomResult, type Timers } from './room.ts';
+import type { PlayheadStateStore } from './state-store.ts';
 
 export const serverNow = (): number => performance.timeOrigin + performance.now();
 
@@ -30,9 +31,15 @@ export const playheadChannel = (roomId: string): string => `playhead:${roomId}`;
 /** Messages per second per connection, sustained and as a burst: a ping burst plus fast clicking fits. */
 const MESSAGES_PER_SECOND = 30;
 const MESSAGE_BURST = 60;
+/**
+ * How often the store hears that the playing rooms still play (ms): a room whose process is killed
+ * reopens at most this much before where it was. One UPDATE per playing room.
+ */
+export const ALIVE_EVERY_MS = 1000;
 
 export interface PlayheadFeatureOptions {
   events: PlayheadEventStore;
+  saved: PlayheadStateStore;
   /** Duration and frame rate of the room's video from the media module, if it knows them. */
   media?: (roomId: string) => { duration: number; frameRate: number | null } | null;
   log: (err: unknown, msg: string) => void;
@@ -74,6 +81,15 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
   const now = options.now ?? serverNow;
   const wallClock = options.wallClock ?? Date.now;
   const rooms = new Map<string, PlayheadRoom>();
+  const alive = setInterval(() => {
+    const playing = [...rooms].flatMap(([id, room]) => (room.playing ? [id] : []));
+    try {
+      options.saved.alive(playing, wallClock());
+    } catch (err) {
+      options.log(err, 'playhead: storing that rooms still play failed');
+    }
+  }, ALIVE_EVERY_MS);
+  alive.unref();
 
   function roomFor(roomId: string, io: RoomServer): PlayheadRoom {
     let room = rooms.get(roomId);
@@ -84,6 +100,7 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
         now,
         wallClock,
         events: options.events,
+        saved: options.saved,
         timers: options.timers,
         media: options.media && (() => options.media!(roomId)),
         barrier: options.barrier,
@@ -180,7 +197,12 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     feature,
     /** The room's playhead, if anyone has joined it since the server started. */
     room: (roomId: string): PlayheadRoom | undefined => rooms.get(roomId),
+    /** Shutting down: pauses every playing room where it is and tells its clients (before the sockets close). */
+    stop(): void {
+      for (const room of rooms.values()) room.stop();
+    },
     close(): void {
+      clearInterval(alive);
       for (const room of rooms.values()) room.dispose();
       rooms.clear();
     },

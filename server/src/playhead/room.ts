@@ -11,7 +11,9 @@
  * - the buffering barrier (shared/playhead/barrier.ts) with one timer: a stall held for the
  *   grace time pauses the room ("wachten op …") until the stalled client is ready or times out;
  * - presenter mode, control requests and hand-over; "los kijken" (out of sync) participants;
- * - the event log: the last PLAYHEAD_LOG_SIZE entries in memory, every entry in the store.
+ * - the event log: the last PLAYHEAD_LOG_SIZE entries in memory, every entry in the store;
+ * - the timeline, mode and presenter, written through to the state store on every change, so the
+ *   room reopens paused where it was after a restart (`stop` pauses a playing room first).
  */
 import type { PermissionSet, Role } from '../../../shared/access/roles.ts';
 import type { ErrorCode } from '../../../shared/errors.ts';
@@ -20,6 +22,7 @@ import {
   applyCommand,
   createPlayhead,
   expectedPosition,
+  reopenTimeline,
   scheduleDelay,
   validateCommand,
   withMedia,
@@ -41,6 +44,7 @@ import {
   type SoloPosition,
 } from '../../../shared/playhead/protocol.ts';
 import type { PlayheadEventStore } from './event-store.ts';
+import type { PlayheadStateStore } from './state-store.ts';
 
 /** One socket connection (a tab): a participant may have several. */
 export interface PlayheadClient {
@@ -77,6 +81,7 @@ export interface PlayheadRoomOptions {
   wallClock(): number;
   out: PlayheadOutput;
   events: PlayheadEventStore;
+  saved: PlayheadStateStore;
   timers?: Timers;
   /** The recording's facts from the media module, when it knows them. */
   media?: () => { duration: number; frameRate: number | null } | null;
@@ -127,10 +132,19 @@ export class PlayheadRoom {
     this.#o = options;
     this.#timers = options.timers ?? realTimers;
     this.#barrier = new BufferingBarrier(options.barrier);
-    const facts = options.media?.() ?? null;
-    this.#states = [
-      createPlayhead({ duration: facts?.duration ?? null, frameRate: facts?.frameRate ?? DEFAULT_FRAME_RATE, serverTime: options.now() }),
-    ];
+    const stored = options.saved.load(options.roomId);
+    if (stored) {
+      this.#states = [reopenTimeline(stored.timeline, options.now())];
+      this.#mode = stored.mode;
+      this.#presenter = stored.mode === 'presenter' ? stored.presenter : null;
+      // Reopened paused: stored at once, so a second restart does not move the room again.
+      this.#save();
+    } else {
+      const facts = options.media?.() ?? null;
+      this.#states = [
+        createPlayhead({ duration: facts?.duration ?? null, frameRate: facts?.frameRate ?? DEFAULT_FRAME_RATE, serverTime: options.now() }),
+      ];
+    }
     this.#log = options.events.recent(options.roomId, PLAYHEAD_LOG_SIZE);
   }
 
@@ -140,6 +154,11 @@ export class PlayheadRoom {
 
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** True while the newest state plays (also one scheduled to, within its lead). */
+  get playing(): boolean {
+    return !this.state.paused;
   }
 
   // ---- connections -----------------------------------------------------------------------------
@@ -292,6 +311,7 @@ export class PlayheadRoom {
     this.#mode = mode;
     this.#presenter = mode === 'presenter' ? { participantId: actor.participantId, name: actor.name } : null;
     this.#requests = [];
+    this.#save();
     this.#record(actor, 'mode', expectedPosition(this.state, this.#o.now()), mode);
     this.#out.room(this.info());
     return done(undefined);
@@ -321,9 +341,20 @@ export class PlayheadRoom {
     if (!target.permissions.controlPlayback) return refuse('unprocessable', 'That participant’s role does not allow controlling playback.');
     this.#presenter = { participantId: target.participantId, name: target.name };
     this.#requests = this.#requests.filter((r) => r.participantId !== target.participantId);
+    this.#save();
     this.#record(actor, 'control', expectedPosition(this.state, this.#o.now()), target.name);
     this.#out.room(this.info());
     return done(undefined);
+  }
+
+  /**
+   * The server shuts down: a playing room pauses where it is now, without a lead (nobody will
+   * follow a later state), and everyone still connected is told before the sockets close. The
+   * paused state is stored like any other, so the room reopens on this frame.
+   */
+  stop(): void {
+    this.#cancelPending();
+    if (!this.state.paused) this.#push(applyCommand(this.state, { type: 'pause' }, this.#o.now()));
   }
 
   /** Stops the timers; the room is about to be dropped. */
@@ -359,7 +390,19 @@ export class PlayheadRoom {
 
   #push(state: PlayheadState): void {
     this.#states = [...this.#states, state].slice(-2);
+    this.#save();
     this.#out.state(state);
+  }
+
+  /** Writes the newest state, mode and presenter through to the store (before anyone hears of them). */
+  #save(): void {
+    const { version, paused, rate, position, atServerTime, duration, frameRate } = this.state;
+    const at = atServerTime - this.#o.now() + this.#o.wallClock();
+    this.#o.saved.save(this.#o.roomId, {
+      timeline: { version, paused, rate, position, at, aliveAt: at, duration, frameRate },
+      mode: this.#mode,
+      presenter: this.#presenter,
+    });
   }
 
   #setMedia(media: { duration: number; frameRate: number }): void {
