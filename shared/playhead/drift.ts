@@ -78,6 +78,9 @@ export interface DriftOptions {
   readonly hysteresis: number;
   /** A rate is kept at least this long (ms) before the next change, so the player is not fiddled with. */
   readonly minHoldMs: number;
+  /** `kick`: the time (s) in which the one nudge after a start removes its miss, and its largest fraction. */
+  readonly kickTime: number;
+  readonly maxKick: number;
 }
 
 export const DRIFT_DEFAULTS: DriftOptions = {
@@ -97,6 +100,8 @@ export const DRIFT_DEFAULTS: DriftOptions = {
   nudgeEntryCostMs: 0,
   hysteresis: 0.001,
   minHoldMs: 0,
+  kickTime: 0.4,
+  maxKick: 0.08,
 };
 
 const NONE: DriftDecision = { kind: 'none' };
@@ -175,6 +180,27 @@ export class DriftController {
     this.#errors = [];
     this.#nudgedAround = null;
     this.#rateChangedAt = -Infinity;
+  }
+
+  /**
+   * A start just measured its own miss (`error`, s of timeline, positive when behind) from its
+   * first frames: correct it at once with one nudge sized to remove it in `kickTime` (at most
+   * `maxKick`), instead of waiting for the window to fill and nudging at the usual pace. A start
+   * misses by 8–40 ms on a busy machine; at 5 % and a 1 s time constant that took seconds.
+   */
+  kick(error: number, targetRate: number, nowMs: number): DriftDecision {
+    if (![error, targetRate, nowMs].every(Number.isFinite) || !(targetRate > 0)) return NONE;
+    const { deadband, kickTime, maxKick, minNudge, nudgeStep, nudgeEntryCostMs } = this.#options;
+    this.#errors = [];
+    if (Math.abs(error) < deadband) return NONE;
+    const gain = error + (this.#playbackRate === 1 ? nudgeEntryCostMs / 1000 : 0);
+    const fraction = Math.min(maxKick, Math.max(minNudge, Math.round(Math.abs(gain) / kickTime / nudgeStep) * nudgeStep));
+    const direction = gain >= 0 ? 1 : -1;
+    const rate = targetRate * (1 + direction * fraction);
+    this.#nudgedAround = targetRate;
+    const decision = this.#setRate(Math.abs(rate - 1) < minNudge ? 1 + direction * minNudge : rate);
+    if (decision.kind === 'rate') this.#rateChangedAt = nowMs;
+    return decision;
   }
 
   /**

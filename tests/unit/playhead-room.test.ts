@@ -4,7 +4,7 @@ import { PLAYHEAD_LOG_SIZE, type PlayheadLogEntry, type PlayheadRoomInfo } from 
 import type { PlayheadState } from '../../shared/playhead/timeline.ts';
 import type { PlayheadEventStore } from '../../server/src/playhead/event-store.ts';
 import type { PlayheadStateStore, StoredPlayhead } from '../../server/src/playhead/state-store.ts';
-import { PlayheadRoom, SEEK_READY_TIMEOUT_MS, type PlayheadClient, type Timers } from '../../server/src/playhead/room.ts';
+import { PlayheadRoom, SEEK_READY_MIN_MS, SEEK_READY_TIMEOUT_MS, type PlayheadClient, type Timers } from '../../server/src/playhead/room.ts';
 
 /** A hand-driven clock with the timers the room sets on it. */
 class FakeClock implements Timers {
@@ -114,6 +114,22 @@ describe('PlayheadRoom: buffering barrier', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('does not pause for someone who joined while it played until that one has started', () => {
+    const { clock, room, client } = setup();
+    room.join(client('host', 'begeleider'), null);
+    room.command('host', { type: 'play' });
+    clock.advance(500);
+    room.join(client('late'), null);
+    room.buffer('late', { state: 'stalled', version: room.state.version });
+    clock.advance(5000);
+    expect(room.state.paused).toBe(false);
+    // Once it is in (its first start reported ready), its stalls count like anyone's.
+    room.buffer('late', { state: 'ready', version: room.state.version });
+    room.buffer('late', { state: 'stalled', version: room.state.version });
+    clock.advance(1000);
+    expect(room.state.paused).toBe(true);
+  });
+
   it('does not wait while paused, for someone looking alone, or for someone who left', () => {
     const { clock, room, client } = setup();
     room.join(client('host', 'begeleider'), null);
@@ -133,21 +149,42 @@ describe('PlayheadRoom: buffering barrier', () => {
 });
 
 describe('PlayheadRoom: seek while playing', () => {
-  it('lands everyone paused on the target and resumes when all are ready, or after the timeout', () => {
+  it('lands everyone paused on the target at once and resumes when all are ready, or after the wait', () => {
     const { clock, room, states, client } = setup();
     room.join(client('host', 'begeleider'), null);
     room.join(client('coen'), null);
     room.command('host', { type: 'play' });
     clock.advance(1000);
-    const { value } = room.command('coen', { type: 'seek', position: 4 }) as { value: { version: number } };
-    expect(room.state).toMatchObject({ paused: true, position: 4.02, version: value.version });
+    const { value } = room.command('coen', { type: 'seek', position: 4 }) as { value: { version: number; effectiveAt: number } };
+    expect(room.state).toMatchObject({ paused: true, position: 4.02, version: value.version, atServerTime: clock.now });
+    expect(value.effectiveAt).toBe(clock.now);
 
     room.buffer('host', { state: 'ready', version: value.version });
     expect(room.state.version).toBe(value.version);
-    clock.advance(SEEK_READY_TIMEOUT_MS);
+    clock.advance(SEEK_READY_MIN_MS - 1);
+    expect(room.state.version).toBe(value.version);
+    clock.advance(1);
     expect(room.state).toMatchObject({ paused: false, position: 4.02, version: value.version + 1 });
     expect(room.state.atServerTime).toBeGreaterThan(clock.now);
     expect(states.map((s) => s.version)).toEqual([1, value.version, value.version + 1]);
+  });
+
+  it('waits for stragglers twice their reported seek and round trip, within 1–3 s', () => {
+    const waitFor = (timing: { rtt: number; seekLatency: number }) => {
+      const { clock, room, client } = setup();
+      room.join(client('host', 'begeleider'), null);
+      room.join(client('coen'), timing);
+      room.command('host', { type: 'play' });
+      clock.advance(500);
+      const { value } = room.command('host', { type: 'seek', position: 8 }) as { value: { version: number } };
+      room.buffer('host', { state: 'ready', version: value.version });
+      const from = clock.now;
+      while (room.state.version === value.version) clock.advance(10);
+      return clock.now - from;
+    };
+    expect(waitFor({ rtt: 100, seekLatency: 600 })).toBe(1400);
+    expect(waitFor({ rtt: 2, seekLatency: 200 })).toBe(SEEK_READY_MIN_MS);
+    expect(waitFor({ rtt: 900, seekLatency: 2000 })).toBe(SEEK_READY_TIMEOUT_MS);
   });
 
   it('counts only readiness for the new position, and a leaving client no longer holds it up', () => {
@@ -183,12 +220,18 @@ describe('PlayheadRoom: seek while playing', () => {
 describe('PlayheadRoom: scheduling, media facts, log', () => {
   it('leads each command by the slowest following connection, ignoring those looking alone', () => {
     const { clock, room, client } = setup();
-    room.join(client('host', 'begeleider'), 40);
-    room.join(client('far'), 400);
-    expect((room.command('host', { type: 'play' }) as { value: { effectiveAt: number } }).value.effectiveAt - clock.now).toBe(250);
+    const lead = (command: { type: string }) => (room.command('host', command) as { value: { effectiveAt: number } }).value.effectiveAt - clock.now;
+    room.join(client('host', 'begeleider'), { rtt: 40, startLatency: 30 });
+    room.join(client('far'), { rtt: 400, rttSpread: 20 });
+    // A play: 200 + 20 + the start latency the far one has not reported (70) + 25.
+    expect(lead({ type: 'play' })).toBe(315);
+    clock.advance(1000);
+    // A later report changes what it said, and a pause needs no start latency.
+    room.reportTiming('far', { rtt: null, rttSpread: 40, startLatency: 10 });
+    expect(lead({ type: 'pause' })).toBe(200 + 40 + 25);
     room.solo('far', true);
     clock.advance(1000);
-    expect((room.command('host', { type: 'pause' }) as { value: { effectiveAt: number } }).value.effectiveAt - clock.now).toBe(100);
+    expect(lead({ type: 'play' })).toBe(20 + 30 + 25);
   });
 
   it('takes duration and frame rate from the media module, else once from a client allowed to steer', () => {

@@ -17,6 +17,7 @@ import {
   parseModeRequest,
   parseSoloPosition,
   parseSoloRequest,
+  type ClockPing,
   type Parsed,
 } from '../../../shared/playhead/protocol.ts';
 import type { RoomServer, RoomSocket, SocketFeature } from '../realtime/socket.ts';
@@ -120,8 +121,8 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     const access = socket.data.access;
     const bucket = new TokenBucket(now);
     let room: PlayheadRoom | null = null;
-    /** The RTT reported before joining, handed to the room on join. */
-    let rtt: number | null = null;
+    /** What the pings said before joining, handed to the room on join. */
+    let timing: ClockPing | null = null;
 
     const handle = (event: string, handler: (payload: unknown) => RoomResult<unknown>) => {
       (socket as unknown as RawSocket).on(event, (...args) => {
@@ -149,7 +150,7 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
       room = roomFor(access.room.id, io);
       void socket.join(playheadChannel(access.room.id));
       const { participantId, name, role, permissions } = access;
-      return { ok: true, value: room.join({ id: socket.id, participantId, name, role, permissions }, rtt) };
+      return { ok: true, value: room.join({ id: socket.id, participantId, name, role, permissions }, timing) };
     });
     handle('playhead:leave', () => {
       room?.leave(socket.id);
@@ -161,8 +162,8 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
       const t1 = now();
       const parsed = parseClockPing(payload);
       if (!parsed.ok) return badRequest(parsed);
-      rtt = parsed.value.rtt ?? rtt;
-      room?.reportRtt(socket.id, parsed.value.rtt);
+      timing = { ...timing, ...parsed.value, rtt: parsed.value.rtt ?? timing?.rtt ?? null };
+      room?.reportTiming(socket.id, parsed.value);
       return { ok: true, value: { t1, t2: now() } };
     });
     handle('playhead:command', (payload) => joined((r) => r.command(socket.id, payload)));

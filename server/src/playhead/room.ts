@@ -5,9 +5,12 @@
  *
  * What it owns:
  * - the timeline (pure reducer in shared/playhead/timeline.ts), server-assigned versions, and the
- *   lead of each command (scheduleDelay over the RTTs the connections report);
- * - seek while playing: everyone seeks paused, the room resumes (scheduled) once all who were
- *   watching reported ready at the new position, or after `seekReadyTimeoutMs`;
+ *   lead of each command (scheduleDelay over what the connections report in their clock pings);
+ * - seek while playing: everyone pauses and seeks at once (no lead: where each one pauses does not
+ *   matter, they all seek), the room resumes (scheduled) once all who were watching reported ready
+ *   at the new position, or after a wait sized by their reported seek latencies;
+ * - a connection that joins while the room plays holds nobody up until its first start is done:
+ *   its stalls do not pause the room until it has reported ready;
  * - the buffering barrier (shared/playhead/barrier.ts) with one timer: a stall held for the
  *   grace time pauses the room ("wachten op …") until the stalled client is ready or times out;
  * - presenter mode, control requests and hand-over; "los kijken" (out of sync) participants;
@@ -21,6 +24,7 @@ import { BufferingBarrier, type BarrierOptions } from '../../../shared/playhead/
 import {
   applyCommand,
   createPlayhead,
+  DEFAULT_START_LATENCY_MS,
   expectedPosition,
   reopenTimeline,
   scheduleDelay,
@@ -32,6 +36,7 @@ import {
 import {
   PLAYHEAD_LOG_SIZE,
   type BufferReport,
+  type ClockPing,
   type CommandReceipt,
   type ControlRequest,
   type MediaReport,
@@ -86,17 +91,24 @@ export interface PlayheadRoomOptions {
   /** The recording's facts from the media module, when it knows them. */
   media?: () => { duration: number; frameRate: number | null } | null;
   barrier?: Partial<BarrierOptions>;
-  /** Longest wait for everyone to be ready after a seek while playing (ms). */
+  /** Longest wait for everyone to be ready after a seek while playing (ms); SEEK_READY_TIMEOUT_MS by default. */
   seekReadyTimeoutMs?: number;
 }
 
 /** Frame rate until the media module or a browser tells otherwise; PAL video, like the test recording. */
 export const DEFAULT_FRAME_RATE = 25;
+/** The wait for stragglers after a seek while playing: never longer than this (ms)… */
 export const SEEK_READY_TIMEOUT_MS = 3000;
+/** …nor shorter than this (ms); in between twice the slowest reported seek plus round trip. */
+export const SEEK_READY_MIN_MS = 1000;
+/** A seek latency to assume for a connection that has not reported one (ms). */
+const DEFAULT_SEEK_LATENCY_MS = 300;
 
 interface Connection extends PlayheadClient {
-  rtt: number | null;
+  timing: ClockPing;
   solo: Omit<OutOfSync, keyof PlayheadPerson> | null;
+  /** Joined while the room played and not yet reported ready: its stalls are its own first start. */
+  joining: boolean;
 }
 
 /** After a seek while playing: who still has to report ready before the room resumes. */
@@ -163,8 +175,8 @@ export class PlayheadRoom {
 
   // ---- connections -----------------------------------------------------------------------------
 
-  join(client: PlayheadClient, rtt: number | null): PlayheadSnapshot {
-    this.#connections.set(client.id, { ...client, rtt, solo: null });
+  join(client: PlayheadClient, timing: ClockPing | null): PlayheadSnapshot {
+    this.#connections.set(client.id, { ...client, timing: timing ?? { rtt: null }, solo: null, joining: !this.state.paused });
     // A video attached (or replaced) after the room's playhead started: the probed facts win.
     const facts = this.#o.media?.() ?? null;
     if (facts) {
@@ -187,9 +199,10 @@ export class PlayheadRoom {
     this.#out.room(this.info());
   }
 
-  reportRtt(clientId: string, rtt: number | null): void {
+  /** What a connection's clock ping says about it; a field left out keeps what it said before. */
+  reportTiming(clientId: string, ping: ClockPing): void {
     const connection = this.#connections.get(clientId);
-    if (connection && rtt !== null) connection.rtt = rtt;
+    if (connection) connection.timing = mergeTiming(connection.timing, ping);
   }
 
   info(): PlayheadRoomInfo {
@@ -217,18 +230,22 @@ export class PlayheadRoom {
     if (!allowed.ok) return allowed;
     const { command } = valid;
 
-    const at = this.#o.now() + this.#lead();
+    const now = this.#o.now();
+    const at = now + this.#lead(command.type === 'play');
     const latest = this.state;
     const seeking = command.type === 'seek' || command.type === 'jump';
     let next: PlayheadState;
     if (seeking && (!latest.paused || this.#pending)) {
       // Seek while playing: land paused on the target frame everywhere, resume once all are there.
-      next = applyCommand(applyCommand(latest, { type: 'pause' }, at), command, at);
+      // At once: every client seeks anyway, so where each one pauses does not matter, and the
+      // lead would only delay the landing.
+      next = applyCommand(applyCommand(latest, { type: 'pause' }, now), command, now);
       this.#cancelPending();
+      const waiting = [...this.#connections.values()].filter((c) => !c.solo);
       this.#pending = {
         version: next.version,
-        waiting: new Set([...this.#connections.values()].filter((c) => !c.solo).map((c) => c.id)),
-        timer: this.#timers.set(() => this.#resume(), this.#o.seekReadyTimeoutMs ?? SEEK_READY_TIMEOUT_MS),
+        waiting: new Set(waiting.map((c) => c.id)),
+        timer: this.#timers.set(() => this.#resume(), this.#seekWait(waiting)),
       };
     } else {
       next = applyCommand(latest, command, at);
@@ -251,8 +268,10 @@ export class PlayheadRoom {
     if (connection.solo) return done(undefined);
     const now = this.#o.now();
     if (report.state === 'stalled') {
-      this.#barrier.stall(clientId, now);
+      // A join never pauses the room: until its first start is done, a joiner catches up alone.
+      if (!connection.joining) this.#barrier.stall(clientId, now);
     } else {
+      connection.joining = false;
       this.#barrier.ready(clientId, now);
       this.#overridden.delete(clientId);
       if (this.#pending && report.version >= this.#pending.version) {
@@ -382,10 +401,24 @@ export class PlayheadRoom {
     return done(undefined);
   }
 
-  /** Lead for a new state: the slowest watching connection's one-way delay plus a margin. */
-  #lead(): number {
-    const rtts = [...this.#connections.values()].flatMap((c) => (c.solo || c.rtt === null ? [] : [c.rtt]));
-    return scheduleDelay(rtts);
+  /** Lead for a new state (scheduleDelay) over the connections following the room. */
+  #lead(starting: boolean): number {
+    const following = [...this.#connections.values()].filter((c) => !c.solo);
+    return scheduleDelay(
+      following.map(({ timing }) => ({
+        rttMs: timing.rtt,
+        rttSpreadMs: timing.rttSpread ?? 0,
+        startLatencyMs: timing.startLatency ?? DEFAULT_START_LATENCY_MS,
+      })),
+      starting,
+    );
+  }
+
+  /** How long a seek while playing waits for stragglers: twice the slowest seek and round trip. */
+  #seekWait(waiting: readonly Connection[]): number {
+    const slowest = waiting.reduce((max, { timing }) => Math.max(max, (timing.seekLatency ?? DEFAULT_SEEK_LATENCY_MS) + (timing.rtt ?? 0)), 0);
+    const cap = this.#o.seekReadyTimeoutMs ?? SEEK_READY_TIMEOUT_MS;
+    return Math.min(cap, Math.max(Math.min(SEEK_READY_MIN_MS, cap), 2 * slowest));
   }
 
   #push(state: PlayheadState): void {
@@ -433,7 +466,7 @@ export class PlayheadRoom {
   /** The scheduled play that ends a seek while playing. */
   #resume(): void {
     this.#cancelPending();
-    this.#push(applyCommand(this.state, { type: 'play' }, this.#o.now() + this.#lead()));
+    this.#push(applyCommand(this.state, { type: 'play' }, this.#o.now() + this.#lead(true)));
     this.#evaluateBarrier();
   }
 
@@ -448,12 +481,12 @@ export class PlayheadRoom {
     const blocking = waiting.filter((id) => !this.#overridden.has(id));
     if (!this.#held && blocking.length > 0 && !this.state.paused && !this.#pending) {
       this.#held = true;
-      const paused = applyCommand(this.state, { type: 'pause' }, now + this.#lead());
+      const paused = applyCommand(this.state, { type: 'pause' }, now + this.#lead(false));
       this.#push(paused);
       this.#record(null, 'wait', paused.position, names(blocking));
     } else if (this.#held && waiting.length === 0) {
       this.#held = false;
-      const playing = applyCommand(this.state, { type: 'play' }, now + this.#lead());
+      const playing = applyCommand(this.state, { type: 'play' }, now + this.#lead(true));
       this.#push(playing);
       this.#record(null, 'resume', playing.position, null);
     }
@@ -465,6 +498,15 @@ export class PlayheadRoom {
     const next = this.#barrier.nextChangeAt(now);
     this.#barrierTimer = next === null ? null : this.#timers.set(() => this.#evaluateBarrier(), Math.max(0, next - now));
   }
+}
+
+function mergeTiming(before: ClockPing, ping: ClockPing): ClockPing {
+  return {
+    rtt: ping.rtt ?? before.rtt,
+    rttSpread: ping.rttSpread ?? before.rttSpread,
+    startLatency: ping.startLatency ?? before.startLatency,
+    seekLatency: ping.seekLatency ?? before.seekLatency,
+  };
 }
 
 function valueOf(command: PlayheadCommand): PlayheadLogEntry['value'] {
