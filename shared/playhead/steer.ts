@@ -21,8 +21,12 @@ import { expectedPosition, governingState, type PlayheadState } from './timeline
 export const HAVE_CURRENT_DATA = 2;
 export const HAVE_FUTURE_DATA = 3;
 
-/** A paused video within this (s) of where the timeline will be when it starts is started directly. */
-export const START_TOLERANCE = 0.02;
+/**
+ * A paused video within this (s) of where the timeline will be when it starts is started directly:
+ * the drift controller's kick removes 60 ms in under a second, while a preroll costs a seek plus
+ * the start latency (0.3–0.5 s) before anything plays.
+ */
+export const START_TOLERANCE = 0.06;
 /** A planned start missed by up to this (ms) still starts (the drift controller takes the rest). */
 export const LATE_START_MS = 10;
 /** Preroll margin bounds (ms): the seek, the start latency and a little slack must fit in it. */

@@ -9,6 +9,7 @@ import {
   PREROLL_MAX_MS,
   PREROLL_SLACK_MS,
   PREROLL_TRIES,
+  START_TOLERANCE,
   steer,
   type Preroll,
   type SteerInput,
@@ -80,9 +81,10 @@ describe('steer: a scheduled start', () => {
   });
 
   it('is never undone: between the early play() and the instant, no event makes it hold the older paused state', () => {
-    // Any interleaving of video events (playing, canplay, seeked, a timer) in [T − L, T], each one a
+    // Any interleaving of video events (playing, canplay, seeked, a timer) after T − L, each one a
     // reconcile with the video as the decisions left it, while the learned start latency changes.
-    const event = fc.record({ dt: fc.double({ min: 0, max: L, noNaN: true }), latency: fc.double({ min: 0, max: 2 * L, noNaN: true }), readyState: fc.integer({ min: 1, max: 4 }) });
+    // (The first within START_TOLERANCE of T − L, so that it starts rather than prerolls.)
+    const event = fc.record({ dt: fc.double({ min: 0, max: 1000 * START_TOLERANCE - 1, noNaN: true }), latency: fc.double({ min: 0, max: 2 * L, noNaN: true }), readyState: fc.integer({ min: 1, max: 4 }) });
     fc.assert(
       fc.property(fc.array(event, { minLength: 1, maxLength: 30 }), (events) => {
         let view = video();
@@ -104,9 +106,9 @@ describe('steer: a scheduled start', () => {
   });
 
   it('starts at once, within the tolerance, when the state arrives late; prerolls when it arrives later still', () => {
-    // 15 ms late: the video is 15 ms behind where playback would begin; the drift controller takes that.
-    expect(steer(input(T - L + 15, {}, { states: [playing] }))).toEqual({ kind: 'start', state: playing, at: T - L + 15 });
-    const late = steer(input(T + 100, {}, { states: [playing] }));
+    // 45 ms late: the video is 45 ms behind where playback would begin; the drift controller takes that.
+    expect(steer(input(T - L + 45, {}, { states: [playing] }))).toEqual({ kind: 'start', state: playing, at: T - L + 45 });
+    const late = steer(input(T, {}, { states: [playing] }));
     expect(late).toMatchObject({ kind: 'preroll', seek: true });
   });
 });

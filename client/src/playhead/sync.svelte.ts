@@ -50,19 +50,25 @@ const PING_EVERY_MS = 500;
  * a few bytes.
  */
 const CLOCK_WINDOW = 64;
-/** Media time Chromium loses when a nudge leaves rate 1 (ms); see DriftOptions.nudgeEntryCostMs. */
+/**
+ * Chromium's player: media time lost when a nudge leaves rate 1, and how long the old rate still
+ * plays after a change (ms; measured with `npm run bench:sync`); see DriftOptions.
+ */
 const NUDGE_ENTRY_COST_MS = 20;
+const RATE_BUFFER_MS = 150;
 const newDrift = (playbackRate: number): DriftController =>
-  new DriftController({ playbackRate, window: 5, minSamples: 3, deadband: 0.002, hysteresis: 0.001, minHoldMs: 400, nudgeEntryCostMs: NUDGE_ENTRY_COST_MS });
+  new DriftController({ playbackRate, nudgeEntryCostMs: NUDGE_ENTRY_COST_MS, bufferMs: RATE_BUFFER_MS });
 /** Samples before the offset is trusted enough to follow the timeline. */
 const CLOCK_SAMPLES_NEEDED = 3;
 const ACK_TIMEOUT_MS = 5000;
 /**
  * First guesses until this browser has measured itself: play() → media clock moving took 44–90 ms
- * with five Chromium pages on two busy cores (5–26 ms for one alone); a seek 130–310 ms.
+ * with five Chromium pages on two busy cores (5–26 ms for one alone); a seek 40–310 ms. A seek
+ * guessed too short costs one more seek (the preroll aims again by what it took), one guessed too
+ * long costs its whole margin on every join, so the seek's guess is on the short side.
  */
 const START_LATENCY = { seedMs: 70, minMs: 0, maxMs: 300 };
-const SEEK_LATENCY = { seedMs: 250, minMs: 50, maxMs: 2000 };
+const SEEK_LATENCY = { seedMs: 150, minMs: 30, maxMs: 2000 };
 /** Where the learned latencies are kept between visits (this browser only; nothing is sent). */
 const LATENCY_STORAGE_KEY = 'kijkkamer.playhead.latency';
 /** Frames whose media clock dates a start. */
@@ -238,6 +244,8 @@ export class PlayheadSync implements RoomPlayer {
     if (!video) return;
     const hadControls = video.controls;
     video.controls = false;
+    // A followed video buffers ahead: seeks and starts should not wait for the network.
+    video.preload = 'auto';
     this.#drift = newDrift(video.playbackRate);
     this.#applied = -1;
     this.#seeking = null;
@@ -385,7 +393,8 @@ export class PlayheadSync implements RoomPlayer {
     const pings: Promise<void>[] = [];
     for (let i = 0; i < BURST_PINGS; i++) {
       pings.push(this.#ping());
-      await new Promise((r) => setTimeout(r, BURST_GAP_MS));
+      // The first few at once: following the timeline waits for them (CLOCK_SAMPLES_NEEDED).
+      if (i >= CLOCK_SAMPLES_NEEDED - 1) await new Promise((r) => setTimeout(r, BURST_GAP_MS));
     }
     await Promise.all(pings);
   }
