@@ -13,11 +13,13 @@
  * - leaving rate 1 loses about 20 ms of media time at once.
  * So the controller leaves the video at exactly the room's rate while the error stays within the
  * dead band, and corrects a larger error with one nudge that is sized for the loss of entering it,
- * held until the error has come back to where the buffered rest of the nudge takes it to 0, and
- * then returns to exactly the room's rate. Between corrections nothing touches the player (the
+ * held until the error has come back to where the buffered rest of the nudge takes it to 0 (the
+ * last few ms at a fine 1 % nudge, whose rest is small and well known), and then returns to
+ * exactly the room's rate. Between corrections nothing touches the player (the
  * Jellyfin complaint: speed correction that keeps fiddling). Errors from before a change has
  * shown are not used for the next decision.
- * - |error| under the dead band (6 ms): nothing.
+ * - |error| under the dead band (10 ms): nothing. A playing video is best left alone: a correction
+ *   costs a 20 ms dip, and the error a client sees moves by a few ms as its clock estimate improves.
  * - up to 1 s: nudge playbackRate in proportion (time constant 1 s), at most 5 % off the target,
  *   which is inaudible on speech, and at least 0.12 % off (Chrome ignores less, see above).
  * - 1 s or more: seek, aiming ahead by the learned seek latency, then keep quiet until the video
@@ -83,12 +85,18 @@ export interface DriftOptions {
   readonly bufferMs: number;
   /** A nudge is kept at least this long (ms) before it may end. */
   readonly minHoldMs: number;
+  /**
+   * A nudge ends at this fraction off the target: it switches to it when the error is `fineSpan`
+   * seconds from where to end, so the end depends little on how long the old rate still plays.
+   */
+  readonly fineNudge: number;
+  readonly fineSpan: number;
 }
 
 export const DRIFT_DEFAULTS: DriftOptions = {
   window: 5,
   minSamples: 3,
-  deadband: 0.006,
+  deadband: 0.01,
   kickMin: 0.003,
   seekThreshold: 1,
   timeConstant: 1,
@@ -104,6 +112,8 @@ export const DRIFT_DEFAULTS: DriftOptions = {
   nudgeEntryCostMs: 0,
   bufferMs: 0,
   minHoldMs: 300,
+  fineNudge: 0.01,
+  fineSpan: 0.005,
 };
 
 const NONE: DriftDecision = { kind: 'none' };
@@ -114,11 +124,12 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** A nudge under way: which way the error moves, and since when. */
+/** A nudge under way: which way the error moves, since when, and whether it is in its fine last stretch. */
 interface Correction {
   /** +1 while the video catches up (the error falls), −1 while it waits (the error rises). */
   readonly direction: 1 | -1;
   readonly since: number;
+  readonly fine: boolean;
 }
 
 export class DriftController {
@@ -180,13 +191,26 @@ export class DriftController {
     // The median is about half a window old: project it to now at the current nudge.
     const lagSeconds = (nowMs - median(this.#errors.map((e) => e.at))) / 1000;
     const projected = error + (targetRate - this.#playbackRate) * lagSeconds;
-    // After the return the buffered rest still plays at the nudge: end where that takes it to 0.
-    const landing = (this.#playbackRate / targetRate - 1) * (this.#options.bufferMs / 1000) * targetRate;
-    if (correction.direction > 0 ? projected <= landing : projected >= landing) {
+    const { direction } = correction;
+    const reached = (mark: number) => (direction > 0 ? projected <= mark : projected >= mark);
+    if (correction.fine) {
+      // After the return the buffered rest still plays at the nudge: end where that takes it to 0.
+      if (!reached(this.#landing(this.#playbackRate, targetRate))) return NONE;
       this.#correction = null;
       return this.#setRate(targetRate, nowMs);
     }
-    return NONE;
+    // The coarse nudge hands over to the fine one early enough that its own buffered rest and the
+    // fine nudge's last `fineSpan` still lie ahead; only the fine nudge ends a correction, so how
+    // much entering cost (20 ms, at times nothing) or how long the old rate plays matters little.
+    const fineRate = targetRate * (1 + direction * this.#options.fineNudge);
+    if (!reached(this.#landing(this.#playbackRate, targetRate) + this.#landing(fineRate, targetRate) + direction * this.#options.fineSpan)) return NONE;
+    this.#correction = { ...correction, since: nowMs, fine: true };
+    return this.#setRate(fineRate, nowMs);
+  }
+
+  /** Where the error must be when the nudge at `rate` ends, so that its buffered rest lands it on 0. */
+  #landing(rate: number, targetRate: number): number {
+    return (rate - targetRate) * (this.#options.bufferMs / 1000);
   }
 
   /**
@@ -257,7 +281,7 @@ export class DriftController {
     const direction = needed >= 0 ? 1 : -1;
     const fraction = Math.min(max, Math.max(this.#options.minNudge, Math.abs(needed) / time));
     const rate = targetRate * (1 + direction * fraction);
-    this.#correction = { direction, since: nowMs };
+    this.#correction = { direction, since: nowMs, fine: fraction <= this.#options.fineNudge };
     // Near rate 1 Chrome would play the nudge at exactly 1, so step over its dead zone, still in
     // the correcting direction.
     return this.#setRate(Math.abs(rate - 1) < this.#options.minNudge ? 1 + direction * this.#options.minNudge : rate, nowMs);
