@@ -745,7 +745,7 @@ function writeSection(section: string, line: string): void {
   const after = start === -1 ? -1 : existing.indexOf('\n## ', start + 1);
   const old = start === -1 ? '' : existing.slice(start, after === -1 ? undefined : after);
   const keptRuns = old.includes('### bench:sync runs') ? old.slice(old.indexOf('### bench:sync runs')).split('\n').filter((l) => /^\| \d{4}-/.test(l)) : [];
-  const body = ['## bench:sync', '', section, '', ...RUNS_HEADER, ...keptRuns, line, ''].join('\n');
+  const body = ['## bench:sync', '', section, '', ...RUNS_HEADER, ...keptRuns, line, '', ''].join('\n');
   const next = start === -1 ? `${existing.trimEnd()}\n\n${body}` : `${existing.slice(0, start)}${body}${after === -1 ? '' : existing.slice(after + 1)}`;
   writeFileSync(RESULTS, next);
 }
