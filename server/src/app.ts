@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { HealthSchema } from '../../shared/api/schemas.ts';
 import { createStaffGuard } from './access/guard.ts';
+import { LiveSessions } from './access/live-sessions.ts';
 import { accessRoutes } from './access/routes.ts';
 import { createSessionStore } from './access/sessions.ts';
 import { createStaffInviteStore } from './access/staff-invites.ts';
@@ -15,6 +16,7 @@ import { createUserStore } from './access/users.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { errorBody, installErrorHandlers } from './http/errors.ts';
+import { checkOrigin, installOriginCheck } from './http/origin.ts';
 import { createConsentStore } from './media/consent-store.ts';
 import { createDownloads } from './media/downloads.ts';
 import { createMediaStore } from './media/media-store.ts';
@@ -100,14 +102,19 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     },
     log: (err, msg) => app.log.error({ err }, msg),
   });
-  const realtime = createRealtime(app.server, guard, [playhead.feature]);
+  const liveSessions = new LiveSessions(sessions);
+  const publicUrl = () => config.publicUrl;
+  const realtime = createRealtime(app.server, { guard, liveSessions, publicUrl, features: [playhead.feature] });
   const docStore = createDocStore(db);
   const notes = new DocHub({
     store: docStore,
     log: (level, msg, data) => app.log[level]({ ...data }, msg),
   });
-  const notesEndpoint = createNotesEndpoint({ hub: notes, guard, log: (msg, data) => app.log.warn(data, msg) });
-  routeUpgrades(app.server, { '/yjs/': notesEndpoint.handleUpgrade });
+  const notesEndpoint = createNotesEndpoint({ hub: notes, guard, liveSessions, log: (msg, data) => app.log.warn(data, msg) });
+  routeUpgrades(app.server, { '/yjs/': notesEndpoint.handleUpgrade }, {
+    checkOrigin: (req) => checkOrigin(req.headers, publicUrl()),
+    onRefused: (req, reason) => app.log.warn({ reason, url: req.url?.split('?')[0] }, 'cross-origin WebSocket refused'),
+  });
 
   const consents = createConsentStore(db);
   const mediaStore = createMediaStore(db);
@@ -132,6 +139,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     db,
     users,
     sessions,
+    liveSessions,
     staffInvites: createStaffInviteStore(db),
     rooms,
     roomHooks,
@@ -152,8 +160,10 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
 
   const sweep = setInterval(() => sessions.removeExpired(), 3_600_000);
   sweep.unref();
+  liveSessions.start(undefined, (err) => app.log.error({ err }, 'checking live sessions failed'));
   app.addHook('onClose', async () => {
     clearInterval(sweep);
+    liveSessions.stop();
     notesEndpoint.close();
     await realtime.io.close();
     // After the sockets: their disconnects may still touch the rooms, never a closed database.
@@ -165,6 +175,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false });
   await app.register(rateLimit, { global: false });
   installErrorHandlers(app);
+  installOriginCheck(app, publicUrl);
 
   app.get('/api/health', { schema: { response: { 200: HealthSchema } } }, async () => ({ status: 'ok' as const, version: VERSION }));
   await app.register(accessRoutes);

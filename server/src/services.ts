@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { Guard } from './rooms/guard.ts';
+import type { LiveSessions } from './access/live-sessions.ts';
 import type { SessionStore } from './access/sessions.ts';
 import type { StaffInviteStore } from './access/staff-invites.ts';
 import type { UserStore } from './access/users.ts';
@@ -24,6 +25,7 @@ export interface Services {
   db: Db;
   users: UserStore;
   sessions: SessionStore;
+  liveSessions: LiveSessions;
   staffInvites: StaffInviteStore;
   rooms: RoomStore;
   roomHooks: RoomHooks;

@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream';
 import { fastifyCookie } from '@fastify/cookie';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { closeCodeFor } from '../../../shared/errors.ts';
-import { MAX_MESSAGE_BYTES, YJS_PATH_PREFIX } from '../../../shared/notes/protocol.ts';
+import { MAX_MESSAGE_BYTES, messageSync, YJS_PATH_PREFIX } from '../../../shared/notes/protocol.ts';
+import type { LiveSessions } from '../access/live-sessions.ts';
 import type { Guard } from '../rooms/guard.ts';
 import type { UpgradeHandler } from '../realtime/upgrade.ts';
 import type { DocHub } from './hub.ts';
@@ -16,12 +17,22 @@ const PATH = new RegExp(`^${YJS_PATH_PREFIX}/([A-Za-z0-9_-]{8,64})(/private)?$`)
 const HEARTBEAT_MS = 30_000;
 
 /**
+ * A sync step 2 or update that carries something: someone wrote. Awareness and the empty step 2 of
+ * a client in sync are sent without anyone doing anything, so they do not keep a session alive.
+ */
+const isEdit = (data: Buffer | ArrayBuffer | Buffer[]): boolean => {
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+  // [sync, step 2 | update, length, …update]; the empty update [0, 0] makes five bytes.
+  return bytes[0] === messageSync && (bytes[1] === 1 || bytes[1] === 2) && bytes.byteLength > 5;
+};
+
+/**
  * The y-websocket endpoint: `/yjs/<roomId>` and `/yjs/<roomId>/private`. Access is decided from the
  * room cookie at the upgrade; refusals complete the handshake and close with a named code
  * (4401, 4403, 4404…) because browsers never show a WebSocket client the HTTP status.
  */
-export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; log: (msg: string, data: Record<string, unknown>) => void }) {
-  const { hub, guard, log } = deps;
+export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; liveSessions: LiveSessions; log: (msg: string, data: Record<string, unknown>) => void }) {
+  const { hub, guard, liveSessions, log } = deps;
   // ws's own cap sits above the hub's, so an oversize message gets the hub's 4413, not ws's 1009.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_MESSAGE_BYTES });
   const alive = new WeakMap<WebSocket, boolean>();
@@ -57,6 +68,11 @@ export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; log: (msg
         docName: isPrivate ? privateDocName(roomId, access.participantId) : sharedDocName(roomId),
         userId: access.participantId,
         canWrite: access.permissions.editObservations,
+      });
+      const live = liveSessions.track(access.session, (reason) => hub.closeSocket(ws, closeCodeFor(reason.code), reason.message));
+      ws.on('close', live.release);
+      ws.on('message', (data) => {
+        if (isEdit(data)) live.active();
       });
     });
   };

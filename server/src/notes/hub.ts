@@ -222,6 +222,13 @@ export class DocHub {
     }
   }
 
+  /** One connection's access ended (its session was signed out or expired): close just that socket. */
+  closeSocket(socket: HubSocket, code: number, reason: string): void {
+    for (const entry of this.docs.values()) {
+      for (const conn of entry.conns) if (conn.socket === socket) return this.closeConn(conn, code, reason);
+    }
+  }
+
   /** Shutdown: close every connection (1001 lets providers reconnect) and unload every document. */
   closeAll(code = 1001, reason = 'server shutting down'): void {
     for (const entry of [...this.docs.values()]) {
