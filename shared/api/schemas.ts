@@ -120,6 +120,21 @@ export const ParticipantSchema = Type.Object({
 export type Participant = Static<typeof ParticipantSchema>;
 export const ParticipantListSchema = Type.Object({ participants: Type.Array(ParticipantSchema) });
 
+/** A room's whole permission table, every role with every permission. */
+export const PermissionTableSchema = Type.Object(
+  Object.fromEntries(ROLES.map((r) => [r, PermissionSetSchema])) as Record<(typeof ROLES)[number], typeof PermissionSetSchema>,
+);
+/** The host's changes to the table: only the roles and permissions that differ; the host's own row cannot be changed. */
+export const PermissionOverridesBodySchema = Type.Object(
+  Object.fromEntries(
+    ROLES.filter((r) => r !== 'begeleider').map((r) => [
+      r,
+      Type.Optional(Type.Object(Object.fromEntries(PERMISSIONS.map((p) => [p, Type.Optional(Type.Boolean())])), { additionalProperties: false })),
+    ]),
+  ),
+  { additionalProperties: false },
+);
+
 // ---- invites --------------------------------------------------------------------------------
 
 export const CreateInviteBodySchema = Type.Object(
