@@ -80,8 +80,10 @@ export function createRealtime(server: HttpServer, options: RealtimeOptions) {
       live.release();
       io.to(channel).emit('presence:update', presence.leave(room.id, participantId));
     });
-    socket.on('ping:time', (ack) => {
-      if (typeof ack === 'function') ack(Date.now());
+    // The acknowledgement is the last argument: anything a client sends before it is ignored.
+    socket.on('ping:time', (...args: unknown[]) => {
+      const ack = args.at(-1);
+      if (typeof ack === 'function') (ack as (serverTime: number) => void)(Date.now());
     });
     for (const feature of features) feature(socket, io);
   });
