@@ -45,14 +45,14 @@ export const childEnv = (dataDir: string, extra: Record<string, string> = {}): N
   ...extra,
 });
 
-export async function startChild(dataDir: string): Promise<ChildServer> {
+export async function startChild(dataDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
   let lastError = '';
   // The free port can be taken by someone else between probing and binding: try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const proc = spawn(process.execPath, ['--enable-source-maps', 'dist/server/src/main.js'], {
       cwd: ROOT,
-      env: childEnv(dataDir, { PORT: String(port) }),
+      env: childEnv(dataDir, { ...env, PORT: String(port) }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(proc);

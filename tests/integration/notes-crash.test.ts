@@ -17,10 +17,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { Db } from '../../server/src/db/database.ts';
 import { createDocStore } from '../../server/src/notes/store.ts';
-import { addObservation, deleteObservation, observationsMap, observationText, readObservations } from '../../shared/notes/doc.ts';
+import { readObservations } from '../../shared/notes/doc.ts';
 import { killChildren, signIn, startChild } from '../helpers/child.ts';
 import { FUZZ_SEED } from '../helpers/fuzz.ts';
 import { createRoom } from '../helpers/scenario.ts';
+import { Client, lostWrites, random, Writer, type Write } from '../helpers/writers.ts';
 import { openProvider, synced, until, type TestProvider } from '../helpers/yjs.ts';
 
 const WRITERS = 10;
@@ -29,120 +30,6 @@ const ROUNDS = Number(process.env.KIJKKAMER_CRASH_ROUNDS ?? 1);
 const WRITE_EVERY_MS = 80;
 /** Kill only once other clients have confirmed this many writes, so the check is never vacuous. */
 const MIN_CONFIRMED = 200;
-
-/** A small seeded generator (mulberry32), so a round's kill moment can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-/** One write a writer made; `token` is unique and delimited, so a substring match is exact. */
-interface Write {
-  writer: number;
-  kind: 'create' | 'append' | 'delete';
-  obsId: string;
-  token: string;
-}
-
-const TOKEN = /\[w(\d+)#\d+\]/g;
-
-/**
- * A provider in the room that records what it RECEIVED from others: every token that ever reached
- * its document from the server, and every observation added or removed by someone else. Tracked
- * as events arrive, because a later delete can take a token out of the current view.
- */
-class Client {
-  readonly received = new Set<string>();
-  readonly addedByOthers = new Set<string>();
-  readonly removedByOthers = new Set<string>();
-  readonly unexpectedCloses: (number | null)[] = [];
-  serverUp = true;
-  closedAfterKill = false;
-  readonly p: TestProvider;
-
-  constructor(p: TestProvider) {
-    this.p = p;
-    const observations = observationsMap(p.doc);
-    observations.observeDeep((events, transaction) => {
-      if (transaction.local) return;
-      for (const event of events) {
-        if (event.target === observations) {
-          for (const [key, change] of event.keys) {
-            if (change.action === 'delete') this.removedByOthers.add(key);
-            if (change.action !== 'add') continue;
-            this.addedByOthers.add(key);
-            for (const t of observationText(p.doc, key)?.toString().match(TOKEN) ?? []) this.received.add(t);
-          }
-        } else if (event.target instanceof Y.Text) {
-          for (const d of event.delta) if (typeof d.insert === 'string') for (const t of d.insert.match(TOKEN) ?? []) this.received.add(t);
-        }
-      }
-    });
-    p.provider.on('connection-close', (event: { code: number } | null) => {
-      if (this.serverUp) this.unexpectedCloses.push(event?.code ?? null);
-      else this.closedAfterKill = true;
-    });
-  }
-
-  saw(w: Write): boolean {
-    if (w.kind === 'delete') return this.addedByOthers.has(w.obsId) && this.removedByOthers.has(w.obsId);
-    return this.received.has(w.token);
-  }
-}
-
-/** A client that also keeps writing: new observations, appends to its own texts, the odd delete. */
-class Writer extends Client {
-  readonly writes: Write[] = [];
-  private readonly own: string[] = [];
-  private n = 0;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  readonly index: number;
-
-  constructor(index: number, p: TestProvider) {
-    super(p);
-    this.index = index;
-  }
-
-  start(offset: number): void {
-    const tick = () => {
-      this.write();
-      this.timer = setTimeout(tick, WRITE_EVERY_MS);
-    };
-    // Writers start spread over one interval, so the stream is even rather than in bursts of ten.
-    this.timer = setTimeout(tick, offset);
-  }
-
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  private write(): void {
-    const n = this.n++;
-    const token = `[w${this.index}#${n}]`;
-    const doc = this.p.doc;
-    if (this.own.length === 0 || n % 4 === 0) {
-      const obsId = addObservation(doc, { start: n, end: n % 3 === 0 ? n + 5 : null, themes: ['weerstand'], kind: 'zie', text: token, authorId: `writer-${this.index}`, authorName: `Schrijver ${this.index}`, role: 'onderzoeker' });
-      this.own.push(obsId);
-      this.writes.push({ writer: this.index, kind: 'create', obsId, token });
-    } else if (n % 17 === 0 && this.own.length > 3) {
-      const obsId = this.own.splice(n % this.own.length, 1)[0]!;
-      deleteObservation(doc, obsId);
-      this.writes.push({ writer: this.index, kind: 'delete', obsId, token });
-    } else {
-      const obsId = this.own[n % this.own.length]!;
-      const text = observationText(doc, obsId)!;
-      text.insert(text.length, ` ${token}`);
-      this.writes.push({ writer: this.index, kind: 'append', obsId, token });
-    }
-  }
-}
 
 const textsOf = (doc: Y.Doc): Map<string, string> => new Map(readObservations(doc).map((o) => [o.id, o.text]));
 
@@ -169,7 +56,7 @@ async function crashRound(round: number): Promise<RoundResult> {
       return p;
     };
     const reader = new Client(provider());
-    const writers = Array.from({ length: WRITERS }, (_, i) => new Writer(i, provider()));
+    const writers = Array.from({ length: WRITERS }, (_, i) => new Writer(i, provider(), WRITE_EVERY_MS));
     const clients: Client[] = [reader, ...writers];
     await Promise.all(clients.map((c) => synced(c.p)));
 
@@ -214,14 +101,7 @@ async function crashRound(round: number): Promise<RoundResult> {
     await synced(fresh);
     const restored = textsOf(fresh.doc);
 
-    const deleted = new Set(writes.filter((w) => w.kind === 'delete').map((w) => w.obsId));
-    const missing = confirmed.filter((w) => {
-      if (w.kind === 'delete') return restored.has(w.obsId);
-      const text = restored.get(w.obsId);
-      // A later delete of the same observation may have reached the store unseen: that is fine.
-      if (text === undefined) return !deleted.has(w.obsId);
-      return !text.includes(w.token);
-    });
+    const missing = lostWrites(restored, confirmed, writes);
     expect(missing).toEqual([]);
 
     // The same at the Yjs level: the pure reader's state is contained in the restored document,
