@@ -12,6 +12,8 @@ import { createRoom, invite, joinAsGuest, signedInAdmin } from '../helpers/scena
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { connected, roomSocket, type TestSocket } from '../helpers/sockets.ts';
 import { closeCode, openProvider, synced, until, type TestProvider } from '../helpers/yjs.ts';
+import { RawYjs, updateFrame } from '../helpers/yjs-raw.ts';
+import * as Y from 'yjs';
 
 const obs = (text: string): ObservationInit => ({ start: 1, end: null, themes: [], kind: 'zie', text, authorId: 'p', authorName: 'P', role: 'begeleider' });
 
@@ -140,6 +142,20 @@ describe('a session that ends ends its live connections', () => {
     expect(await codes).toEqual([4401, 4401]);
     expect(await endedReason).toMatchObject({ code: 'unauthorised' });
     expect((await guest.get(`/api/rooms/${room.id}`)).status).toBe(401);
+  });
+
+  it('drops an edit that arrives after its session expired, before the next check would have', async () => {
+    const host = await signedInAdmin(server);
+    const room = await createRoom(host);
+    const conn = await RawYjs.open(server.url, room.id, { cookie: host.cookieHeader });
+    if (!(conn instanceof RawYjs)) throw new Error('not opened');
+    const idleMs = server.app.services.config.staffIdleMinutes * 60_000;
+    setSession(server, host, 'kk_staff', 'last_seen_at', Date.now() - idleMs - 1000);
+    const late = new Y.Doc();
+    addObservation(late, obs('na het verlopen'));
+    conn.send(updateFrame(Y.encodeStateAsUpdate(late)));
+    expect(await conn.closed).toBe(4401);
+    expect(readObservations(server.app.services.notes.getDoc(room.id))).toEqual([]);
   });
 
   it('counts writing through a live connection as activity, so a writer is not signed out mid-sentence', async () => {

@@ -34,7 +34,7 @@ export function checkOrigin(headers: IncomingHttpHeaders, publicUrl: string): Or
   // Same origin as the address the browser reached (Host, which a page cannot forge), or as
   // PUBLIC_URL when a proxy in front does not pass the Host on.
   if (url.origin === new URL(publicUrl).origin) return { ok: true };
-  if ((url.protocol === 'http:' || url.protocol === 'https:') && headers.host !== undefined && url.host === headers.host) return { ok: true };
+  if ((url.protocol === 'http:' || url.protocol === 'https:') && url.host === headers.host?.toLowerCase()) return { ok: true };
   return { ok: false, reason: `Origin: ${url.origin}` };
 }
 

@@ -64,15 +64,17 @@ export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; liveSessi
       const isPrivate = match[2] !== undefined;
       if (isPrivate && !access.permissions.editObservations) return refuse(ws, 'forbidden', 'your role cannot write observations');
       if (!isPrivate && !access.permissions.editObservations) log('yjs read-only connection', { roomId, role: access.role });
-      hub.handleConnection(ws, {
-        docName: isPrivate ? privateDocName(roomId, access.participantId) : sharedDocName(roomId),
-        userId: access.participantId,
-        canWrite: access.permissions.editObservations,
-      });
+      // Listening before the hub does: an edit that finds its session ended closes the
+      // connection, and the hub then drops the edit instead of storing it.
       const live = liveSessions.track(access.session, (reason) => hub.closeSocket(ws, closeCodeFor(reason.code), reason.message));
       ws.on('close', live.release);
       ws.on('message', (data) => {
         if (isEdit(data)) live.active();
+      });
+      hub.handleConnection(ws, {
+        docName: isPrivate ? privateDocName(roomId, access.participantId) : sharedDocName(roomId),
+        userId: access.participantId,
+        canWrite: access.permissions.editObservations,
       });
     });
   };
