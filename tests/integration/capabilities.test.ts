@@ -156,6 +156,21 @@ describe('capability matrix', () => {
     expect(cells.foreign).toBeGreaterThanOrEqual(15);
   }, 60_000);
 
+  it("reveals nothing when given another room's observation ids", async () => {
+    // B's observations, and a private one of B's participant: ids that exist, elsewhere.
+    const bDoc = server.app.services.notes.getDoc(sharedDocName(w.b.id));
+    const bObservation = addObservation(bDoc, { start: 1, end: null, themes: [], kind: 'zie', text: 'van kamer B', authorId: 'b', authorName: 'B', role: 'onderzoeker' });
+    for (const room of [w.a, w.x]) {
+      const before = snapshot(w);
+      cells.foreign++;
+      const res = await send(server.url, w.host, { method: 'POST', path: `/api/rooms/${room.id}/notes/reveal`, body: { ids: [bObservation] } });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.text)).toEqual({ revealed: [] });
+      expect(snapshot(w)).toBe(before);
+    }
+    expect(readObservations(server.app.services.notes.getDoc(sharedDocName(w.b.id))).map((o) => o.text)).toEqual(['van kamer B']);
+  });
+
   it('refuses every state-changing route from another origin, even with the host’s cookie, and changes nothing', async () => {
     const before = snapshot(w);
     const wrong: string[] = [];
