@@ -70,8 +70,11 @@ export interface Score {
   shareError: number;
   boundaryMedianMs: number;
   boundaryP90Ms: number;
-  /** Reference pauses ≥ 2 s, and how many the measured turns have as pauses (detected gap ≥ `pauseThreshold`). */
-  pauses: { reference: number; found: number; extra: number };
+  /**
+   * Reference pauses ≥ 2 s and how many the measured turns have as pauses (gap ≥ `pauseThreshold`);
+   * measured pauses where the reference has a silence of 1.6–2 s (`borderline`) or none (`extra`).
+   */
+  pauses: { reference: number; found: number; borderline: number; extra: number };
   speakersFound: number;
 }
 
@@ -147,6 +150,7 @@ export function score(reference: Reference, hypothesis: readonly HypothesisTurn[
   const quantile = (q: number) => Math.round(errors[Math.min(errors.length - 1, Math.floor(q * errors.length))]! * 1000);
 
   const refPauses = pausesOf(reference.turns, PAUSE);
+  const refNear = pausesOf(reference.turns, 1.6).filter((p) => p.end - p.start < PAUSE);
   const hypPauses = pausesOf(hypothesis, pauseThreshold);
   const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && a.end > b.start;
   return {
@@ -162,7 +166,8 @@ export function score(reference: Reference, hypothesis: readonly HypothesisTurn[
     pauses: {
       reference: refPauses.length,
       found: refPauses.filter((r) => hypPauses.some((h) => overlaps(r, h))).length,
-      extra: hypPauses.filter((h) => !refPauses.some((r) => overlaps(r, h))).length,
+      borderline: hypPauses.filter((h) => !refPauses.some((r) => overlaps(r, h)) && refNear.some((r) => overlaps(r, h))).length,
+      extra: hypPauses.filter((h) => !refPauses.some((r) => overlaps(r, h)) && !refNear.some((r) => overlaps(r, h))).length,
     },
     speakersFound: hypSpeakers.length,
   };

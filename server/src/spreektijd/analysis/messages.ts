@@ -37,3 +37,11 @@ export type FromVadThread =
   /** `seconds`: how long the model ran. */
   | { type: 'done'; probabilities: Float32Array; seconds: number }
   | { type: 'failed'; detail: string };
+
+/** Indexes of the counters the decoder shares with the feature thread (an Int32Array). */
+export const DECODED = 0;
+export const FINISHED = 1;
+
+export type FromFeatureThread =
+  | { type: 'progress'; frames: number }
+  | { type: 'done'; frames: number; mfcc: Float32Array; logPitch: Float32Array; seconds: number };

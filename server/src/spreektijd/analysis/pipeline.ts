@@ -1,14 +1,15 @@
 /**
- * One analysis from file to turns: ffmpeg decodes the audio track to 16 kHz mono into a shared
- * buffer; the voice-activity model runs on a second thread once decoding is done, while this
- * thread extracts features as the samples arrive; then the speech is split into speakers.
+ * One analysis from file to turns. ffmpeg decodes the audio track to 16 kHz mono into a shared
+ * buffer; a feature thread follows the decoder; once decoding is done the voice-activity thread
+ * runs alongside it (two cores, two threads; this thread only moves bytes); then the speech is
+ * split into speakers.
  */
 import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import type { AnalysisFailure, AnalysisStage, Turn } from '../../../../shared/spreektijd/types.ts';
 import { diarise } from './diarise.ts';
-import { FeatureExtractor, frameAt, normalise, SAMPLE_RATE } from './features.ts';
-import type { AnalysisFacts, AnalysisJob, FromVadThread, ToVadThread } from './messages.ts';
+import { frameAt, frameCount, normalise, SAMPLE_RATE, type Features } from './features.ts';
+import { DECODED, FINISHED, type AnalysisFacts, type AnalysisJob, type FromFeatureThread, type FromVadThread, type ToVadThread } from './messages.ts';
 import { turnsFrom } from './turns.ts';
 import { speechSegments, VAD_CHUNK } from './vad.ts';
 
@@ -20,150 +21,151 @@ export class AnalysisError extends Error {
   }
 }
 
-export interface Progress {
-  (stage: AnalysisStage, percent: number): void;
+export type Progress = (stage: AnalysisStage, percent: number) => void;
+
+/** Shares of the progress bar: decoding, voices, features, speakers. */
+const WEIGHTS = { decode: 5, voices: 40, features: 40, speakers: 15 } as const;
+
+const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const thread = (name: string, data: object): Worker => new Worker(new URL(`./${name}${extension}`, import.meta.url), { workerData: data });
+
+/** The reply of a worker as a promise; an error or an early exit rejects. */
+function outcome<T>(worker: Worker, what: string, onMessage: (message: T, resolve: (value: T) => void, reject: (err: Error) => void) => void): Promise<T> {
+  const result = new Promise<T>((resolve, reject) => {
+    worker.on('message', (message: T) => onMessage(message, resolve, reject));
+    worker.on('error', (err: Error) => reject(new AnalysisError('crashed', `${what}: ${err.message}`)));
+    worker.on('exit', (code) => reject(new AnalysisError('crashed', `${what} stopped (${code})`)));
+  });
+  // Awaited later; a failure before then must not count as unhandled.
+  result.catch(() => undefined);
+  return result;
 }
 
-/** Frames extracted per slice before the decoder's pipe is read again (about 10 ms of work). */
-const SLICE_FRAMES = 400;
-/** Shares of the progress bar: decoding, voices, features, speakers. */
-const WEIGHTS = { decode: 5, voices: 45, features: 35, speakers: 15 };
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** ffmpeg → the shared buffer; resolves with the number of samples once ffmpeg is done. */
+function decode(job: AnalysisJob, buffer: SharedArrayBuffer, counters: Int32Array): Promise<number> {
+  const bytes = new Uint8Array(buffer);
+  const maxBytes = buffer.byteLength;
+  let received = 0;
+  return new Promise<number>((resolve, reject) => {
+    const args = ['-nostdin', '-v', 'error', '-i', `file:${job.input}`, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-'];
+    const ffmpeg = spawn(job.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    let stderr = '';
+    let tooLong = false;
+    ffmpeg.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
+    ffmpeg.stdout.on('data', (chunk: Buffer) => {
+      if (tooLong) return;
+      if (received + chunk.length > maxBytes) {
+        tooLong = true;
+        ffmpeg.kill('SIGKILL');
+        return;
+      }
+      bytes.set(chunk, received);
+      received += chunk.length;
+      Atomics.store(counters, DECODED, received >> 1);
+      Atomics.notify(counters, DECODED);
+    });
+    ffmpeg.on('error', (err) => reject(new AnalysisError('unreadable', `ffmpeg could not be started: ${err.message}`)));
+    ffmpeg.on('close', (code) => {
+      Atomics.store(counters, FINISHED, 1);
+      Atomics.notify(counters, DECODED);
+      if (tooLong) reject(new AnalysisError('too_long', `more than ${job.maxSeconds} s of audio`));
+      else if (code !== 0 && /matches no streams|does not contain any stream/i.test(stderr)) reject(new AnalysisError('no_audio', 'no audio track'));
+      else if (code !== 0) reject(new AnalysisError('unreadable', stderr.trim().split('\n').slice(-2).join(' ') || `ffmpeg exited with ${code}`));
+      else resolve(received >> 1);
+    });
+  });
+}
 
 export async function analyse(job: AnalysisJob, progress: Progress): Promise<{ turns: Turn[]; speakers: number; facts: AnalysisFacts }> {
   const started = performance.now();
-  const seconds = (since: number): number => Math.round(performance.now() - since) / 1000;
-  const maxBytes = Math.ceil(job.maxSeconds * SAMPLE_RATE) * 2;
-  const buffer = new SharedArrayBuffer(1 << 20, { maxByteLength: maxBytes + (1 << 20) });
-  const bytes = new Uint8Array(buffer);
-  const audio = new Int16Array(buffer);
-  let received = 0;
+  const since = (at: number): number => Math.round(performance.now() - at) / 1000;
+  // Room for the longest recording analysed; the operating system only commits the pages ffmpeg
+  // writes. (Not a growable buffer: V8 reads length-tracking views of one about 20 times slower.)
+  const buffer = new SharedArrayBuffer(Math.ceil(job.maxSeconds * SAMPLE_RATE) * 2);
+  const counters = new Int32Array(new SharedArrayBuffer(8));
   const done = { decode: 0, voices: 0, features: 0, speakers: 0 };
+  let stage = 'decoding' as AnalysisStage;
   let lastPercent = -1;
-  const report = (stage: AnalysisStage): void => {
-    const percent = Math.floor(
-      (WEIGHTS.decode * done.decode + WEIGHTS.voices * done.voices + WEIGHTS.features * done.features + WEIGHTS.speakers * done.speakers) /
-        (WEIGHTS.decode + WEIGHTS.voices + WEIGHTS.features + WEIGHTS.speakers) *
-        100,
-    );
-    if (percent !== lastPercent) {
-      lastPercent = percent;
-      progress(stage, Math.min(99, percent));
-    }
+  let expectedFrames = 0;
+  const report = (): void => {
+    const sum = WEIGHTS.decode * done.decode + WEIGHTS.voices * done.voices + WEIGHTS.features * done.features + WEIGHTS.speakers * done.speakers;
+    const percent = Math.min(99, Math.floor(sum));
+    if (percent === lastPercent) return;
+    lastPercent = percent;
+    progress(stage, percent);
   };
-  let stage: AnalysisStage = 'decoding';
-  report(stage);
+  report();
 
-  const thread = new Worker(new URL(`./vad-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url), { workerData: { buffer } });
-  const voices = new Promise<{ probabilities: Float32Array; seconds: number }>((resolve, reject) => {
-    thread.on('message', (message: FromVadThread) => {
-      switch (message.type) {
-        case 'progress':
-          done.voices = message.fraction;
-          if (stage === 'voices') report(stage);
-          break;
-        case 'done':
-          resolve(message);
-          break;
-        case 'failed':
-          reject(new AnalysisError('crashed', `voice activity: ${message.detail}`));
-          break;
-      }
-    });
-    thread.on('error', (err) => reject(new AnalysisError('crashed', `voice activity thread: ${err.message}`)));
+  const featureThread = thread('feature-thread', { buffer, progress: counters.buffer });
+  const vadThread = thread('vad-thread', { buffer });
+  const features = outcome<FromFeatureThread>(featureThread, 'feature thread', (message, resolve) => {
+    switch (message.type) {
+      case 'progress':
+        if (expectedFrames > 0) {
+          done.features = Math.min(1, message.frames / expectedFrames);
+          report();
+        }
+        break;
+      case 'done':
+        resolve(message);
+        break;
+    }
   });
-  // Never unhandled: awaited below, but decoding may fail first.
-  voices.catch(() => undefined);
+  const voices = outcome<FromVadThread>(vadThread, 'voice activity thread', (message, resolve, reject) => {
+    switch (message.type) {
+      case 'progress':
+        done.voices = message.fraction;
+        report();
+        break;
+      case 'done':
+        resolve(message);
+        break;
+      case 'failed':
+        reject(new AnalysisError('crashed', `voice activity: ${message.detail}`));
+        break;
+    }
+  });
 
   try {
     const decodeStarted = performance.now();
-    const extractor = new FeatureExtractor(() => audio);
-    let decodeFinished = false;
-    const decoded = new Promise<void>((resolve, reject) => {
-      const args = ['-nostdin', '-v', 'error', '-i', `file:${job.input}`, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-'];
-      const ffmpeg = spawn(job.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-      let stderr = '';
-      let tooLong = false;
-      ffmpeg.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
-      ffmpeg.stdout.on('data', (chunk: Buffer) => {
-        if (tooLong) return;
-        if (received + chunk.length > maxBytes) {
-          tooLong = true;
-          ffmpeg.kill('SIGKILL');
-          return;
-        }
-        if (received + chunk.length > buffer.byteLength) buffer.grow(Math.min(buffer.maxByteLength, Math.max(received + chunk.length, buffer.byteLength * 2)));
-        bytes.set(chunk, received);
-        received += chunk.length;
-      });
-      ffmpeg.on('error', (err) => reject(new AnalysisError('unreadable', `ffmpeg could not be started: ${err.message}`)));
-      ffmpeg.on('close', (code) => {
-        if (tooLong) reject(new AnalysisError('too_long', `more than ${job.maxSeconds} s of audio`));
-        else if (code !== 0 && /matches no streams|does not contain any stream/i.test(stderr)) reject(new AnalysisError('no_audio', 'no audio track'));
-        else if (code !== 0) reject(new AnalysisError('unreadable', stderr.trim().split('\n').slice(-2).join(' ') || `ffmpeg exited with ${code}`));
-        else resolve();
-      });
-    });
-    decoded.catch(() => undefined).finally(() => (decodeFinished = true));
-    decoded.then(
-      () => {
-        done.decode = 1;
-        stage = 'voices';
-        thread.postMessage({ type: 'decoded', samples: received >> 1 } satisfies ToVadThread);
-        report(stage);
-      },
-      () => undefined,
-    );
+    const samples = await decode(job, buffer, counters);
+    const decodeSeconds = since(decodeStarted);
+    if (samples < VAD_CHUNK) throw new AnalysisError('no_audio', 'the audio track is empty');
+    expectedFrames = frameCount(samples);
+    done.decode = 1;
+    stage = 'voices';
+    report();
+    vadThread.postMessage({ type: 'decoded', samples } satisfies ToVadThread);
 
-    // Features as the samples arrive; the pipe is read between slices.
-    const expectedSamples = () => received >> 1;
-    while (!decodeFinished) {
-      if (extractor.advance(expectedSamples(), SLICE_FRAMES) === 0) await Promise.race([decoded.catch(() => undefined), new Promise((r) => setTimeout(r, 5))]);
-      else await nextTurn();
-      if (stage === 'voices') report(stage);
-    }
-    await decoded;
-    const decodeSeconds = seconds(decodeStarted);
-    const total = expectedSamples();
-    if (total < VAD_CHUNK) throw new AnalysisError('no_audio', 'the audio track is empty');
-    const featuresStarted = performance.now();
-    while (extractor.advance(total, SLICE_FRAMES) > 0) {
-      done.features = extractor.framesDone / Math.max(1, frameAt(total / SAMPLE_RATE));
-      report(stage);
-      await nextTurn();
-    }
-    done.features = 1;
-    const features = extractor.finish();
-    const featureSeconds = seconds(featuresStarted) + decodeSeconds;
-
-    const { probabilities, seconds: voiceSeconds } = await voices;
+    const [vad, made] = await Promise.all([voices, features]);
+    if (vad.type !== 'done' || made.type !== 'done') throw new AnalysisError('crashed', 'a thread answered out of turn');
     done.voices = 1;
-    const speech = speechSegments(probabilities);
-    const isSpeech = new Uint8Array(features.frames);
-    for (const s of speech) isSpeech.fill(1, Math.max(0, frameAt(s.start)), Math.min(features.frames, frameAt(s.end)));
-    normalise(features, (f) => isSpeech[f] === 1);
+    done.features = 1;
+    const frames: Features = { frames: made.frames, mfcc: made.mfcc, logPitch: made.logPitch };
+    const speech = speechSegments(vad.probabilities);
+    const isSpeech = new Uint8Array(frames.frames);
+    for (const s of speech) isSpeech.fill(1, Math.max(0, frameAt(s.start)), Math.min(frames.frames, frameAt(s.end)));
+    normalise(frames, (f) => isSpeech[f] === 1);
 
     stage = 'speakers';
-    report(stage);
+    report();
     const speakersStarted = performance.now();
-    const result = diarise(features, speech, job.speakers, (fraction) => {
+    const result = diarise(frames, speech, job.speakers, (fraction) => {
       done.speakers = fraction;
-      report(stage);
+      report();
     });
-    const turns = turnsFrom(result.segments);
     return {
-      turns,
+      turns: turnsFrom(result.segments),
       speakers: result.speakers,
       facts: {
-        audioSeconds: total / SAMPLE_RATE,
+        audioSeconds: samples / SAMPLE_RATE,
         speechSeconds: speech.reduce((sum, s) => sum + s.end - s.start, 0),
         speakers: result.speakers,
         purity: result.purity,
-        timing: { decode: decodeSeconds, voices: voiceSeconds, features: featureSeconds, speakers: seconds(speakersStarted), total: seconds(started) },
+        timing: { decode: decodeSeconds, voices: vad.seconds, features: made.seconds, speakers: since(speakersStarted), total: since(started) },
       },
     };
   } finally {
-    await thread.terminate();
+    await Promise.all([featureThread.terminate(), vadThread.terminate()]);
   }
 }
