@@ -30,7 +30,8 @@ export type FromAnalysis =
   | { type: 'done'; turns: Turn[]; speakers: number; facts: AnalysisFacts }
   | { type: 'failed'; reason: AnalysisFailure; detail: string };
 
-export type ToVadThread = { type: 'decoded'; samples: number };
+/** `stop`: the analysis ended early; release the model and exit. */
+export type ToVadThread = { type: 'decoded'; samples: number } | { type: 'stop' };
 
 export type FromVadThread =
   | { type: 'progress'; fraction: number }

@@ -98,6 +98,7 @@ export async function analyse(job: AnalysisJob, progress: Progress): Promise<{ t
 
   const featureThread = thread('feature-thread', { buffer, progress: counters.buffer });
   const vadThread = thread('vad-thread', { buffer });
+  const vadExited = new Promise<void>((resolve) => vadThread.once('exit', () => resolve()));
   const features = outcome<FromFeatureThread>(featureThread, 'feature thread', (message, resolve) => {
     switch (message.type) {
       case 'progress':
@@ -166,6 +167,8 @@ export async function analyse(job: AnalysisJob, progress: Progress): Promise<{ t
       },
     };
   } finally {
-    await Promise.all([featureThread.terminate(), vadThread.terminate()]);
+    // The model's thread ends itself (terminating it mid-inference would abort the process).
+    vadThread.postMessage({ type: 'stop' } satisfies ToVadThread);
+    await Promise.all([featureThread.terminate(), vadExited]);
   }
 }
