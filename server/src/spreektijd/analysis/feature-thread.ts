@@ -17,7 +17,7 @@ let lastReport = 0;
 for (;;) {
   const finished = Atomics.load(progress, FINISHED) === 1;
   const available = Atomics.load(progress, DECODED);
-  const made = extractor.advance(available, 2000);
+  const made = extractor.advance(available, 2000, finished);
   if (made > 0) {
     if (extractor.framesDone - lastReport >= 5000) {
       lastReport = extractor.framesDone;

@@ -92,6 +92,8 @@ const MAX_LAG = Math.ceil(PITCH_RATE / MIN_PITCH_HZ);
 /** YIN's integration window: 25 ms, longer than the longest period searched (16.7 ms). */
 const PITCH_WINDOW = Math.round(0.025 * PITCH_RATE);
 const PITCH_SPAN = PITCH_WINDOW + MAX_LAG + 1;
+/** Samples from a frame's start that its pitch estimate reads. */
+const PITCH_NEED = DECIMATION * PITCH_SPAN + 2 * TAPS_HALF;
 const YIN_THRESHOLD = 0.15;
 /** Below this mean square (int16 scale) a frame is treated as silence and gets no pitch. */
 const PITCH_ENERGY_FLOOR = 1e4;
@@ -134,18 +136,20 @@ export class FeatureExtractor {
     return this.#done;
   }
 
-  /** Processes every whole frame within the first `available` samples, at most `limit` frames. */
-  advance(available: number, limit = Infinity): number {
+  /**
+   * Processes the frames the first `available` samples allow, at most `limit`. Until `complete`
+   * (the decoder is done) a frame waits until its pitch window has arrived too, so the result does
+   * not depend on how the audio was cut into pieces.
+   */
+  advance(available: number, limit = Infinity, complete = true): number {
     const audio = this.#audio();
-    const target = Math.min(frameCount(available), this.#done + limit);
+    const ready = complete ? frameCount(available) : Math.max(0, Math.floor((available - PITCH_NEED) / HOP) + 1);
+    const target = Math.min(frameCount(available), ready, this.#done + limit);
     if (target > this.#logPitch.length) this.#grow(target);
     for (let f = this.#done; f < target; f++) {
       this.#mfccAt(audio, f);
-      if (f % PITCH_EVERY === 0) {
-        const pitch = this.#pitchAt(audio, f, available);
-        this.#logPitch[f] = pitch;
-        if (f + 1 < this.#logPitch.length) this.#logPitch[f + 1] = pitch;
-      }
+      // In between, a frame has the pitch of the frame before it.
+      this.#logPitch[f] = f % PITCH_EVERY === 0 ? this.#pitchAt(audio, f, available) : this.#logPitch[f - 1]!;
     }
     const before = this.#done;
     this.#done = Math.max(this.#done, target);
@@ -197,7 +201,7 @@ export class FeatureExtractor {
    */
   #pitchAt(audio: Int16Array, f: number, available: number): number {
     const start = f * HOP;
-    if (start + DECIMATION * PITCH_SPAN + 2 * TAPS_HALF > available) return NaN;
+    if (start + PITCH_NEED > available) return NaN;
     const x = this.#pitchBuffer;
     let energy = 0;
     for (let i = 0; i < PITCH_SPAN; i++) {
