@@ -142,6 +142,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     ffmpegPath: config.ffmpegPath,
     onProgress: (roomId, status) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:progress', status),
     onChanged: (roomId, revision) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:changed', { revision }),
+    canWatch: (access) => media.videoAccess(access) === 'allowed',
     log: app.log,
   });
   const roomHooks = new RoomHooks();

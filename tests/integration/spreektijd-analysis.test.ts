@@ -70,6 +70,17 @@ describe('spreektijd: a recording uploaded to a room gets its speaker lane', () 
     expect((await host.get<SpreektijdView>(`/api/rooms/${roomId}/spreektijd`)).body.turns).toEqual(view.turns);
   });
 
+  it('puts the turns in the exports only for those who may watch the video', async () => {
+    const researcher = (await joinAsGuest(server, roomId, (await invite(host, roomId, 'onderzoeker')).token, 'Olga')).guest;
+    const csv = (await km.get<string>(`/api/rooms/${roomId}/exports/csv`)).body;
+    expect(csv.split('\r\n').filter((line) => line.includes(',spreekbeurt,'))).toHaveLength(view.turns.length);
+    const vtt = (await km.get<string>(`/api/rooms/${roomId}/exports/vtt?pseudonymise=true`)).body;
+    expect(vtt).toContain('<v Spreker 1>');
+    const hidden = await researcher.get<string>(`/api/rooms/${roomId}/exports/csv`);
+    expect(hidden.status).toBe(200);
+    expect(hidden.body).not.toContain('spreekbeurt');
+  });
+
   it('lets only the host start an analysis or correct, with clear refusals for bad requests', async () => {
     const turn = view.turns[0]!;
     expect((await km.post(`/api/rooms/${roomId}/spreektijd/analysis`, { speakers: '2' })).status).toBe(403);

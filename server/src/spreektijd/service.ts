@@ -9,6 +9,8 @@ import type { AnalysisStatus, SpreektijdView } from '../../../shared/spreektijd/
 import { MAX_CORRECTIONS } from '../../../shared/spreektijd/schemas.ts';
 import { MAX_ANALYSIS_SECONDS, SPEAKER_IDS, type AnalysisFailure, type AnalysisStage, type SpeakerCount } from '../../../shared/spreektijd/types.ts';
 import { AppError } from '../http/errors.ts';
+import type { RoomAccess } from '../rooms/guard.ts';
+import type { SpeakerTrack } from '../../../shared/spreektijd/corrections.ts';
 import { ProgressThrottle } from '../media/conversion-progress.ts';
 import type { MediaChange } from '../media/service.ts';
 import { runAnalysis, type RunningAnalysis, type RunOutcome } from './runner.ts';
@@ -56,6 +58,8 @@ export function createSpreektijd(deps: {
   ffmpegPath: string;
   onProgress: (roomId: string, status: AnalysisStatus) => void;
   onChanged: (roomId: string, revision: number) => void;
+  /** Whether this participant may watch the room's video: the turns are derived from it. */
+  canWatch: (access: RoomAccess) => boolean;
   log: SpreektijdLog;
 }) {
   const { store, log } = deps;
@@ -213,6 +217,11 @@ export function createSpreektijd(deps: {
     status,
     view,
     start,
+    /** The corrected turns for an export, or null (no finished analysis, or not allowed to watch). */
+    trackFor(access: RoomAccess): SpeakerTrack | null {
+      const row = store.get(access.room.id);
+      return row?.state === 'done' && deps.canWatch(access) ? store.track(row) : null;
+    },
     /** The host corrects a turn or names a speaker; everyone hears `spreektijd:changed`. */
     correct(roomId: string, correction: Correction, participantId: string | null): SpreektijdView {
       const row = requireDone(roomId);
