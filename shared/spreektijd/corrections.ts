@@ -30,11 +30,15 @@ export interface SpeakerTrack {
   turns: Turn[];
 }
 
-export type CorrectionResult = { ok: true; track: SpeakerTrack } | { ok: false; message: string };
+/** Why a correction was refused: a code the room translates, and an English sentence for the API. */
+export const CORRECTION_REFUSALS = ['gone', 'bad_range', 'swallows', 'would_cover', 'inside', 'last', 'is_overlap', 'must_overlap'] as const;
+export type CorrectionRefusal = (typeof CORRECTION_REFUSALS)[number];
+
+export type CorrectionResult = { ok: true; track: SpeakerTrack } | { ok: false; reason: CorrectionRefusal; message: string };
 
 const byStart = (a: Turn, b: Turn): number => a.start - b.start || a.end - b.end || (a.id < b.id ? -1 : 1);
 const round = (seconds: number): number => Math.round(seconds * 1000) / 1000;
-const fail = (message: string): CorrectionResult => ({ ok: false, message });
+const fail = (reason: CorrectionRefusal, message: string): CorrectionResult => ({ ok: false, reason, message });
 
 /** The track with `speaker` listed (a correction may give a turn to a voice the analysis did not find). */
 function withSpeaker(speakers: Speaker[], id: SpeakerId): Speaker[] {
@@ -55,16 +59,16 @@ export function applyCorrection(track: SpeakerTrack, correction: Correction, new
   if (correction.type === 'add') {
     const start = round(correction.start);
     const end = round(correction.end);
-    if (!(end - start >= MIN_TURN_SECONDS) || start < 0) return fail('A turn needs an end after its start.');
+    if (!(end - start >= MIN_TURN_SECONDS) || start < 0) return fail('bad_range', 'A turn needs an end after its start.');
     if (!correction.overlap && turns.some((t) => !t.overlap && t.start < end && t.end > start)) {
-      return fail('This turn would lie over another turn: mark it as an overlap, or move the other turn first.');
+      return fail('would_cover', 'This turn would lie over another turn: mark it as an overlap, or move the other turn first.');
     }
     return done([...turns, { id: newId, speaker: correction.speaker, start, end, overlap: correction.overlap }], withSpeaker(track.speakers, correction.speaker));
   }
 
   const index = turns.findIndex((t) => t.id === correction.turnId);
   const turn = turns[index];
-  if (!turn) return fail('This turn no longer exists (someone changed the turns meanwhile).');
+  if (!turn) return fail('gone', 'This turn no longer exists (someone changed the turns meanwhile).');
   // The neighbours that share the floor with this turn: overlaps lie on top and are not neighbours.
   const floor = turns.filter((t) => !t.overlap);
   const at = floor.indexOf(turn);
@@ -77,18 +81,18 @@ export function applyCorrection(track: SpeakerTrack, correction: Correction, new
       return done(turns, withSpeaker(track.speakers, correction.speaker));
     case 'boundary': {
       const time = round(correction.time);
-      if (time < 0) return fail('A turn cannot start before the recording.');
+      if (time < 0) return fail('bad_range', 'A turn cannot start before the recording.');
       if (correction.edge === 'end') {
-        if (time - turn.start < MIN_TURN_SECONDS) return fail('A turn cannot end before it starts.');
+        if (time - turn.start < MIN_TURN_SECONDS) return fail('bad_range', 'A turn cannot end before it starts.');
         if (next && time > next.start) {
-          if (next.end - time < MIN_TURN_SECONDS) return fail('That would swallow the next turn: merge the turns instead.');
+          if (next.end - time < MIN_TURN_SECONDS) return fail('swallows', 'That would swallow the next turn: merge the turns instead.');
           next.start = time;
         }
         turn.end = time;
       } else {
-        if (turn.end - time < MIN_TURN_SECONDS) return fail('A turn cannot start after it ends.');
+        if (turn.end - time < MIN_TURN_SECONDS) return fail('bad_range', 'A turn cannot start after it ends.');
         if (previous && time < previous.end) {
-          if (time - previous.start < MIN_TURN_SECONDS) return fail('That would swallow the previous turn: merge the turns instead.');
+          if (time - previous.start < MIN_TURN_SECONDS) return fail('swallows', 'That would swallow the previous turn: merge the turns instead.');
           previous.end = time;
         }
         turn.start = time;
@@ -97,19 +101,19 @@ export function applyCorrection(track: SpeakerTrack, correction: Correction, new
     }
     case 'split': {
       const time = round(correction.at);
-      if (time - turn.start < MIN_TURN_SECONDS || turn.end - time < MIN_TURN_SECONDS) return fail('Split a turn somewhere inside it.');
+      if (time - turn.start < MIN_TURN_SECONDS || turn.end - time < MIN_TURN_SECONDS) return fail('inside', 'Split a turn somewhere inside it.');
       const second: Turn = { ...turn, id: newId, start: time };
       turn.end = time;
       return done([...turns, second]);
     }
     case 'merge': {
-      if (!next) return fail(turn.overlap ? 'An overlap cannot be merged: unmark it first.' : 'This is the last turn: there is nothing to merge it with.');
+      if (!next) return turn.overlap ? fail('is_overlap', 'An overlap cannot be merged: unmark it first.') : fail('last', 'This is the last turn: there is nothing to merge it with.');
       turn.end = Math.max(turn.end, next.end);
       return done(turns.filter((t) => t !== next));
     }
     case 'overlap':
       if (!correction.overlap && turn.overlap && turns.some((t) => t !== turn && !t.overlap && t.start < turn.end && t.end > turn.start)) {
-        return fail('This turn lies over another turn: it can only be an overlap. Move or remove the other turn first.');
+        return fail('must_overlap', 'This turn lies over another turn: it can only be an overlap. Move or remove the other turn first.');
       }
       turn.overlap = correction.overlap;
       return done(turns);
