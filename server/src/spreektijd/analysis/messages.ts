@@ -21,6 +21,8 @@ export interface AnalysisFacts {
   speechSeconds: number;
   speakers: number;
   purity: Record<number, number>;
+  /** Largest resident memory of the analysis process, MiB. */
+  peakRssMb: number;
   /** Seconds per step, wall clock inside the analysis process. */
   timing: { decode: number; voices: number; features: number; speakers: number; total: number };
 }

@@ -163,6 +163,7 @@ export async function analyse(job: AnalysisJob, progress: Progress): Promise<{ t
         speechSeconds: speech.reduce((sum, s) => sum + s.end - s.start, 0),
         speakers: result.speakers,
         purity: result.purity,
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
         timing: { decode: decodeSeconds, voices: vad.seconds, features: made.seconds, speakers: since(speakersStarted), total: since(started) },
       },
     };
