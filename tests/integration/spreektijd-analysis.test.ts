@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WerkbladReport } from '../../shared/api/reports-schemas.ts';
 import type { AnalysisStatus, SpreektijdView } from '../../shared/spreektijd/schemas.ts';
 import { figures } from '../../shared/spreektijd/figures.ts';
 import type { HttpClient } from '../helpers/http.ts';
@@ -79,6 +80,11 @@ describe('spreektijd: a recording uploaded to a room gets its speaker lane', () 
     const hidden = await researcher.get<string>(`/api/rooms/${roomId}/exports/csv`);
     expect(hidden.status).toBe(200);
     expect(hidden.body).not.toContain('spreekbeurt');
+    // The print page's werkblad: the figures, with roles only when pseudonymised.
+    const report = (await km.get<WerkbladReport>(`/api/rooms/${roomId}/report?pseudonymise=true`)).body;
+    expect(report.spreektijd?.shares.map((s) => s.label)).toEqual(['Spreker 1', 'Spreker 2']);
+    expect(report.spreektijd?.monologues.length).toBe(5);
+    expect((await researcher.get<WerkbladReport>(`/api/rooms/${roomId}/report`)).body.spreektijd).toBeNull();
   });
 
   it('lets only the host start an analysis or correct, with clear refusals for bad requests', async () => {
