@@ -13,7 +13,7 @@
  *    ("turn purity" ≥ 0.75), while a spurious extra cluster splits one voice by its sounds and
  *    alternates inside them. The largest k whose clusters are all pure wins; none pure: one voice.
  *
- * Tuned on synthetic espeak-ng voices (docs/spreektijd.md says how well it does and where not).
+ * Tuned on synthetic espeak-ng voices (docs/api-spreektijd.md says how well it does and where not).
  */
 import { kmeans } from 'ml-kmeans';
 import { frameAt, frameTime, MFCC_DIMS, type Features } from './features.ts';
