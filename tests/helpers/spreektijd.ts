@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +22,17 @@ export const fixtureBytes = (name: SpreektijdFixture): Buffer => readFileSync(sp
  * silent audio track), `five-hours` (5 h of silence, tiny because silence compresses to nothing).
  */
 export function makeVideo(kind: 'no-audio' | 'silence' | 'five-hours'): Buffer {
-  const file = join(mkdtempSync(join(tmpdir(), 'kijkkamer-sp-')), `${kind}.mp4`);
+  const dir = mkdtempSync(join(tmpdir(), 'kijkkamer-sp-'));
+  const file = join(dir, `${kind}.mp4`);
   const seconds = kind === 'five-hours' ? 18_000 : 20;
   const picture = ['-f', 'lavfi', '-i', `color=c=black:s=64x64:r=${kind === 'five-hours' ? 1 : 5}:d=${seconds}`];
   const audio = kind === 'no-audio' ? [] : ['-f', 'lavfi', '-i', 'anullsrc=r=8000:cl=mono', '-t', String(seconds), '-c:a', 'aac', '-b:a', '8k'];
-  execFileSync('ffmpeg', ['-v', 'error', '-y', ...picture, ...audio, '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '600', '-pix_fmt', 'yuv420p', '-shortest', file]);
-  return readFileSync(file);
+  try {
+    execFileSync('ffmpeg', ['-v', 'error', '-y', ...picture, ...audio, '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '600', '-pix_fmt', 'yuv420p', '-shortest', file]);
+    return readFileSync(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Polls the room's spreektijd view until the analysis has finished or failed. */
