@@ -41,6 +41,9 @@ import { RoomHooks } from './rooms/hooks.ts';
 import { createRoomStore } from './rooms/room-store.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { roomRoutes } from './rooms/routes.ts';
+import { spreektijdRoutes } from './spreektijd/routes.ts';
+import { createSpreektijd } from './spreektijd/service.ts';
+import { createSpreektijdStore } from './spreektijd/store.ts';
 import type { Services } from './services.ts';
 import { PROJECT_ROOT } from './paths.ts';
 
@@ -124,8 +127,30 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     consents,
     store: mediaStore,
     log: app.log,
-    onChange: announceMedia,
+    onChange: (roomId, change) => {
+      announceMedia(roomId, change);
+      // A new or converted video is analysed; a deleted one takes its analysis with it.
+      void spreektijd.mediaChanged(roomId, change.reason);
+    },
     onConversion: (roomId, conversion) => realtime.io.to(roomChannel(roomId)).emit('media:conversion', conversion),
+  });
+  const spreektijd = createSpreektijd({
+    store: createSpreektijdStore(db),
+    video: (roomId) => {
+      const row = mediaStore.get(roomId);
+      if (!row) return null;
+      return {
+        mediaId: row.id,
+        path: row.filePath ? media.absolute(row.filePath) : null,
+        durationSeconds: row.facts.durationSeconds,
+        hasAudio: row.probed ? row.facts.audioCodec !== null : null,
+      };
+    },
+    ffmpegPath: config.ffmpegPath,
+    onProgress: (roomId, status) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:progress', status),
+    onChanged: (roomId, revision) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:changed', { revision }),
+    canWatch: (access) => media.videoAccess(access) === 'allowed',
+    log: app.log,
   });
   const roomHooks = new RoomHooks();
   roomHooks.onDeleted((roomId) => realtime.endParticipants(roomId, 'all', { code: 'gone', message: 'This room has been deleted.' }));
@@ -134,6 +159,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     for (const id of participantIds) notes.dropDoc(privateDocName(roomId, id));
   });
   roomHooks.onDeleted((roomId) => media.removeRoom(roomId));
+  roomHooks.onDeleted((roomId) => spreektijd.dropRoom(roomId));
   const services: Services = {
     config,
     db,
@@ -155,6 +181,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     docStore,
     feedback: createFeedbackStore(db),
     trajects: createTrajectStore(db),
+    spreektijd,
   };
   app.decorate('services', services);
 
@@ -165,6 +192,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     clearInterval(sweep);
     liveSessions.stop();
     notesEndpoint.close();
+    await spreektijd.close();
     await realtime.io.close();
     // After the sockets: their disconnects may still touch the rooms, never a closed database.
     playhead.close();
@@ -185,6 +213,9 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   await app.register(notesRoutes);
   await app.register(kijkwijzerRoutes);
   await app.register(reportRoutes);
+  await app.register(spreektijdRoutes);
+  // Analyses a restart interrupted start again once the server is up.
+  app.addHook('onReady', () => spreektijd.resume());
 
   const clientDir = config.clientDir && existsSync(join(config.clientDir, 'index.html')) ? config.clientDir : null;
   if (clientDir) await app.register(staticFiles, { root: clientDir, wildcard: false, index: false });

@@ -18,6 +18,7 @@ import type { TrajectStore } from './kijkwijzer/traject-store.ts';
 import type { DocHub } from './notes/hub.ts';
 import type { DocStore } from './notes/store.ts';
 import type { Realtime } from './realtime/socket.ts';
+import type { Spreektijd } from './spreektijd/service.ts';
 
 /** Everything a route needs, built once in buildApp and reachable as `app.services`. */
 export interface Services {
@@ -41,6 +42,7 @@ export interface Services {
   docStore: DocStore;
   feedback: FeedbackStore;
   trajects: TrajectStore;
+  spreektijd: Spreektijd;
 }
 
 declare module 'fastify' {

@@ -21,6 +21,7 @@ import type {
   SoloRequest,
 } from '../playhead/protocol.ts';
 import type { PlayheadCommand, PlayheadState } from '../playhead/timeline.ts';
+import type { AnalysisStatus } from '../spreektijd/schemas.ts';
 
 /** Sent in the handshake's `auth`; identity comes from the cookie, never from here. */
 export interface HandshakeAuth {
@@ -65,6 +66,13 @@ export interface ServerToClient {
   'media:changed': (change: { reason: 'uploaded' | 'converted' | 'withdrawn' | 'expired' | 'deleted' | 'downloads' }) => void;
   /** The room's video conversion started, progressed (at most about 4 times a second), failed or ended. */
   'media:conversion': (conversion: Conversion) => void;
+  /** Spreektijd: the analysis was queued, progressed (at most about 4 times a second), failed or finished. */
+  'spreektijd:progress': (status: AnalysisStatus) => void;
+  /**
+   * Spreektijd: the turns or speakers changed (analysis done, a correction, undo); only the new
+   * revision, so each client refetches what its role may see over HTTP.
+   */
+  'spreektijd:changed': (change: { revision: number }) => void;
 }
 
 export interface ClientToServer {

@@ -19,6 +19,7 @@ const LAYERS: Record<string, number> = {
   kijkwijzer: 5,
   media: 5,
   reports: 6,
+  spreektijd: 6,
   ops: 7,
 };
 const LEAVES = new Set(['config.ts', 'ids.ts', 'paths.ts']);
