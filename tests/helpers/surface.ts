@@ -24,6 +24,7 @@ import {
   SignInBodySchema,
   StaffInviteBodySchema,
 } from '../../shared/api/schemas.ts';
+import { CorrectionSchema, RunBodySchema } from '../../shared/spreektijd/schemas.ts';
 import { DEFAULT_FEEDBACK_ROLES } from '../../server/src/kijkwijzer/feedback-store.ts';
 import { HttpClient } from './http.ts';
 import { consentBody, FIXTURE, localDay } from './media.ts';
@@ -92,6 +93,22 @@ const tusCreate = (roomId: string): Req => ({
 const CSV = 'start;eind;soort;thema;auteur;tekst\n1.5;3;zie;;Anna;Een observatie uit een bestand\n';
 const byo = { size: FIXTURE.byteLength, headTailSha256: 'a'.repeat(64), durationSeconds: 20, fileName: 'eigen-kopie.mp4' };
 let unique = 0;
+
+/** Waits until the room's speaker analysis (started by the upload) has ended. */
+async function analysed(w: World, room: MatrixRoom): Promise<void> {
+  for (;;) {
+    const view = await ok(w.host.get<{ status: { state: string } }>(`/api/rooms/${room.id}/spreektijd`), 200, 'spreektijd');
+    if (view.status.state === 'done') return;
+    if (view.status.state === 'failed' || view.status.state === 'none') throw new Error(`spreektijd analysis ${view.status.state}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** An analysis with one correction to undo. */
+async function corrected(w: World, room: MatrixRoom): Promise<void> {
+  await analysed(w, room);
+  await ok(w.host.post(`/api/rooms/${room.id}/spreektijd/corrections`, { type: 'name', speaker: 's1', role: 'klantmanager', name: 'Klantmanager' }), 200, 'a correction');
+}
 
 export const ROUTES: RouteCase[] = [
   // ---- health and staff accounts ----
@@ -356,6 +373,54 @@ export const ROUTES: RouteCase[] = [
     schemas: { body: ConversionBodySchema },
   },
   { route: 'DELETE /api/rooms/:roomId/media/conversion', rule: { kind: 'room', need: 'manageRoom' }, inRoom: true, allowed: 409, request: (_w, r) => json('DELETE', `/api/rooms/${r.id}/media/conversion`) },
+  // ---- spreektijd (derived from the video's audio: watching rules for the turns, the host corrects) ----
+  { route: 'GET /api/rooms/:roomId/spreektijd', rule: { kind: 'watch' }, inRoom: true, allowed: 200, request: (_w, r) => json('GET', `/api/rooms/${r.id}/spreektijd`) },
+  {
+    route: 'POST /api/rooms/:roomId/spreektijd/analysis',
+    rule: { kind: 'room', need: 'manageRoom' },
+    inRoom: true,
+    allowed: 202,
+    async request(w, r, forAllowed) {
+      // One analysis at a time per room: the next cell waits for this one's end.
+      if (forAllowed) await analysed(w, r);
+      return json('POST', `/api/rooms/${r.id}/spreektijd/analysis`, { speakers: 'auto' });
+    },
+    schemas: { body: RunBodySchema },
+  },
+  {
+    route: 'POST /api/rooms/:roomId/spreektijd/corrections',
+    rule: { kind: 'room', need: 'manageRoom' },
+    inRoom: true,
+    allowed: 200,
+    async request(w, r, forAllowed) {
+      if (forAllowed) await analysed(w, r);
+      return json('POST', `/api/rooms/${r.id}/spreektijd/corrections`, { type: 'name', speaker: 's1', role: 'klantmanager', name: 'Klantmanager' });
+    },
+    schemas: { body: CorrectionSchema },
+  },
+  {
+    route: 'POST /api/rooms/:roomId/spreektijd/undo',
+    rule: { kind: 'room', need: 'manageRoom' },
+    inRoom: true,
+    allowed: 200,
+    async request(w, r, forAllowed) {
+      if (forAllowed) await corrected(w, r);
+      return json('POST', `/api/rooms/${r.id}/spreektijd/undo`);
+    },
+  },
+  {
+    route: 'POST /api/rooms/:roomId/spreektijd/redo',
+    rule: { kind: 'room', need: 'manageRoom' },
+    inRoom: true,
+    allowed: 200,
+    async request(w, r, forAllowed) {
+      if (forAllowed) {
+        await corrected(w, r);
+        await ok(w.host.post(`/api/rooms/${r.id}/spreektijd/undo`), 200, 'undo a correction');
+      }
+      return json('POST', `/api/rooms/${r.id}/spreektijd/redo`);
+    },
+  },
   { route: 'GET /api/rooms/:roomId/media/poster', rule: { kind: 'watch' }, inRoom: true, allowed: 200, request: (_w, r) => json('GET', `/api/rooms/${r.id}/media/poster`) },
   {
     route: 'POST /api/rooms/:roomId/media/plays',
