@@ -28,6 +28,7 @@ const SHORT_TEXT = value(`a string of at most ${TEXT_MAX} characters`, (v) => ty
 const listOf = (ids: readonly string[], max: number): ValueRule =>
   value(`a list of at most ${max} of ${ids.join(', ')}`, (v) => Array.isArray(v) && v.length <= max && v.every(isOneOf(ids)));
 const THEME_LIST = value(`a list of theme ids`, (v) => Array.isArray(v) && v.length <= THEME_IDS.length && v.every(isThemeId));
+const DISTINCT_THEMES = value(`a list of distinct theme ids`, (v) => THEME_LIST.kind === 'value' && THEME_LIST.check(v) && new Set(v as string[]).size === (v as string[]).length);
 
 const META_FIELDS: Readonly<Record<string, ValueRule>> = {
   [META.watchWith]: listOf(WATCH_WITH_IDS, WATCH_WITH_IDS.length),
@@ -58,7 +59,7 @@ const FRAGMENTS_PART: EntriesPart = {
     end: value('a number ≥ 0', (v) => isFiniteNumber(v) && v >= 0),
     title: SHORT_TEXT,
     question: SHORT_TEXT,
-    themes: THEME_LIST,
+    themes: DISTINCT_THEMES,
     order: NUMBER,
   },
   required: ['id', 'start', 'end', 'title', 'question', 'themes', 'order'],

@@ -49,7 +49,8 @@ export const MAX_LIST_LENGTH = 200;
 export const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 export const isString = (max = MAX_STRING_LENGTH) => (v: unknown): v is string => typeof v === 'string' && v.length <= max;
 export const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_KEY_LENGTH;
-export const isIdList = (v: unknown): v is string[] => Array.isArray(v) && v.length <= MAX_LIST_LENGTH && v.every(isId);
+/** A list of distinct ids. */
+export const isIdList = (v: unknown): v is string[] => Array.isArray(v) && v.length <= MAX_LIST_LENGTH && v.every(isId) && new Set(v).size === v.length;
 export const isOneOf = (ids: readonly string[]) => (v: unknown): boolean => (ids as readonly unknown[]).includes(v);
 
 export const value = (expected: string, check: (v: unknown) => boolean): ValueRule => ({ kind: 'value', expected, check });
@@ -58,7 +59,7 @@ export const text = (maxLength: number): ValueRule => ({ kind: 'text', maxLength
 export const ID = value('a non-empty string id', isId);
 export const STRING = value(`a string of at most ${MAX_STRING_LENGTH} characters`, isString());
 export const NUMBER = value('a finite number', isFiniteNumber);
-export const ID_LIST = value(`a list of at most ${MAX_LIST_LENGTH} string ids`, isIdList);
+export const ID_LIST = value(`a list of at most ${MAX_LIST_LENGTH} distinct string ids`, isIdList);
 
 export const OBSERVATIONS_PART: EntriesPart = {
   kind: 'entries',

@@ -91,6 +91,7 @@ describe('the document schema check', () => {
     expect(refusedFor(seeded().change((d) => entry(d).set('kind', 'roddel')))).toMatch(/\.kind must be vraag/);
     expect(refusedFor(seeded().change((d) => entry(d).set('text', 'plain string')))).toMatch(/\.text must be a Y\.Text/);
     expect(refusedFor(seeded().change((d) => entry(d).set('themes', [1, 2])))).toMatch(/\.themes must be a list/);
+    expect(refusedFor(seeded().change((d) => entry(d).set('themes', ['taal', 'taal'])))).toMatch(/\.themes must be a list of at most \d+ distinct/);
     expect(refusedFor(seeded().change((d) => entry(d).set('colour', 'red')))).toMatch(/\.colour is not in the schema/);
     expect(refusedFor(seeded().change((d) => entry(d).set('id', 'another')))).toMatch(/\.id must equal the key/);
     expect(refusedFor(seeded().change((d) => entry(d).delete('authorName')))).toMatch(/authorName is required/);
