@@ -38,8 +38,8 @@ const PAUSE_KEY = 'kijkkamer.notes.pauseWhileTyping';
  * A long list is rendered a screenful first and the rest in chunks, one per animation frame, so a
  * room with thousands of observations shows at once and stays responsive while the rest follows.
  */
-const FIRST_RENDER = 60;
-const RENDER_CHUNK = 250;
+const FIRST_RENDER = 40;
+const RENDER_CHUNK = 100;
 /** Presence is not worth more than one awareness frame a second for the playhead position. */
 const POSITION_EVERY_MS = 1000;
 const TYPING_IDLE_MS = 1500;
