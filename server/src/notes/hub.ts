@@ -394,18 +394,16 @@ export class DocHub {
   }
 
   /**
-   * Folds the update log into one state row. With a live doc its encoding is that state already
-   * (every appended update was applied, and Yjs has collected deleted content): nothing to decode.
+   * Folds the update log into one state row, without decoding anything: with a live doc its
+   * encoding is that state (every appended update was applied, and Yjs has collected deleted
+   * content); without one, the bytes loaded are the store's rows merged. (The store's own
+   * `compact` applies the state to a Y.Doc: a stall of hundreds of ms for a large room.)
    */
   private compact(entry: DocEntry): void {
     if (entry.updatesSinceCompact === 0) return;
-    if (entry.doc) {
-      const state = this.encodedState(entry);
-      this.store.replace(entry.name, state, entry.lastId);
-      entry.bytes = state.byteLength;
-    } else {
-      entry.bytes = this.store.compact(entry.name) ?? 0;
-    }
+    const state = this.encodedState(entry);
+    this.store.replace(entry.name, state, entry.lastId);
+    entry.bytes = state.byteLength;
     entry.updatesSinceCompact = 0;
   }
 
