@@ -105,7 +105,9 @@ export async function startServer(dataDir: string, env: Record<string, string> =
   const main = join(ROOT, 'dist', 'server', 'src', 'main.js');
   if (!existsSync(main)) throw new Error('dist/ is missing: run `npm run build` first');
   const port = await freePort();
-  const [cmd, ...args] = pinned(0, [NODE, '--enable-source-maps', '--import', join(ROOT, 'bench', 'lib', 'loop-probe.ts'), main]);
+  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits (where the time goes).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const [cmd, ...args] = pinned(0, [NODE, '--enable-source-maps', ...profile, '--import', join(ROOT, 'bench', 'lib', 'loop-probe.ts'), main]);
   const proc = spawn(cmd!, args, {
     cwd: ROOT,
     env: {

@@ -47,10 +47,12 @@ class MemorySocket implements HubSocket {
     this.net = net;
     this.client = client;
   }
-  send(data: Uint8Array): void {
+  send(data: Uint8Array, sent?: () => void): void {
     if (this.closed) return;
     const copy = data.slice();
     this.net.push(() => this.client.receive(copy));
+    // Like ws: called once the frame is on its way, after this turn.
+    if (sent) this.net.push(sent);
   }
   close(code: number, reason: string): void {
     if (this.closed) return;
@@ -80,6 +82,8 @@ class MemorySocket implements HubSocket {
 /** The client half of y-websocket, as WebsocketProvider does it. */
 class TestClient {
   readonly doc = new Y.Doc();
+  /** Sync message types received, in order (0 step 1, 1 step 2, 2 update). */
+  readonly syncReceived: number[] = [];
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   readonly socket: MemorySocket;
   constructor(net: Net, hub: DocHub, docName: string, canWrite = true, userId = 'u') {
@@ -105,6 +109,7 @@ class TestClient {
     const decoder = decoding.createDecoder(data);
     const type = decoding.readVarUint(decoder);
     if (type === messageSync) {
+      this.syncReceived.push(decoding.peekVarUint(decoder));
       const reply = encoding.createEncoder();
       encoding.writeVarUint(reply, messageSync);
       syncProtocol.readSyncMessage(decoder, reply, this.doc, this);
@@ -208,6 +213,25 @@ describe('DocHub over an in-memory socket', () => {
     const c = connect();
     net.pump();
     expect(readObservations(c.doc).map((o) => o.text)).toEqual(['al opgeslagen']);
+  });
+
+  it('answers joiners of a stored document from its bytes, then asks writers (not readers) for their changes', () => {
+    const { store, net, connect } = setup();
+    const a = connect();
+    net.pump();
+    addObservation(a.doc, note({ text: 'opgeslagen' }));
+    net.pump();
+    // A second hub on the same store: the document is cold there.
+    const cold = new DocHub({ store, unloadGraceMs: 10 });
+    cleanup.push(() => cold.closeAll());
+    const writer = new TestClient(net, cold, 'room-1', true, 'w');
+    const reader = new TestClient(net, cold, 'room-1', false, 'r');
+    cleanup.push(() => [writer, reader].forEach((c) => c.destroy()));
+    net.pump();
+    expect(readObservations(writer.doc).map((o) => o.text)).toEqual(['opgeslagen']);
+    expect(readObservations(reader.doc).map((o) => o.text)).toEqual(['opgeslagen']);
+    expect(writer.syncReceived).toEqual([1, 0]); // our step 2 first, then our step 1
+    expect(reader.syncReceived).toEqual([1]); // its updates would be dropped: nothing to ask for
   });
 
   it('drops updates from a read-only connection but relays its awareness', () => {

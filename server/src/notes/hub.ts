@@ -89,7 +89,7 @@ const CLOSE = {
 /** One client connection; also the Yjs/awareness transaction origin of what it sends. */
 class Connection {
   closed = false;
-  /** Our sync step 1 waits until the client's first message is answered (see handleConnection). */
+  /** Our sync step 1 is owed, to follow our answer to the client's step 1 (see handleConnection). */
   step1Pending = false;
   /** Awareness client ids this connection announced, removed when it leaves. */
   readonly awarenessIds = new Set<number>();
