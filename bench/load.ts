@@ -69,6 +69,8 @@ interface Samples {
 }
 
 async function runGenerator(): Promise<void> {
+  // y-websocket adds a process 'exit' listener per provider; hundreds of them are intended here.
+  process.setMaxListeners(0);
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   const rooms: GenRoom[] = [];

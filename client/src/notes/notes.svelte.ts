@@ -39,7 +39,7 @@ const PAUSE_KEY = 'kijkkamer.notes.pauseWhileTyping';
  * room with thousands of observations shows at once and stays responsive while the rest follows.
  */
 const FIRST_RENDER = 40;
-const RENDER_CHUNK = 100;
+const RENDER_CHUNK = 30;
 /** Presence is not worth more than one awareness frame a second for the playhead position. */
 const POSITION_EVERY_MS = 1000;
 const TYPING_IDLE_MS = 1500;
