@@ -42,7 +42,7 @@ export const MAX_KEY_LENGTH = 128;
 /** Longest plain string field (names, titles, ids); free text longer than this lives in a Y.Text. */
 export const MAX_STRING_LENGTH = 2000;
 /** Longest observation text. */
-export const MAX_OBSERVATION_TEXT = 20_000;
+export const MAX_OBSERVATION_TEXT = 100_000;
 /** Longest list of ids (themes, linked fragments or observations). */
 export const MAX_LIST_LENGTH = 200;
 
