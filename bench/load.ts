@@ -258,12 +258,13 @@ async function runParent(): Promise<void> {
   const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
   const loadAtStart = load1();
   const dataDir = mkdtempSync(join(tmpdir(), 'kijkkamer-bench-load-'));
-  const server = await startServer(dataDir);
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
   let gen: ChildProcess | null = null;
   const results: StepResult[] = [];
   let baseline = { loopP99: NaN, noteP99: NaN };
   let convergence = { checked: 0, matched: 0 };
   try {
+    server = await startServer(dataDir);
     gen = forkPinned(1, fileURLToPath(import.meta.url), ['--generator']);
     await new Promise<void>((resolve) => gen!.once('message', () => resolve()));
     const rpc = new Rpc(gen);
@@ -332,7 +333,7 @@ async function runParent(): Promise<void> {
     log(`convergence: ${convergence.matched}/${convergence.checked} real providers hold every keystroke of their room`);
   } finally {
     gen?.kill('SIGKILL');
-    await server.stop();
+    await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
   report(results, baseline, convergence, loadAtStart);
