@@ -15,6 +15,7 @@ export const privateDocName = (roomId: string, participantId: string): string =>
 
 const PATH = new RegExp(`^${YJS_PATH_PREFIX}/([A-Za-z0-9_-]{8,64})(/private)?$`);
 const HEARTBEAT_MS = 30_000;
+const HEARTBEAT_SLICES = 30;
 
 /**
  * A sync step 2 or update that carries something: someone wrote. Awareness and the empty step 2 of
@@ -37,16 +38,23 @@ export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; liveSessi
   const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_MESSAGE_BYTES });
   const alive = new WeakMap<WebSocket, boolean>();
 
+  // A half-open connection would keep its document loaded forever, so each one is pinged every
+  // HEARTBEAT_MS and dropped when the previous ping got no pong. A slice every second rather than
+  // everyone at once: thousands of pings (and pongs) in one tick delay every other message.
+  const slot = new WeakMap<WebSocket, number>();
+  let nextSlot = 0;
+  let tick = 0;
   const heartbeat = setInterval(() => {
+    tick = (tick + 1) % HEARTBEAT_SLICES;
     for (const ws of wss.clients) {
-      // A half-open connection would keep its document loaded forever.
+      if (slot.get(ws) !== tick) continue;
       if (alive.get(ws) === false) ws.terminate();
       else {
         alive.set(ws, false);
         ws.ping();
       }
     }
-  }, HEARTBEAT_MS);
+  }, HEARTBEAT_MS / HEARTBEAT_SLICES);
   heartbeat.unref();
 
   const refuse = (ws: WebSocket, code: Parameters<typeof closeCodeFor>[0], reason: string) => ws.close(closeCodeFor(code), reason);
@@ -56,6 +64,7 @@ export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; liveSessi
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', (err) => log('yjs socket error', { err: String(err) }));
       alive.set(ws, true);
+      slot.set(ws, nextSlot++ % HEARTBEAT_SLICES);
       ws.on('pong', () => alive.set(ws, true));
       if (!match) return refuse(ws, 'bad_request', 'expected /yjs/<roomId> or /yjs/<roomId>/private');
       const roomId = match[1]!;
