@@ -50,12 +50,16 @@ export class RawYjs {
     });
   }
 
-  /** Opens `/yjs/<name>`; resolves once the server spoke first (its step 1), or with the close code of a refusal. */
+  /**
+   * Opens `/yjs/<name>`; resolves once the server answered (our step 1 — it may wait for one before
+   * saying anything, and a reader never gets its step 1), or with the close code of a refusal.
+   */
   static open(base: string, name: string, headers: Record<string, string>): Promise<RawYjs | { closedWith: number } | { status: number }> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`${base.replace(/^http/, 'ws')}${YJS_PATH_PREFIX}/${name}`, { headers });
       const conn = new RawYjs(ws);
-      ws.once('message', () => resolve(conn));
+      conn.waiting.push(() => resolve(conn));
+      ws.once('open', () => ws.send(EMPTY_STEP1));
       ws.once('close', (code) => resolve({ closedWith: code }));
       ws.once('unexpected-response', (_req, res) => {
         resolve({ status: res.statusCode ?? 0 });

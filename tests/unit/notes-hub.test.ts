@@ -394,7 +394,8 @@ describe('DocHub over an in-memory socket', () => {
       }
     }
     expect(reachedApply).toBeGreaterThan(0); // e.g. other characters in the text
-  });
+    // Thousands of decodes: seconds of CPU, more while other tests share the machine.
+  }, 60_000);
 
   it('closes with 4413 on an oversized message without applying it', () => {
     const { store, net, connect } = setup({ limits: { maxMessageBytes: 1024 } });
