@@ -222,7 +222,7 @@ describe('a newcomer in a real browser', () => {
     addFragment(server.app.services.notes.getDoc(room.id), { start: 1, end: 3, title: 'Opening', question: '', themes: [] });
     const page = await hostIn(room.id);
     await openTab(page, 'Fragmenten');
-    await page.getByRole('button', { name: 'Cliëntfeedback bij fragment: Opening' }).click();
+    await page.getByRole('button', { name: 'Feedback toevoegen bij fragment: Opening' }).click();
     await page.keyboard.type('Ze vond het een fijn begin', { delay: 15 });
     expect(await value(page.getByRole('textbox', { name: 'Cliëntfeedback bij fragment: Opening' }))).toBe('Ze vond het een fijn begin');
   });
@@ -263,9 +263,9 @@ describe('a newcomer in a real browser', () => {
     expect(options).toContain('1 dag');
     expect(options).toContain('14 dagen');
     expect(options.join('|')).not.toContain('1 dagen');
-    await page.getByLabel('Taal').selectOption('en');
+    await page.getByLabel('Taal', { exact: true }).selectOption('en');
     expect(await page.getByLabel('Valid').locator('option').allTextContents()).toContain('1 day');
-    await page.getByLabel('Language').selectOption('nl');
+    await page.getByLabel('Language', { exact: true }).selectOption('nl');
   });
 
   it('10. "Privé voorbereiden" is a switch that shows it is on and says what switching it off does', async () => {
@@ -300,6 +300,7 @@ describe('a newcomer in a real browser', () => {
     const header = guestPage.getByRole('banner');
     await header.getByText('Karin (klantmanager)').waitFor(POLL);
     await header.getByRole('button', { name: 'Kamer verlaten' }).click();
+    await guestPage.getByRole('dialog', { name: 'Kamer verlaten' }).getByRole('button', { name: 'Ja, doorgaan' }).click();
     await guestPage.getByRole('heading', { name: 'Je hebt de kamer verlaten' }).waitFor(POLL);
     // The session is over: coming back needs the invite link again.
     await guestPage.goto(`/kamer/${room.id}`);

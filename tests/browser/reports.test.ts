@@ -5,7 +5,7 @@ import type { Room } from '../../shared/api/schemas.ts';
 import { addAandachtspunt, chooseThemes, setMetaText, META } from '../../shared/kijkwijzer/doc.ts';
 import { themeById } from '../../shared/kijkwijzer/themes.ts';
 import { addObservation, readObservations } from '../../shared/notes/doc.ts';
-import { launchBrowser, newPerson } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, useAccessibilityScan } from '../helpers/browser.ts';
 import type { HttpClient } from '../helpers/http.ts';
 import { createRoom, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -15,6 +15,7 @@ const OBSERVATION = 'Ze kijkt weg, zegt "nee" en lacht';
 const AANDACHTSPUNT = 'Stiltes laten vallen';
 
 describe('the print report and exports in a real browser', () => {
+  useAccessibilityScan();
   let server: TestServer;
   let browser: Browser;
   let host: HttpClient;

@@ -1,12 +1,13 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addObservation, readObservations } from '../../shared/notes/doc.ts';
-import { launchBrowser, newPerson, signInAdmin } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, signInAdmin, useAccessibilityScan } from '../helpers/browser.ts';
 import { createRoom, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { openProvider, synced, until } from '../helpers/yjs.ts';
 
 describe('version history in the room', () => {
+  useAccessibilityScan();
   let server: TestServer;
   let browser: Browser;
   beforeAll(async () => {
