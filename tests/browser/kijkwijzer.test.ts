@@ -152,7 +152,7 @@ describe('the Kijkwijzer in a real browser', () => {
     await expect.poll(async () => (await conversations.getByRole('heading', { level: 2 }).allTextContents()).join(' | '), POLL).toBe('1. Eerste gesprek | 2. Tweede gesprek');
     await page.getByRole('list', { name: 'Aandachtspunten van Eerste gesprek' }).getByText('Eerst vragen wat de cliënt wil bespreken').waitFor();
     await page.getByText('Ze kwam zelf met haar vraag').waitFor();
-    await page.getByRole('button', { name: /^Leerpunt kopiëren als tekst/ }).click();
+    await page.getByRole('button', { name: /^Delen als tekst/ }).click();
     await page.getByRole('status').filter({ hasText: 'Gekopieerd' }).waitFor();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     expect(copied).toContain('Wat ik heb geprobeerd:\nHet gesprek geopend met haar agenda');

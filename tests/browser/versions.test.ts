@@ -39,7 +39,7 @@ describe('version history in the room', () => {
     obs('tweede observatie', 8);
     await until(() => readObservations(server.app.services.notes.getDoc(room.id)).length === 2);
     await panel.getByRole('button', { name: /^Bekijk versie van/ }).first().click();
-    const preview = page.getByRole('dialog', { name: /1 observaties/ });
+    const preview = page.getByRole('dialog', { name: /: 1 observatie$/ });
     await preview.getByText('eerste observatie').waitFor();
     expect(await preview.getByText('tweede observatie').count()).toBe(0);
     await preview.getByRole('button', { name: 'Sluiten' }).click();

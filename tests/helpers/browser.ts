@@ -38,6 +38,12 @@ export async function newPerson(browser: Browser, baseURL: string, locale = 'nl-
   await context.addInitScript({ content: AXE_SOURCE });
   contexts.add(context);
   context.on('close', () => contexts.delete(context));
+  // A test that closes its person has its pages scanned first, as they were left.
+  const close = context.close.bind(context);
+  context.close = async (options) => {
+    await expectAccessible(context.pages().filter((p) => lastScanned.get(p) !== p.url()));
+    return close(options);
+  };
   return context;
 }
 
