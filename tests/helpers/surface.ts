@@ -123,6 +123,8 @@ export const ROUTES: RouteCase[] = [
     schemas: { body: SignInBodySchema },
   },
   { route: 'POST /api/auth/signout', rule: { kind: 'public' }, inRoom: false, allowed: 204, last: true, request: () => json('POST', '/api/auth/signout', {}) },
+  // A guest leaving ends only this browser's room session: anyone may ask, for themselves.
+  { route: 'POST /api/rooms/:roomId/leave', rule: { kind: 'public' }, inRoom: true, allowed: 204, last: true, request: (_w, r) => json('POST', `/api/rooms/${r.id}/leave`, {}) },
   { route: 'GET /api/auth/me', rule: { kind: 'staff' }, inRoom: false, allowed: 200, request: () => json('GET', '/api/auth/me') },
   {
     route: 'POST /api/staff-invites',

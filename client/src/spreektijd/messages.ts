@@ -1,3 +1,5 @@
+import { plural, type Message } from '../lib/i18n/plural.ts';
+
 /** UI text of spreektijd (the speaker lane, the figures, the host's corrections); spread into the catalogues. */
 export const spreektijdNl = {
   'spreektijd.lane': 'Sprekers in de tijd',
@@ -67,7 +69,7 @@ export const spreektijdNl = {
 
   'spreektijd.share': 'Verdeling van de spreektijd',
   'spreektijd.share.row': '{speaker}: {time} ({percent}%)',
-  'spreektijd.share.beurten': '{count} beurten, gemiddeld {mean}',
+  'spreektijd.share.beurten': plural('count', { one: '{count} beurt, {mean}', other: '{count} beurten, gemiddeld {mean}' }),
   'spreektijd.monologues': 'Langste aaneengesloten beurten',
   'spreektijd.jump': 'Naar {time}',
   'spreektijd.evidence': 'Als observatie',
@@ -79,7 +81,7 @@ export const spreektijdNl = {
   'spreektijd.lengths.speaker': 'Spreker',
   'spreektijd.chains': 'Ping-pongketens',
   'spreektijd.chains.none': 'Geen ping-pongketens (4 of meer korte beurten na elkaar).',
-  'spreektijd.chain': '{count} korte beurten van {speakers}',
+  'spreektijd.chain': plural('count', { one: '{count} korte beurt van {speakers}', other: '{count} korte beurten van {speakers}' }),
   'spreektijd.pauses': 'Pauzes van 2 seconden of langer',
   'spreektijd.pauses.none': 'Geen pauzes van 2 seconden of langer.',
   'spreektijd.pause': '{duration}, doorbroken door {speaker}',
@@ -93,7 +95,7 @@ export const spreektijdNl = {
   'spreektijd.tempo.point': '{from} tot {to}: {perMinute} per minuut',
 } as const;
 
-export const spreektijdEn: Record<keyof typeof spreektijdNl, string> = {
+export const spreektijdEn: Record<keyof typeof spreektijdNl, Message> = {
   'spreektijd.lane': 'Speakers over time',
   'spreektijd.lane.turn': '{speaker}, {start} to {end}',
   'spreektijd.lane.overlap': '{speaker} (overlap), {start} to {end}',
@@ -161,7 +163,7 @@ export const spreektijdEn: Record<keyof typeof spreektijdNl, string> = {
 
   'spreektijd.share': 'How the speaking time is divided',
   'spreektijd.share.row': '{speaker}: {time} ({percent}%)',
-  'spreektijd.share.beurten': '{count} turns, {mean} on average',
+  'spreektijd.share.beurten': plural('count', { one: '{count} turn, {mean}', other: '{count} turns, {mean} on average' }),
   'spreektijd.monologues': 'Longest uninterrupted turns',
   'spreektijd.jump': 'Go to {time}',
   'spreektijd.evidence': 'As observation',
@@ -173,7 +175,7 @@ export const spreektijdEn: Record<keyof typeof spreektijdNl, string> = {
   'spreektijd.lengths.speaker': 'Speaker',
   'spreektijd.chains': 'Ping-pong chains',
   'spreektijd.chains.none': 'No ping-pong chains (4 or more short turns in a row).',
-  'spreektijd.chain': '{count} short turns by {speakers}',
+  'spreektijd.chain': plural('count', { one: '{count} short turn by {speakers}', other: '{count} short turns by {speakers}' }),
   'spreektijd.pauses': 'Pauses of 2 seconds or longer',
   'spreektijd.pauses.none': 'No pauses of 2 seconds or longer.',
   'spreektijd.pause': '{duration}, broken by {speaker}',

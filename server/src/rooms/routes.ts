@@ -22,7 +22,7 @@ import {
 } from '../../../shared/api/schemas.ts';
 import { closeCodeFor } from '../../../shared/errors.ts';
 import { roomCookieName } from './guard.ts';
-import { setSessionCookie } from '../http/cookies.ts';
+import { clearSessionCookie, setSessionCookie } from '../http/cookies.ts';
 import { AppError } from '../http/errors.ts';
 import type { RoomRow } from './room-store.ts';
 
@@ -167,6 +167,15 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply.status(204).send(null);
     },
   );
+
+  // A guest leaves: this browser's room session ends and its cookie goes; coming back takes the invite link.
+  app.post('/api/rooms/:roomId/leave', { schema: { params: RoomParamsSchema, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
+    const name = roomCookieName(req.params.roomId);
+    const token = req.cookies[name];
+    if (token) app.services.sessions.revoke(token);
+    clearSessionCookie(reply, config, name);
+    return reply.status(204).send(null);
+  });
 
   app.post(
     '/api/invites/inspect',
