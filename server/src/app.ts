@@ -39,6 +39,9 @@ import { RoomHooks } from './rooms/hooks.ts';
 import { createRoomStore } from './rooms/room-store.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { roomRoutes } from './rooms/routes.ts';
+import { createVoice } from './voice/feature.ts';
+import { voiceRoutes } from './voice/routes.ts';
+import { createVoiceStore } from './voice/store.ts';
 import type { Services } from './services.ts';
 import { PROJECT_ROOT } from './paths.ts';
 
@@ -100,7 +103,15 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     },
     log: (err, msg) => app.log.error({ err }, msg),
   });
-  const realtime = createRealtime(app.server, guard, [playhead.feature]);
+  const voiceStore = createVoiceStore(db);
+  const voice = createVoice({
+    store: voiceStore,
+    iceServers: config.iceServers,
+    turnSecret: config.turnSecret,
+    pauseForTalk: playhead.pauseForTalk,
+    log: (err, msg) => app.log.error({ err }, msg),
+  });
+  const realtime = createRealtime(app.server, guard, [playhead.feature, voice.feature]);
   const docStore = createDocStore(db);
   const notes = new DocHub({
     store: docStore,
@@ -158,6 +169,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     await realtime.io.close();
     // After the sockets: their disconnects may still touch the rooms, never a closed database.
     playhead.close();
+    voice.close();
     db.close();
   });
 
@@ -174,6 +186,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   await app.register(notesRoutes);
   await app.register(kijkwijzerRoutes);
   await app.register(reportRoutes);
+  await app.register(voiceRoutes(voiceStore));
 
   const clientDir = config.clientDir && existsSync(join(config.clientDir, 'index.html')) ? config.clientDir : null;
   if (clientDir) await app.register(staticFiles, { root: clientDir, wildcard: false, index: false });
