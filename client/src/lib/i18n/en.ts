@@ -3,6 +3,7 @@ import { mediaEn } from '../../media/messages.ts';
 import { notesEn } from '../../notes/messages.ts';
 import { playheadEn } from '../../playhead/messages.ts';
 import { reportsEn } from '../../reports/messages.ts';
+import { voiceEn } from '../../voice/messages.ts';
 import type { MessageKey } from './nl.ts';
 
 export const en: Record<MessageKey, string> = {
@@ -121,4 +122,5 @@ export const en: Record<MessageKey, string> = {
   ...playheadEn,
   ...kijkwijzerEn,
   ...reportsEn,
+  ...voiceEn,
 };

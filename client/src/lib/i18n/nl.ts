@@ -3,6 +3,7 @@ import { mediaNl } from '../../media/messages.ts';
 import { notesNl } from '../../notes/messages.ts';
 import { playheadNl } from '../../playhead/messages.ts';
 import { reportsNl } from '../../reports/messages.ts';
+import { voiceNl } from '../../voice/messages.ts';
 
 /** Dutch is the source catalogue: every other language must have exactly these keys. */
 export const nl = {
@@ -121,6 +122,7 @@ export const nl = {
   ...playheadNl,
   ...kijkwijzerNl,
   ...reportsNl,
+  ...voiceNl,
 } as const;
 
 export type MessageKey = keyof typeof nl;
