@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../../shared/api/schemas.ts';
 import { launchBrowser, newPerson } from '../helpers/browser.ts';
+import { startCutProxy } from '../helpers/cut-proxy.ts';
 import type { HttpClient } from '../helpers/http.ts';
 import { invite, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -34,8 +35,8 @@ describe('the call in real browsers (fake microphone: a spoken question, then si
     return demo.body;
   }
 
-  async function person(): Promise<Page> {
-    const context = await newPerson(browser, server.url);
+  async function person(base = server.url, inBrowser = browser): Promise<Page> {
+    const context = await newPerson(inBrowser, base);
     contexts.push(context);
     await observePeerConnections(context);
     return context.newPage();
@@ -55,10 +56,15 @@ describe('the call in real browsers (fake microphone: a spoken question, then si
   }
 
   /** A guest who opens the invite link and clicks "Deelnemen", as people do. */
-  async function guestJoins(room: Room, role: 'coach' | 'klantmanager' | 'client', name: string): Promise<{ page: Page; inviteId: string }> {
+  async function guestJoins(
+    room: Room,
+    role: 'coach' | 'klantmanager' | 'client',
+    name: string,
+    { base = server.url, inBrowser = browser }: { base?: string; inBrowser?: Browser } = {},
+  ): Promise<{ page: Page; inviteId: string }> {
     const created = await invite(host, room.id, role);
-    const page = await person();
-    await page.goto(created.url);
+    const page = await person(base, inBrowser);
+    await page.goto(created.url.replace(server.url, base));
     await page.getByLabel('Je naam zoals anderen die zien').fill(name);
     await page.getByRole('button', { name: 'Deelnemen', exact: true }).click();
     return { page, inviteId: created.invite.id };
@@ -117,5 +123,126 @@ describe('the call in real browsers (fake microphone: a spoken question, then si
     await grows(async () => (await c.openAudioBytes())[0]!, 1000);
     await hostPage.keyboard.up('p');
     await stops(async () => (await c.openAudioBytes())[0]!);
+  });
+
+  it('three people: audio flows between every pair; a camera shows on the others’ tiles; a revoked participant is cut off', { timeout: 150_000 }, async () => {
+    const room = await demoRoom();
+    const hostPage = await hostOpens(room);
+    const { page: coach } = await guestJoins(room, 'coach', 'Coen');
+    const { page: km, inviteId } = await guestJoins(room, 'klantmanager', 'Karin');
+    const pages = [hostPage, coach, km];
+    const watches = await Promise.all(pages.map((p) => PageWatch.of(p)));
+    for (const page of pages) await joinCall(page);
+    for (const page of pages) await expect.poll(() => tiles(page).count(), { timeout: 15_000 }).toBe(3);
+
+    // A mesh: each browser has a connection to each of the two others, and hears both.
+    for (const w of watches) {
+      await expect.poll(async () => (await w.links()).map((l) => l.state), { timeout: 30_000 }).toEqual(['connected', 'connected']);
+      for (const i of [0, 1]) await grows(async () => (await w.openAudioBytes())[i]!, 1000);
+    }
+
+    // Karin turns her camera on: her picture plays in her tile on the host's screen.
+    await call(km).getByRole('button', { name: 'Camera aan' }).click();
+    await call(km).getByRole('button', { name: 'Camera uit' }).waitFor();
+    await expect.poll(() => tileOf(hostPage, 'Karin').locator('video').evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 20_000 }).toBeGreaterThan(0);
+
+    // The host withdraws Karin's link: she is out of the call on every screen, and the others'
+    // connections to her are closed (her browser cannot keep listening in).
+    expect((await host.del(`/api/rooms/${room.id}/invites/${inviteId}`)).status).toBe(204);
+    await km.getByRole('alert').filter({ hasText: 'Je toegang tot deze kamer is beëindigd' }).waitFor();
+    for (const [page, w] of [
+      [hostPage, watches[0]!],
+      [coach, watches[1]!],
+    ] as const) {
+      await expect.poll(() => tiles(page).count(), { timeout: 10_000 }).toBe(2);
+      expect(await tileOf(page, 'Karin').count()).toBe(0);
+      await expect.poll(async () => (await w.links()).filter((l) => l.state !== 'closed').length, { timeout: 10_000 }).toBe(1);
+    }
+    await expect.poll(async () => (await watches[2]!.links()).every((l) => l.state === 'closed' || l.state === 'failed' || l.state === 'disconnected'), { timeout: 30_000 }).toBe(true);
+    // Host and coach still hear each other.
+    for (const w of watches.slice(0, 2)) await grows(async () => (await w.openAudioBytes())[0]!, 1000);
+  });
+
+  it('ducks the recording on the listener’s screen while the other speaks, and pause-on-talk pauses everyone until someone resumes', { timeout: 150_000 }, async () => {
+    const room = await demoRoom();
+    const hostPage = await hostOpens(room);
+    const { page: coach } = await guestJoins(room, 'coach', 'Coen');
+    const c = await PageWatch.of(coach);
+    for (const page of [hostPage, coach]) await joinCall(page);
+    await expect.poll(() => tiles(coach).count(), { timeout: 15_000 }).toBe(2);
+    // Only the host talks: the coach mutes (both fake microphones play the same file).
+    await call(coach).getByRole('button', { name: 'Microfoon uit (M)' }).click();
+    await tileOf(hostPage, 'Coen').getByText('microfoon uit').waitFor();
+
+    // While the host's microphone speaks the coach's recording is soft, in the silence it comes back.
+    await expect.poll(() => c.videoVolume(), { timeout: 20_000 }).toBeLessThan(0.4);
+    await expect.poll(() => c.videoVolume(), { timeout: 20_000 }).toBeGreaterThan(0.95);
+    await expect.poll(() => c.videoVolume(), { timeout: 20_000 }).toBeLessThan(0.4);
+
+    // The host turns pause-on-talk on and plays; the host's talk pauses the room for everyone.
+    await call(hostPage).getByRole('checkbox', { name: 'Pauzeer als iemand begint te praten' }).check();
+    await call(coach).getByText('Wie langer dan anderhalve seconde praat').waitFor();
+    await hostPage.getByRole('group', { name: 'Bediening van de video' }).getByRole('button', { name: 'Afspelen' }).click();
+    await expect.poll(() => c.value<boolean>(`document.querySelector('video').paused`), { timeout: 15_000 }).toBe(false);
+    const notice = call(coach).getByRole('status').filter({ hasText: 'Beheerder (begeleider) praat — gepauzeerd' });
+    await notice.waitFor({ timeout: 20_000 });
+    for (const page of [hostPage, coach]) {
+      await expect.poll(async () => (await PageWatch.of(page)).value<boolean>(`document.querySelector('video').paused`), { timeout: 10_000 }).toBe(true);
+    }
+    await hostPage.getByRole('status').filter({ hasText: 'Beheerder (begeleider) praat — gepauzeerd' }).waitFor();
+
+    // One key resumes: K, the playhead's own, from the coach's keyboard.
+    await coach.keyboard.press('k');
+    await expect.poll(() => notice.count(), { timeout: 10_000 }).toBe(0);
+  });
+
+  it('says clearly when the browser refuses the microphone, and lets the person listen only', { timeout: 120_000 }, async () => {
+    const room = await demoRoom();
+    const hostPage = await hostOpens(room);
+    await joinCall(hostPage);
+    const refusing = await launchBrowser(fakeMediaArgs(SPEECH_WAV, false));
+    try {
+      const { page } = await guestJoins(room, 'client', 'Clara', { inBrowser: refusing });
+      await call(page).getByRole('button', { name: 'Deelnemen aan het gesprek' }).click();
+      await call(page).getByRole('alert').filter({ hasText: 'Je browser geeft Kijkkamer geen toegang tot de microfoon' }).waitFor();
+      expect(await call(page).getByRole('button', { name: 'Gesprek verlaten' }).count()).toBe(0);
+
+      await call(page).getByRole('button', { name: 'Alleen luisteren' }).click();
+      await tileOf(page, 'Clara (jij)').getByText('zonder microfoon').waitFor();
+      await tileOf(hostPage, 'Clara').getByText('microfoon uit').waitFor();
+      expect(await call(page).getByRole('button', { name: 'Microfoon aan (M)' }).isDisabled()).toBe(true);
+      // She hears the host.
+      const w = await PageWatch.of(page);
+      await expect.poll(async () => (await w.links()).map((l) => l.state), { timeout: 20_000 }).toEqual(['connected']);
+      await grows(async () => (await w.openAudioBytes())[0]!, 1000);
+    } finally {
+      await refusing.close();
+    }
+  });
+
+  it('stays in the call through a network drop: same connection, back without leaving the room', { timeout: 120_000 }, async () => {
+    const room = await demoRoom();
+    const proxy = await startCutProxy(new URL(server.url).port ? Number(new URL(server.url).port) : 80);
+    try {
+      const hostPage = await hostOpens(room);
+      const base = `http://127.0.0.1:${proxy.port}`;
+      const { page: coach } = await guestJoins(room, 'coach', 'Coen', { base });
+      const [h, c] = [await PageWatch.of(hostPage), await PageWatch.of(coach)];
+      for (const page of [hostPage, coach]) await joinCall(page);
+      for (const w of [h, c]) await expect.poll(async () => (await w.links()).map((l) => l.state), { timeout: 20_000 }).toEqual(['connected']);
+
+      // The coach's network to the server drops; the server keeps Coen's place while he is away.
+      proxy.cut();
+      await tileOf(hostPage, 'Coen').getByText('verbinding weg').waitFor({ timeout: 10_000 });
+      // He comes back by himself: the same peer, so the host never needed a new connection.
+      await expect.poll(() => tileOf(hostPage, 'Coen').getByText('verbinding weg').count(), { timeout: 20_000 }).toBe(0);
+      await expect.poll(() => call(coach).getByText('opnieuw verbinden').count(), { timeout: 20_000 }).toBe(0);
+      expect(await tiles(coach).count()).toBe(2);
+      expect((await h.links()).map((l) => l.state)).toEqual(['connected']);
+      expect((await c.links()).map((l) => l.state)).toEqual(['connected']);
+      for (const w of [h, c]) await grows(async () => (await w.openAudioBytes())[0]!, 1000);
+    } finally {
+      await proxy.close();
+    }
   });
 });
