@@ -85,9 +85,12 @@ describe('the call in real browsers (fake microphone: a spoken question, then si
     const { page: coach } = await guestJoins(room, 'coach', 'Coen');
     const [h, c] = [await PageWatch.of(hostPage), await PageWatch.of(coach)];
 
-    // Before joining, the coach sees who is in the call.
+    // Before joining, the coach sees who is in the call, and checks that his microphone hears him.
     await joinCall(hostPage);
     await call(coach).getByText('In het gesprek: Beheerder').waitFor();
+    await call(coach).getByRole('button', { name: 'Microfoon testen' }).click();
+    const meter = call(coach).getByRole('meter', { name: 'Microfoonniveau' });
+    await expect.poll(async () => Number(await meter.getAttribute('value')), { timeout: 20_000 }).toBeGreaterThan(0.5);
     await joinCall(coach);
     for (const page of [hostPage, coach]) await expect.poll(() => tiles(page).count(), { timeout: 15_000 }).toBe(2);
     await tileOf(coach, 'Coen (jij)').waitFor();
@@ -114,6 +117,14 @@ describe('the call in real browsers (fake microphone: a spoken question, then si
     await call(hostPage).getByRole('button', { name: 'Microfoon uit (M)' }).waitFor();
     await grows(async () => (await c.openAudioBytes())[0]!, 1000);
     await expect.poll(() => tileOf(coach, 'Beheerder').getAttribute('data-speaking'), { timeout: 20_000 }).toBe('true');
+
+    // Another microphone: the new one is sent on the same connection.
+    await call(hostPage).getByText('Microfoon, luidspreker en camera').click();
+    const microphones = call(hostPage).getByRole('combobox', { name: 'Microfoon' });
+    const other = await microphones.locator('option').nth(2).getAttribute('value');
+    await microphones.selectOption(other!);
+    await grows(async () => (await c.openAudioBytes())[0]!, 1000);
+    expect((await c.links()).length).toBe(1);
 
     // Push-to-talk: muted, P held sends, letting go stops.
     await hostPage.keyboard.press('m');
