@@ -220,4 +220,42 @@ describe('the call’s signalling over socket.io', () => {
     expect(first.ended).toEqual([{ reason: 'elsewhere' }]);
     expect(second.latestPeers!.map((p) => p.peerId)).toEqual([second.peerId]);
   });
+
+  it('ends the call when the room is deleted, and the access log goes with the room', async () => {
+    const room = await createRoom(host);
+    const { guest: coach } = await guest(room, 'coach', 'Coen');
+    const h = await join(host, room.id);
+    const c = await join(coach, room.id);
+    await settledVoice(h, c);
+    const rows = server.app.services.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM call_log WHERE room_id = ?');
+    expect(rows.get(room.id)).toEqual({ n: 2 });
+    expect((await host.del(`/api/rooms/${room.id}`)).status).toBe(204);
+    await until(() => !c.socket.connected && !h.socket.connected, 'both disconnected');
+    expect(rows.get(room.id)).toEqual({ n: 0 });
+  });
+});
+
+describe('the call’s access log across a restart', () => {
+  it('gives lines still open when the server stopped the restart’s time as their end', async () => {
+    const first = await startServer();
+    const host = await signedInAdmin(first);
+    const room = await createRoom(host);
+    const h = await VoiceClient.join(host, room.id);
+    const open = first.app.services.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM call_log WHERE left_at IS NULL');
+    expect(open.get()).toEqual({ n: 1 });
+    h.close();
+    await until(() => open.get()!.n === 0, 'closed on leaving');
+    // As if the process had died (kill -9) before writing the end: the line is open in the database.
+    first.app.services.db.prepare('UPDATE call_log SET left_at = NULL').run();
+    await first.stop();
+    const before = Date.now();
+    const second = await startServer({}, first.dataDir);
+    try {
+      const log = await (await signedInAdmin(second)).get<CallLogList>(`/api/rooms/${room.id}/voice/log`);
+      expect(log.body.entries).toHaveLength(1);
+      expect(log.body.entries[0]!.leftAt).toBeGreaterThanOrEqual(before);
+    } finally {
+      await second.dispose();
+    }
+  });
 });
