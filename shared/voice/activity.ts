@@ -45,11 +45,6 @@ export class ActivityDetector {
     return this.#speaking;
   }
 
-  /** The smoothed level in dBFS, for a meter. */
-  get levelDb(): number {
-    return this.#smoothed;
-  }
-
   /** One sample at `now` (ms, any monotonic clock); returns whether the person speaks. */
   update(level: number, now: number): boolean {
     const db = toDb(Number.isFinite(level) ? level : 0);

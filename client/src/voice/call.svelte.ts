@@ -228,10 +228,14 @@ export class VoiceCall {
   readonly #onSessionEnded = () => this.#teardown();
 
   readonly #onPeers = (peers: VoicePeer[]) => {
+    const wasAway = new Set(this.peers.filter((p) => p.away).map((p) => p.peerId));
     this.peers = peers;
-    // Whoever is not in the list any more (left, revoked, grace ran out) is cut off at once.
     for (const [peerId, link] of this.#links) {
-      if (!peers.some((p) => p.peerId === peerId)) this.#unlink(peerId, link);
+      const peer = peers.find((p) => p.peerId === peerId);
+      // Whoever is not in the list any more (left, revoked, grace ran out) is cut off at once.
+      if (!peer) this.#unlink(peerId, link);
+      // Back from a dropped connection: what was sent to it meanwhile is lost.
+      else if (wasAway.has(peerId) && !peer.away) link.repair();
     }
     if (this.phase === 'joined') this.#connectPeers();
   };
@@ -292,7 +296,7 @@ export class VoiceCall {
       for (const [peerId, link] of this.#links) this.#unlink(peerId, link);
     }
     this.#joined(joined);
-    for (const link of this.#links.values()) link.restartIfBroken();
+    for (const link of this.#links.values()) link.repair();
   }
 
   #joined(joined: Joined): void {
@@ -323,7 +327,6 @@ export class VoiceCall {
 
   #link(peerId: string): PeerLink {
     const link = new PeerLink({
-      peerId,
       // Both ends compare the same two ids, so exactly one of them is polite.
       polite: (this.me ?? '') > peerId,
       iceServers: this.#iceServers,

@@ -16,10 +16,6 @@ export class VideoDucker {
     this.#chosen = Math.min(1, video.volume / this.#gain);
   };
 
-  get gain(): number {
-    return this.#gain;
-  }
-
   attach(video: HTMLVideoElement | null): void {
     this.detach();
     this.#video = video;

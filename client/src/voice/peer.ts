@@ -11,10 +11,9 @@ import type { IceCandidate, IceServer, SignalBody } from '../../../shared/voice/
  * off needs no renegotiation.
  */
 export interface PeerLinkOptions {
-  peerId: string;
   polite: boolean;
   iceServers: IceServer[];
-  /** Sends a signal to this peer through the server (dropped while the server is out of reach; see restartIfBroken). */
+  /** Sends a signal to this peer through the server (dropped while the server is out of reach; see repair). */
   send(signal: SignalBody): void;
   /** The remote video arrived or stopped. */
   onVideo(stream: MediaStream | null): void;
@@ -24,8 +23,7 @@ export interface PeerLinkOptions {
 const LEVEL_FRESH_MS = 300;
 
 export class PeerLink {
-  readonly peerId: string;
-  readonly pc: RTCPeerConnection;
+  readonly #pc: RTCPeerConnection;
   readonly #o: PeerLinkOptions;
   readonly #audio = new Audio();
   #audioTransceiver: RTCRtpTransceiver | null = null;
@@ -40,10 +38,9 @@ export class PeerLink {
 
   constructor(options: PeerLinkOptions) {
     this.#o = options;
-    this.peerId = options.peerId;
-    this.pc = new RTCPeerConnection({ iceServers: options.iceServers, bundlePolicy: 'max-bundle' });
+    this.#pc = new RTCPeerConnection({ iceServers: options.iceServers, bundlePolicy: 'max-bundle' });
     this.#audio.autoplay = true;
-    this.pc.ontrack = ({ track, transceiver }) => {
+    this.#pc.ontrack = ({ track, transceiver }) => {
       if (track.kind === 'audio') {
         this.#audio.srcObject = new MediaStream([track]);
         void this.#audio.play().catch(() => undefined);
@@ -54,14 +51,14 @@ export class PeerLink {
         track.onmute = () => this.#o.onVideo(null);
       }
     };
-    this.pc.onicecandidate = ({ candidate }) => {
+    this.#pc.onicecandidate = ({ candidate }) => {
       const init = candidate?.toJSON();
       this.#o.send({ kind: 'candidate', candidate: init && init.candidate ? toWire(init) : null });
     };
-    this.pc.onnegotiationneeded = () => void this.#offer();
+    this.#pc.onnegotiationneeded = () => void this.#offer();
     // A path that failed (a changed network, a laptop that slept) is found again by an ICE restart.
-    this.pc.oniceconnectionstatechange = () => {
-      if (this.pc.iceConnectionState === 'failed') this.pc.restartIce();
+    this.#pc.oniceconnectionstatechange = () => {
+      if (this.#pc.iceConnectionState === 'failed') this.#pc.restartIce();
     };
   }
 
@@ -69,8 +66,8 @@ export class PeerLink {
   start(mic: MediaStreamTrack | null, camera: MediaStreamTrack | null): void {
     this.#micTrack = mic;
     this.#cameraTrack = camera;
-    this.#audioTransceiver = this.pc.addTransceiver(mic ?? 'audio', { direction: 'sendrecv' });
-    this.#videoTransceiver = this.pc.addTransceiver(camera ?? 'video', { direction: 'sendrecv' });
+    this.#audioTransceiver = this.#pc.addTransceiver(mic ?? 'audio', { direction: 'sendrecv' });
+    this.#videoTransceiver = this.#pc.addTransceiver(camera ?? 'video', { direction: 'sendrecv' });
   }
 
   /** The tracks to send; null sends nothing (muted, camera off). */
@@ -85,9 +82,18 @@ export class PeerLink {
     this.#queue = this.#queue.then(() => this.#handle(signal)).catch(() => undefined);
   }
 
-  /** Renegotiates the path, e.g. after this browser's connection to the server came back. */
-  restartIfBroken(): void {
-    if (this.pc.connectionState !== 'connected') this.pc.restartIce();
+  /**
+   * After signals may have been lost (this browser or the peer was away from the server): an offer
+   * nobody will answer is taken back, and a path that is not up is found again with an ICE restart.
+   */
+  repair(): void {
+    this.#queue = this.#queue
+      .then(async () => {
+        if (this.#closed) return;
+        if (this.#pc.signalingState === 'have-local-offer') await this.#pc.setLocalDescription({ type: 'rollback' });
+        if (this.#pc.connectionState !== 'connected') this.#pc.restartIce();
+      })
+      .catch(() => undefined);
   }
 
   setSpeaker(deviceId: string | null): void {
@@ -96,7 +102,7 @@ export class PeerLink {
 
   /** The peer's level from the RTP audio-level header (0–1), 0 when nothing arrived lately. */
   level(): number {
-    const receiver = this.#audioTransceiver?.receiver ?? this.pc.getReceivers().find((r) => r.track.kind === 'audio');
+    const receiver = this.#audioTransceiver?.receiver ?? this.#pc.getReceivers().find((r) => r.track.kind === 'audio');
     const now = performance.timeOrigin + performance.now();
     const sources = receiver?.getSynchronizationSources() ?? [];
     return sources.reduce((max, s) => (now - s.timestamp < LEVEL_FRESH_MS ? Math.max(max, s.audioLevel ?? 0) : max), 0);
@@ -104,7 +110,7 @@ export class PeerLink {
 
   close(): void {
     this.#closed = true;
-    this.pc.close();
+    this.#pc.close();
     this.#audio.srcObject = null;
     this.#o.onVideo(null);
   }
@@ -113,7 +119,7 @@ export class PeerLink {
     if (this.#closed) return;
     try {
       this.#makingOffer = true;
-      await this.pc.setLocalDescription();
+      await this.#pc.setLocalDescription();
       this.#sendDescription();
     } finally {
       this.#makingOffer = false;
@@ -125,20 +131,20 @@ export class PeerLink {
     switch (signal.kind) {
       case 'description': {
         const { description } = signal;
-        const collision = description.type === 'offer' && (this.#makingOffer || this.pc.signalingState !== 'stable');
+        const collision = description.type === 'offer' && (this.#makingOffer || this.#pc.signalingState !== 'stable');
         this.#ignoreOffer = !this.#o.polite && collision;
         if (this.#ignoreOffer) return;
-        await this.pc.setRemoteDescription(description);
+        await this.#pc.setRemoteDescription(description);
         if (description.type === 'offer') {
           this.#takeTransceivers();
-          await this.pc.setLocalDescription();
+          await this.#pc.setLocalDescription();
           this.#sendDescription();
         }
         return;
       }
       case 'candidate':
         try {
-          await this.pc.addIceCandidate(signal.candidate ?? undefined);
+          await this.#pc.addIceCandidate(signal.candidate ?? undefined);
         } catch (err) {
           // Candidates of an offer this side ignored belong to no description here.
           if (!this.#ignoreOffer) throw err;
@@ -149,7 +155,7 @@ export class PeerLink {
 
   /** As the answerer: the offer made the transceivers; send our tracks on them. */
   #takeTransceivers(): void {
-    for (const transceiver of this.pc.getTransceivers()) {
+    for (const transceiver of this.#pc.getTransceivers()) {
       const kind = transceiver.receiver.track.kind;
       if (kind === 'audio' && !this.#audioTransceiver) {
         this.#audioTransceiver = transceiver;
@@ -164,7 +170,7 @@ export class PeerLink {
   }
 
   #sendDescription(): void {
-    const local = this.pc.localDescription;
+    const local = this.#pc.localDescription;
     if (local && (local.type === 'offer' || local.type === 'answer')) this.#o.send({ kind: 'description', description: { type: local.type, sdp: local.sdp } });
   }
 }

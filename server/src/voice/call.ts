@@ -104,10 +104,6 @@ export class RoomCall {
     this.#timers = options.timers ?? realTimers;
   }
 
-  get size(): number {
-    return this.#members.size;
-  }
-
   peers(): VoicePeer[] {
     return [...this.#members.values()].map((m) => ({
       peerId: m.peerId,
@@ -118,11 +114,6 @@ export class RoomCall {
       camera: m.camera,
       away: m.socketId === null,
     }));
-  }
-
-  /** The member a connection is, if it is in the call. */
-  peerIdOf(socketId: string): string | null {
-    return this.#bySocket(socketId)?.peerId ?? null;
   }
 
   join(caller: Caller, request: JoinRequest): CallResult<{ peerId: string; resume: string }> {

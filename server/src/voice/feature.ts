@@ -184,8 +184,6 @@ export function createVoice(options: VoiceFeatureOptions) {
 
   return {
     feature,
-    /** The room's call, while anyone is in it. */
-    call: (roomId: string): RoomCall | undefined => calls.get(roomId),
     close(): void {
       for (const call of calls.values()) call.dispose();
       calls.clear();
