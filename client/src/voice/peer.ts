@@ -150,6 +150,10 @@ export class PeerLink {
           if (!this.#ignoreOffer) throw err;
         }
         return;
+      default: {
+        const unknown: never = signal;
+        throw new TypeError(`unknown signal ${JSON.stringify(unknown)}`);
+      }
     }
   }
 
