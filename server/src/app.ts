@@ -44,6 +44,9 @@ import { roomRoutes } from './rooms/routes.ts';
 import { spreektijdRoutes } from './spreektijd/routes.ts';
 import { createSpreektijd } from './spreektijd/service.ts';
 import { createSpreektijdStore } from './spreektijd/store.ts';
+import { createVoice } from './voice/feature.ts';
+import { voiceRoutes } from './voice/routes.ts';
+import { createVoiceStore } from './voice/store.ts';
 import type { Services } from './services.ts';
 import { PROJECT_ROOT } from './paths.ts';
 
@@ -105,9 +108,17 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     },
     log: (err, msg) => app.log.error({ err }, msg),
   });
+  const voiceStore = createVoiceStore(db);
+  const voice = createVoice({
+    store: voiceStore,
+    iceServers: config.iceServers,
+    turnSecret: config.turnSecret,
+    pauseForTalk: playhead.pauseForTalk,
+    log: (err, msg) => app.log.error({ err }, msg),
+  });
   const liveSessions = new LiveSessions(sessions);
   const publicUrl = () => config.publicUrl;
-  const realtime = createRealtime(app.server, { guard, liveSessions, publicUrl, features: [playhead.feature] });
+  const realtime = createRealtime(app.server, { guard, liveSessions, publicUrl, features: [playhead.feature, voice.feature] });
   const docStore = createDocStore(db);
   const notes = new DocHub({
     store: docStore,
@@ -196,6 +207,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     await realtime.io.close();
     // After the sockets: their disconnects may still touch the rooms, never a closed database.
     playhead.close();
+    voice.close();
     db.close();
   });
 
@@ -216,6 +228,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   await app.register(spreektijdRoutes);
   // Analyses a restart interrupted start again once the server is up.
   app.addHook('onReady', () => spreektijd.resume());
+  await app.register(voiceRoutes(voiceStore));
 
   const clientDir = config.clientDir && existsSync(join(config.clientDir, 'index.html')) ? config.clientDir : null;
   if (clientDir) await app.register(staticFiles, { root: clientDir, wildcard: false, index: false });

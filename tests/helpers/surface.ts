@@ -434,6 +434,8 @@ export const ROUTES: RouteCase[] = [
   },
   { route: 'GET /api/rooms/:roomId/media/plays', rule: { kind: 'room', need: 'seeAccessLog' }, inRoom: true, allowed: 200, request: (_w, r) => json('GET', `/api/rooms/${r.id}/media/plays`) },
   { route: 'GET /api/rooms/:roomId/media/access-log.csv', rule: { kind: 'room', need: 'seeAccessLog' }, inRoom: true, allowed: 200, request: (_w, r) => json('GET', `/api/rooms/${r.id}/media/access-log.csv`) },
+  // Who was in the call: an access log like the video's.
+  { route: 'GET /api/rooms/:roomId/voice/log', rule: { kind: 'room', need: 'seeAccessLog' }, inRoom: true, allowed: 200, request: (_w, r) => json('GET', `/api/rooms/${r.id}/voice/log`) },
   { route: 'POST /api/demo', rule: { kind: 'staff' }, inRoom: false, allowed: 201, request: () => json('POST', '/api/demo', {}) },
 
   // ---- tus uploads ----

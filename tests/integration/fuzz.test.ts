@@ -45,6 +45,13 @@ const EVENTS: Record<keyof ClientToServer, true> = {
   'playhead:mode': true,
   'playhead:control': true,
   'playhead:media': true,
+  'voice:status': true,
+  'voice:join': true,
+  'voice:leave': true,
+  'voice:signal': true,
+  'voice:state': true,
+  'voice:activity': true,
+  'voice:settings': true,
 };
 const PAYLOAD_KEYS = ['type', 'position', 'seconds', 'frames', 'rate', 'state', 'version', 'solo', 'paused', 'mode', 'action', 'to', 'duration', 'frameRate', 'rtt'];
 

@@ -16,6 +16,7 @@ const LAYERS: Record<string, number> = {
   realtime: 3,
   notes: 4,
   playhead: 4,
+  voice: 4,
   kijkwijzer: 5,
   media: 5,
   reports: 6,

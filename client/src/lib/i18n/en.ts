@@ -4,6 +4,7 @@ import { notesEn } from '../../notes/messages.ts';
 import { playheadEn } from '../../playhead/messages.ts';
 import { reportsEn } from '../../reports/messages.ts';
 import { spreektijdEn } from '../../spreektijd/messages.ts';
+import { voiceEn } from '../../voice/messages.ts';
 import type { MessageKey } from './nl.ts';
 import { plural, type Message } from './plural.ts';
 
@@ -153,4 +154,5 @@ export const en: Record<MessageKey, Message> = {
   ...kijkwijzerEn,
   ...reportsEn,
   ...spreektijdEn,
+  ...voiceEn,
 };

@@ -5,6 +5,7 @@ import { playheadNl } from '../../playhead/messages.ts';
 import { reportsNl } from '../../reports/messages.ts';
 import { plural } from './plural.ts';
 import { spreektijdNl } from '../../spreektijd/messages.ts';
+import { voiceNl } from '../../voice/messages.ts';
 
 /** Dutch is the source catalogue: every other language must have exactly these keys. */
 export const nl = {
@@ -153,6 +154,7 @@ export const nl = {
   ...kijkwijzerNl,
   ...reportsNl,
   ...spreektijdNl,
+  ...voiceNl,
 } as const;
 
 export type MessageKey = keyof typeof nl;
