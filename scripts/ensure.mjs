@@ -15,7 +15,7 @@ const BUILD_INPUTS = ['client', 'server/src', 'shared', 'scripts/build.mjs', 'vi
 
 const readStamp = (file) => (existsSync(file) ? readFileSync(file, 'utf8').trim() : null);
 const say = (text) => console.log(`kijkkamer: ${text}`);
-const run = (command, args) => execFileSync(command, args, { stdio: 'inherit' });
+const run = (command, args, env = process.env) => execFileSync(command, args, { stdio: 'inherit', env });
 
 function install() {
   const lockHash = createHash('sha256').update(readFileSync('package-lock.json')).digest('hex');
@@ -27,8 +27,12 @@ function install() {
   // run npm itself on the pinned Node from the registry (npm exec puts it first on PATH), so the
   // install is checked against the Node the app will run on.
   const args = ['ci', '--no-audit', '--no-fund'];
-  if (major >= Number(runtime.split('.')[0])) run('npm', args);
-  else run('npm', ['exec', '--yes', `--package=node@${runtime}`, '--', 'npm', ...args]);
+  // onnxruntime-node's postinstall fetches optional GPU binaries from a host outside the npm
+  // registry and fails the whole install without it; the CPU binary Kijkkamer uses is in the
+  // package itself. `allowScripts` in package.json says the same to npm versions that read it.
+  const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
+  if (major >= Number(runtime.split('.')[0])) run('npm', args, env);
+  else run('npm', ['exec', '--yes', `--package=node@${runtime}`, '--', 'npm', ...args], env);
   writeFileSync(INSTALL_STAMP, `${lockHash}\n`);
 }
 

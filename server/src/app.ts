@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { HealthSchema } from '../../shared/api/schemas.ts';
 import { createStaffGuard } from './access/guard.ts';
+import { LiveSessions } from './access/live-sessions.ts';
 import { accessRoutes } from './access/routes.ts';
 import { createSessionStore } from './access/sessions.ts';
 import { createStaffInviteStore } from './access/staff-invites.ts';
@@ -15,6 +16,7 @@ import { createUserStore } from './access/users.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { errorBody, installErrorHandlers } from './http/errors.ts';
+import { checkOrigin, installOriginCheck } from './http/origin.ts';
 import { createConsentStore } from './media/consent-store.ts';
 import { createDownloads } from './media/downloads.ts';
 import { createMediaStore } from './media/media-store.ts';
@@ -40,6 +42,12 @@ import { RoomHooks } from './rooms/hooks.ts';
 import { createRoomStore } from './rooms/room-store.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { roomRoutes } from './rooms/routes.ts';
+import { spreektijdRoutes } from './spreektijd/routes.ts';
+import { createSpreektijd } from './spreektijd/service.ts';
+import { createSpreektijdStore } from './spreektijd/store.ts';
+import { createVoice } from './voice/feature.ts';
+import { voiceRoutes } from './voice/routes.ts';
+import { createVoiceStore } from './voice/store.ts';
 import type { Services } from './services.ts';
 import { PROJECT_ROOT } from './paths.ts';
 
@@ -102,14 +110,27 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     },
     log: (err, msg) => app.log.error({ err }, msg),
   });
-  const realtime = createRealtime(app.server, guard, [playhead.feature]);
+  const voiceStore = createVoiceStore(db);
+  const voice = createVoice({
+    store: voiceStore,
+    iceServers: config.iceServers,
+    turnSecret: config.turnSecret,
+    pauseForTalk: playhead.pauseForTalk,
+    log: (err, msg) => app.log.error({ err }, msg),
+  });
+  const liveSessions = new LiveSessions(sessions);
+  const publicUrl = () => config.publicUrl;
+  const realtime = createRealtime(app.server, { guard, liveSessions, publicUrl, features: [playhead.feature, voice.feature] });
   const docStore = createDocStore(db);
   const notes = new DocHub({
     store: docStore,
     log: (level, msg, data) => app.log[level]({ ...data }, msg),
   });
-  const notesEndpoint = createNotesEndpoint({ hub: notes, guard, log: (msg, data) => app.log.warn(data, msg) });
-  routeUpgrades(app.server, { '/yjs/': notesEndpoint.handleUpgrade });
+  const notesEndpoint = createNotesEndpoint({ hub: notes, guard, liveSessions, log: (msg, data) => app.log.warn(data, msg) });
+  routeUpgrades(app.server, { '/yjs/': notesEndpoint.handleUpgrade }, {
+    checkOrigin: (req) => checkOrigin(req.headers, publicUrl()),
+    onRefused: (req, reason) => app.log.warn({ reason, url: req.url?.split('?')[0] }, 'cross-origin WebSocket refused'),
+  });
 
   const consents = createConsentStore(db);
   const mediaStore = createMediaStore(db);
@@ -119,8 +140,30 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     consents,
     store: mediaStore,
     log: app.log,
-    onChange: announceMedia,
+    onChange: (roomId, change) => {
+      announceMedia(roomId, change);
+      // A new or converted video is analysed; a deleted one takes its analysis with it.
+      void spreektijd.mediaChanged(roomId, change.reason);
+    },
     onConversion: (roomId, conversion) => realtime.io.to(roomChannel(roomId)).emit('media:conversion', conversion),
+  });
+  const spreektijd = createSpreektijd({
+    store: createSpreektijdStore(db),
+    video: (roomId) => {
+      const row = mediaStore.get(roomId);
+      if (!row) return null;
+      return {
+        mediaId: row.id,
+        path: row.filePath ? media.absolute(row.filePath) : null,
+        durationSeconds: row.facts.durationSeconds,
+        hasAudio: row.probed ? row.facts.audioCodec !== null : null,
+      };
+    },
+    ffmpegPath: config.ffmpegPath,
+    onProgress: (roomId, status) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:progress', status),
+    onChanged: (roomId, revision) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:changed', { revision }),
+    canWatch: (access) => media.videoAccess(access) === 'allowed',
+    log: app.log,
   });
   const roomHooks = new RoomHooks();
   roomHooks.onDeleted((roomId) => realtime.endParticipants(roomId, 'all', { code: 'gone', message: 'This room has been deleted.' }));
@@ -129,11 +172,13 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     for (const id of participantIds) notes.dropDoc(privateDocName(roomId, id));
   });
   roomHooks.onDeleted((roomId) => media.removeRoom(roomId));
+  roomHooks.onDeleted((roomId) => spreektijd.dropRoom(roomId));
   const services: Services = {
     config,
     db,
     users,
     sessions,
+    liveSessions,
     staffInvites: createStaffInviteStore(db),
     rooms,
     roomHooks,
@@ -149,11 +194,13 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     docStore,
     feedback: createFeedbackStore(db),
     trajects: createTrajectStore(db),
+    spreektijd,
   };
   app.decorate('services', services);
 
   const sweep = setInterval(() => sessions.removeExpired(), 3_600_000);
   sweep.unref();
+  liveSessions.start(undefined, (err) => app.log.error({ err }, 'checking live sessions failed'));
   // Before Fastify waits for the connections to end: playing rooms pause where they are and say so,
   // then the socket.io connections (upgraded, so Fastify does not close them itself) end after
   // delivering that.
@@ -163,10 +210,13 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   });
   app.addHook('onClose', async () => {
     clearInterval(sweep);
+    liveSessions.stop();
     notesEndpoint.close();
+    await spreektijd.close();
     await realtime.io.close();
     // After the sockets: their disconnects may still touch the rooms, never a closed database.
     playhead.close();
+    voice.close();
     db.close();
   });
 
@@ -174,6 +224,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false });
   await app.register(rateLimit, { global: false });
   installErrorHandlers(app);
+  installOriginCheck(app, publicUrl);
 
   app.get('/api/health', { schema: { response: { 200: HealthSchema } } }, async () => ({ status: 'ok' as const, version: VERSION }));
   await app.register(accessRoutes);
@@ -183,6 +234,10 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   await app.register(notesRoutes);
   await app.register(kijkwijzerRoutes);
   await app.register(reportRoutes);
+  await app.register(spreektijdRoutes);
+  // Analyses a restart interrupted start again once the server is up.
+  app.addHook('onReady', () => spreektijd.resume());
+  await app.register(voiceRoutes(voiceStore));
 
   const clientDir = config.clientDir && existsSync(join(config.clientDir, 'index.html')) ? config.clientDir : null;
   if (clientDir) await app.register(staticFiles, { root: clientDir, wildcard: false, index: false });

@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { parseIceServers } from '../../shared/voice/ice.ts';
+import type { IceServer } from '../../shared/voice/protocol.ts';
 
 export interface Config {
   port: number;
@@ -26,6 +28,10 @@ export interface Config {
   uploadExpiryHours: number;
   /** ffmpeg for poster frames and conversions; optional: a missing binary only turns those off. */
   ffmpegPath: string;
+  /** STUN/TURN servers offered to browsers in a call; none by default (shared/voice/ice.ts). */
+  iceServers: IceServer[];
+  /** coturn's static-auth-secret: TURN entries without credentials get short-lived ones made from it. */
+  turnSecret: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -58,6 +64,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (adminPassword !== null && adminPassword.length < 10) {
     throw new ConfigError('KIJKKAMER_ADMIN_PASSWORD must be at least 10 characters');
   }
+  const turnSecret = env.ICE_TURN_SECRET || null;
+  const ice = parseIceServers(env.ICE_SERVERS, turnSecret !== null);
+  if (!ice.ok) throw new ConfigError(ice.message);
   return {
     port,
     host,
@@ -77,5 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxUploadBytes: int(env, 'KIJKKAMER_MAX_UPLOAD_BYTES', 4 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     uploadExpiryHours: int(env, 'KIJKKAMER_UPLOAD_EXPIRY_HOURS', 24, 1, 24 * 30),
     ffmpegPath: env.FFMPEG_PATH || 'ffmpeg',
+    iceServers: ice.servers,
+    turnSecret,
   };
 }

@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { Guard } from './rooms/guard.ts';
+import type { LiveSessions } from './access/live-sessions.ts';
 import type { SessionStore } from './access/sessions.ts';
 import type { StaffInviteStore } from './access/staff-invites.ts';
 import type { UserStore } from './access/users.ts';
@@ -17,6 +18,7 @@ import type { TrajectStore } from './kijkwijzer/traject-store.ts';
 import type { DocHub } from './notes/hub.ts';
 import type { DocStore } from './notes/store.ts';
 import type { Realtime } from './realtime/socket.ts';
+import type { Spreektijd } from './spreektijd/service.ts';
 
 /** Everything a route needs, built once in buildApp and reachable as `app.services`. */
 export interface Services {
@@ -24,6 +26,7 @@ export interface Services {
   db: Db;
   users: UserStore;
   sessions: SessionStore;
+  liveSessions: LiveSessions;
   staffInvites: StaffInviteStore;
   rooms: RoomStore;
   roomHooks: RoomHooks;
@@ -39,6 +42,7 @@ export interface Services {
   docStore: DocStore;
   feedback: FeedbackStore;
   trajects: TrajectStore;
+  spreektijd: Spreektijd;
 }
 
 declare module 'fastify' {

@@ -77,6 +77,17 @@ export const ReportFragmentSchema = Type.Object({
 });
 export type ReportFragment = Static<typeof ReportFragmentSchema>;
 
+/** The measured speaking time on the print page (docs/api-spreektijd.md); labels are roles when pseudonymised. */
+export const ReportSpreektijdSchema = Type.Object({
+  shares: Type.Array(Type.Object({ label: Type.String(), seconds: Type.Number(), percent: Type.Number(), beurten: Type.Integer() })),
+  monologues: Type.Array(Type.Object({ label: Type.String(), start: Type.Number(), end: Type.Number(), timecode: Type.String() })),
+  pauses: Type.Integer(),
+  chains: Type.Integer(),
+  overlaps: Type.Integer(),
+  changesPerMinute: Type.Number(),
+});
+export type ReportSpreektijd = Static<typeof ReportSpreektijdSchema>;
+
 export const WerkbladReportSchema = Type.Object({
   room: Type.Object({ title: Type.String(), recordedOn: Type.Union([Type.String(), Type.Null()]) }),
   exportedAt: Type.String(),
@@ -92,6 +103,8 @@ export const WerkbladReportSchema = Type.Object({
   clientFeedbackShown: Type.Boolean(),
   aandachtspunten: Type.Array(Type.Object({ text: Type.String() })),
   slim: Type.Union([Type.Object({ selfImage: Type.String(), role: Type.String(), matches: Type.Union([Type.Boolean(), Type.Null()]) }), Type.Null()]),
+  /** Null when the recording was not analysed or the requester may not watch it. */
+  spreektijd: Type.Optional(Type.Union([ReportSpreektijdSchema, Type.Null()])),
 });
 export type WerkbladReport = Static<typeof WerkbladReportSchema>;
 

@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { INVITE_ROLES, PERMISSIONS, ROLES } from '../access/roles.ts';
-import { ERROR_CODES } from '../errors.ts';
+import { ERROR_CODES, VALIDATION_RULES } from '../errors.ts';
 
 export const LIMITS = {
   titleMax: 120,
@@ -26,16 +26,22 @@ export const PermissionSetSchema = Type.Object(
 
 /** Opaque ids and capability tokens are base64url; the pattern keeps junk out of SQL and logs. */
 export const IdSchema = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' });
-const Token = Type.String({ pattern: '^[A-Za-z0-9_-]{22,100}$' });
+/** A capability token as it travels in an invite link; the client checks a link's token with it too. */
+export const TOKEN_PATTERN = '^[A-Za-z0-9_-]{22,100}$';
+const Token = Type.String({ pattern: TOKEN_PATTERN });
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: LIMITS.emailMax });
 const Password = Type.String({ minLength: LIMITS.passwordMin, maxLength: LIMITS.passwordMax });
 const DisplayName = Type.String({ minLength: 1, maxLength: LIMITS.nameMax, pattern: '\\S' });
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 
+/** `field`, `rule` and `limit` are there when the error is about one field of the request. */
 export const ErrorBodySchema = Type.Object({
   error: Type.Object({
     code: Type.Unsafe<keyof typeof ERROR_CODES>({ type: 'string', enum: Object.keys(ERROR_CODES) }),
     message: Type.String(),
+    field: Type.Optional(Type.String()),
+    rule: Type.Optional(Type.Unsafe<(typeof VALIDATION_RULES)[number]>({ type: 'string', enum: [...VALIDATION_RULES] })),
+    limit: Type.Optional(Type.Number()),
   }),
 });
 
@@ -119,6 +125,21 @@ export const ParticipantSchema = Type.Object({
 });
 export type Participant = Static<typeof ParticipantSchema>;
 export const ParticipantListSchema = Type.Object({ participants: Type.Array(ParticipantSchema) });
+
+/** A room's whole permission table, every role with every permission. */
+export const PermissionTableSchema = Type.Object(
+  Object.fromEntries(ROLES.map((r) => [r, PermissionSetSchema])) as Record<(typeof ROLES)[number], typeof PermissionSetSchema>,
+);
+/** The host's changes to the table: only the roles and permissions that differ; the host's own row cannot be changed. */
+export const PermissionOverridesBodySchema = Type.Object(
+  Object.fromEntries(
+    ROLES.filter((r) => r !== 'begeleider').map((r) => [
+      r,
+      Type.Optional(Type.Object(Object.fromEntries(PERMISSIONS.map((p) => [p, Type.Optional(Type.Boolean())])), { additionalProperties: false })),
+    ]),
+  ),
+  { additionalProperties: false },
+);
 
 // ---- invites --------------------------------------------------------------------------------
 

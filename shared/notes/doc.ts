@@ -70,7 +70,8 @@ export function readObservation(map: Y.Map<unknown>): Observation | null {
     id: map.get('id'),
     start: map.get('start'),
     end: map.has('end') ? map.get('end') : null,
-    themes: Array.isArray(themes) ? [...themes] : themes,
+    // Once each: a peer (or an old document) may repeat one, and lists are keyed by theme.
+    themes: Array.isArray(themes) ? [...new Set(themes)] : themes,
     kind: map.get('kind') as ObservationKind,
     text: text.toString(),
     authorId: map.get('authorId'),

@@ -21,6 +21,20 @@ import type {
   SoloRequest,
 } from '../playhead/protocol.ts';
 import type { PlayheadCommand, PlayheadState } from '../playhead/timeline.ts';
+import type { AnalysisStatus } from '../spreektijd/schemas.ts';
+import type {
+  Activity,
+  CallEnded,
+  IncomingSignal,
+  JoinRequest,
+  Joined,
+  MediaFlags,
+  OutgoingSignal,
+  TalkPause,
+  VoicePeer,
+  VoiceSettings,
+  VoiceStatus,
+} from '../voice/protocol.ts';
 
 /** Sent in the handshake's `auth`; identity comes from the cookie, never from here. */
 export interface HandshakeAuth {
@@ -65,6 +79,23 @@ export interface ServerToClient {
   'media:changed': (change: { reason: 'uploaded' | 'converted' | 'withdrawn' | 'expired' | 'deleted' | 'downloads' }) => void;
   /** The room's video conversion started, progressed (at most about 4 times a second), failed or ended. */
   'media:conversion': (conversion: Conversion) => void;
+  /** Spreektijd: the analysis was queued, progressed (at most about 4 times a second), failed or finished. */
+  'spreektijd:progress': (status: AnalysisStatus) => void;
+  /**
+   * Spreektijd: the turns or speakers changed (analysis done, a correction, undo); only the new
+   * revision, so each client refetches what its role may see over HTTP.
+   */
+  'spreektijd:changed': (change: { revision: number }) => void;
+  /** The call (docs/protocol.md#the-call): who is in it, to everyone in the room, on every change. */
+  'voice:peers': (peers: VoicePeer[]) => void;
+  /** The call: an offer, answer or ICE candidate from a peer, for this connection only. */
+  'voice:signal': (signal: IncomingSignal) => void;
+  /** The call: the host changed the room's pause-on-talk setting. */
+  'voice:settings': (settings: VoiceSettings) => void;
+  /** The call: someone's talk paused the shared playhead ("Coach praat — gepauzeerd"). */
+  'voice:paused': (by: TalkPause) => void;
+  /** The call: this connection is out of it (the same person joined from another tab). */
+  'voice:ended': (ended: CallEnded) => void;
 }
 
 export interface ClientToServer {
@@ -86,4 +117,17 @@ export interface ClientToServer {
   'playhead:control': (request: ControlRequest, ack: Ack) => void;
   /** Duration and frame rate as a browser read them, used only while the server does not know them. */
   'playhead:media': (report: MediaReport, ack: Ack) => void;
+  /** The call: who is in it and the room's setting, before joining. */
+  'voice:status': (ack: Ack<VoiceStatus>) => void;
+  /** The call: join (again after a reconnect, with the resume token); answers with the peers to connect to. */
+  'voice:join': (request: JoinRequest, ack: Ack<Joined>) => void;
+  'voice:leave': (ack?: Ack) => void;
+  /** The call: an offer, answer or ICE candidate for one peer in the same call. */
+  'voice:signal': (signal: OutgoingSignal, ack: Ack) => void;
+  /** The call: this peer's microphone muted or not, camera on or off. */
+  'voice:state': (flags: MediaFlags, ack?: Ack) => void;
+  /** The call: this peer started or stopped talking (for pause-on-talk). */
+  'voice:activity': (activity: Activity, ack?: Ack) => void;
+  /** The call: the host switches pause-on-talk. */
+  'voice:settings': (settings: VoiceSettings, ack: Ack) => void;
 }

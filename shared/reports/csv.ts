@@ -1,11 +1,13 @@
 /**
  * CSV export: UTF-8 with BOM (so Excel shows Dutch characters), RFC 4180 quoting, CRLF records.
- * Columns: start, end, timecode, kind, themes, author, role, text.
+ * Columns: start, end, timecode, kind, themes, author, role, text. The measured speaker turns
+ * follow the observations as rows of kind `spreekbeurt` (author = speaker, role = their role).
  */
 import type { ExportOptions, ReportInput } from './types.ts';
 import { ROLE_LABELS } from './types.ts';
 import { formatSeconds, formatTimecode, sortObservations, themeNamer } from './format.ts';
 import { prepareInput } from './pseudonymise.ts';
+import { SPEAKER_TURN_KIND, speakerTurnRows } from './speakers.ts';
 
 export const CSV_COLUMNS = ['start', 'end', 'timecode', 'kind', 'themes', 'author', 'role', 'text'] as const;
 export const CSV_BOM = '\uFEFF';
@@ -47,6 +49,9 @@ export function toCsv(input: ReportInput, opts: ExportOptions): string {
       ROLE_LABELS[o.role] ?? o.role,
       guardFormula(o.text),
     ]);
+  }
+  for (const t of speakerTurnRows(data.speakerTrack, opts.pseudonymise)) {
+    rows.push([formatSeconds(t.start), formatSeconds(t.end), formatTimecode(t.start), SPEAKER_TURN_KIND, '', guardFormula(t.label), guardFormula(t.role), t.overlap ? 'overlap' : '']);
   }
   return CSV_BOM + rows.map((r) => r.map((f) => csvField(f)).join(',')).join('\r\n') + '\r\n';
 }

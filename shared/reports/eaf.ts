@@ -17,6 +17,7 @@ import { OBSERVATION_KINDS } from '../notes/types.ts';
 import type { ExportOptions, ReportInput } from './types.ts';
 import { rangeMs, reportPeople, sortObservations, themeNamer, unique, xmlAttr, xmlText } from './format.ts';
 import { prepareInput } from './pseudonymise.ts';
+import { EAF_TURN_TYPE, speakerTurnRows, type SpeakerTurnRow } from './speakers.ts';
 
 export const EAF_CV_ID = 'kijkwijzer';
 export const EAF_LINGUISTIC_TYPE = 'kijkwijzer-observatie';
@@ -113,11 +114,33 @@ export function toEaf(input: ReportInput, opts: ExportOptions): string {
     }
     annsByTier.set(tier, anns);
   }
+  // The measured speaker turns: one tier per speaker, each turn an annotation named by the speaker.
+  const turnTiers: { id: string; label: string; anns: Ann[] }[] = [];
+  const turnRows = speakerTurnRows(data.speakerTrack, opts.pseudonymise);
+  for (const label of [...new Set(turnRows.map((t) => t.label))]) {
+    let id = `${label}${EAF_TIER_SEPARATOR}spreekbeurten`;
+    for (let n = 2; tierIds.has(id); n++) id = `${label} (${n})${EAF_TIER_SEPARATOR}spreekbeurten`;
+    tierIds.add(id);
+    const anns = turnRows
+      .filter((t) => t.label === label)
+      .map((t: SpeakerTurnRow): Ann => {
+        const r = rangeMs(t.start, t.end, duration);
+        slots.push({ key: slots.length, value: r.begin, id: '' }, { key: slots.length + 1, value: r.end, id: '' });
+        return { id: `a${++annCount}`, begin: r.begin, end: r.end, ts1: '', ts2: '', value: t.overlap ? `${label} (overlap)` : label, cveRef: null };
+      });
+    turnTiers.push({ id, label, anns });
+  }
   const ordered = [...slots].sort((a, b) => a.value - b.value || a.key - b.key);
   ordered.forEach((s, i) => (s.id = `ts${i + 1}`));
   let slotIndex = 0;
   for (const tier of tiers) {
     for (const ann of annsByTier.get(tier) ?? []) {
+      ann.ts1 = slots[slotIndex++]!.id;
+      ann.ts2 = slots[slotIndex++]!.id;
+    }
+  }
+  for (const tier of turnTiers) {
+    for (const ann of tier.anns) {
       ann.ts1 = slots[slotIndex++]!.id;
       ann.ts2 = slots[slotIndex++]!.id;
     }
@@ -187,6 +210,18 @@ export function toEaf(input: ReportInput, opts: ExportOptions): string {
     out.push('    </TIER>');
   }
 
+  for (const tier of turnTiers) {
+    out.push(`    <TIER${attrs([['TIER_ID', tier.id], ['LINGUISTIC_TYPE_REF', EAF_TURN_TYPE], ['PARTICIPANT', tier.label], ['LANG_REF', 'nld']])}>`);
+    for (const ann of tier.anns) {
+      out.push('        <ANNOTATION>');
+      out.push(`            <ALIGNABLE_ANNOTATION${attrs([['ANNOTATION_ID', ann.id], ['TIME_SLOT_REF1', ann.ts1], ['TIME_SLOT_REF2', ann.ts2]])}>`);
+      out.push(`                <ANNOTATION_VALUE>${xmlText(ann.value)}</ANNOTATION_VALUE>`);
+      out.push('            </ALIGNABLE_ANNOTATION>');
+      out.push('        </ANNOTATION>');
+    }
+    out.push('    </TIER>');
+  }
+
   out.push(
     `    <LINGUISTIC_TYPE${attrs([
       ['LINGUISTIC_TYPE_ID', EAF_LINGUISTIC_TYPE],
@@ -195,6 +230,9 @@ export function toEaf(input: ReportInput, opts: ExportOptions): string {
       ['CONTROLLED_VOCABULARY_REF', hasCv ? EAF_CV_ID : null],
     ])}/>`,
   );
+  if (turnTiers.length > 0) {
+    out.push(`    <LINGUISTIC_TYPE${attrs([['LINGUISTIC_TYPE_ID', EAF_TURN_TYPE], ['TIME_ALIGNABLE', 'true'], ['GRAPHIC_REFERENCES', 'false']])}/>`);
+  }
   out.push('    <LANGUAGE LANG_ID="nld" LANG_LABEL="Dutch (nld)"/>');
   if (hasCv) {
     out.push(`    <CONTROLLED_VOCABULARY CV_ID="${EAF_CV_ID}">`);

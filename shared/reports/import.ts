@@ -15,6 +15,7 @@ import { parseTimeValue, roundMs, themeResolver, unique } from './format.ts';
 import { unguardFormula } from './csv.ts';
 import { EAF_MOMENTS_PROPERTY, EAF_THEMES_LINE, EAF_TIER_SEPARATOR } from './eaf.ts';
 import { VTT_META_PREFIX } from './webvtt.ts';
+import { EAF_TURN_TYPE, SPEAKER_TURN_KIND } from './speakers.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared
@@ -256,6 +257,8 @@ export function parseCsv(text: string, opts: ImportOptions = {}): ImportResult {
     }
     const kindRaw = get(record, columns.kind).trim().toLowerCase();
     const kind = kindRaw === '' ? 'notitie' : kindRaw;
+    // Measured speaker turns travel in the same file but are not observations.
+    if (kind === SPEAKER_TURN_KIND) continue;
     if (!isKind(kind)) {
       skipped.push({ line: record.line, reason: REASONS.unknownKind(kindRaw) });
       continue;
@@ -342,6 +345,7 @@ export function parseWebVtt(text: string, opts: ImportOptions = {}): ImportResul
     }
     const blockMeta = meta;
     meta = null;
+    if (blockMeta?.kind === SPEAKER_TURN_KIND) continue;
     if ((first === 'STYLE' || first === 'REGION') && !block.lines.some((l) => l.includes('-->'))) continue;
     if (++cues > MAX_IMPORT_ITEMS) throw tooManyItems();
 
@@ -554,7 +558,7 @@ export function parseEaf(text: string, opts: ImportOptions = {}): ImportResult {
   const skipped: ImportSkip[] = [];
 
   let rootSeen = false;
-  let tier: { id: string; annotator: string | null } | null = null;
+  let tier: { id: string; annotator: string | null; turns: boolean } | null = null;
   let annotation: RawAnnotation | null = null;
   let inValue = false;
   let property: { name: string; value: string } | null = null;
@@ -592,9 +596,11 @@ export function parseEaf(text: string, opts: ImportOptions = {}): ImportResult {
             break;
           }
           case 'TIER':
-            tier = { id: a.TIER_ID ?? '', annotator: a.ANNOTATOR?.trim() || null };
+            // Kijkkamer's measured speaker turns are not observations.
+            tier = { id: a.TIER_ID ?? '', annotator: a.ANNOTATOR?.trim() || null, turns: a.LINGUISTIC_TYPE_REF === EAF_TURN_TYPE };
             break;
           case 'ALIGNABLE_ANNOTATION':
+            if (tier?.turns) break;
             if (++count > MAX_IMPORT_ITEMS) throw tooManyItems();
             annotation = {
               id: a.ANNOTATION_ID ?? '',

@@ -11,3 +11,5 @@ export type { QdpxOptions } from './qdpx.ts';
 export { toWerkbladMarkdown } from './markdown.ts';
 export type { WerkbladInput, WerkbladOptions, WerkbladTheme, WerkbladSlim } from './markdown.ts';
 export { parseCsv, parseWebVtt, parseEaf } from './import.ts';
+export { speakerTurnRows, spreektijdMarkdown, SPEAKER_TURN_KIND, EAF_TURN_TYPE } from './speakers.ts';
+export type { SpeakerTurnRow } from './speakers.ts';

@@ -2,13 +2,15 @@
  * The "Van kijken naar zien" werkblad as Markdown: title, dates, participants by role, goal, per
  * Kijkwijzer theme the three columns (vraag / zie / anders: "zie" lists the room's observations of
  * kind 'zie' with that theme, with timecodes), fragments with reflectievragen (and client feedback
- * only with `includeClientFeedback`), aandachtspunten and SLIM. User text is Markdown-escaped.
+ * only with `includeClientFeedback`), the measured spreektijd figures (when the recording was
+ * analysed), aandachtspunten and SLIM. User text is Markdown-escaped.
  */
 import { ROLES } from '../access/roles.ts';
 import type { ExportOptions, ReportInput } from './types.ts';
 import { ROLE_LABELS } from './types.ts';
 import { dutchDate, formatTimecode, sortObservations, themeNamer } from './format.ts';
 import { createPseudonymiser } from './pseudonymise.ts';
+import { spreektijdMarkdown } from './speakers.ts';
 
 export interface WerkbladTheme {
   id: string;
@@ -117,6 +119,9 @@ export function toWerkbladMarkdown(input: ReportInput & { werkblad: WerkbladInpu
     out.push('');
     out.push('**Anders**', '', orEmpty(mdText(t(theme.anders))), '');
   }
+
+  // The measured speaking time, when the room's recording was analysed.
+  if (data.speakerTrack) out.push(...spreektijdMarkdown(data.speakerTrack, opts.pseudonymise, (text) => mdText(text)));
 
   out.push('## Fragmenten', '');
   const fragments = [...data.fragments].sort((a, b) => a.order - b.order || a.start - b.start);

@@ -6,6 +6,7 @@ import type { Role } from '../access/roles.ts';
 import type { ExportOptions, ReportInput } from './types.ts';
 import { ROLE_LABELS } from './types.ts';
 import { reportPeople } from './format.ts';
+import { speakerLabel } from '../spreektijd/types.ts';
 
 /** Dutch name particles that are never replaced on their own ("de", "van", …). */
 const PARTICLES = new Set([
@@ -73,6 +74,13 @@ export function createPseudonymiser(input: ReportInput): Pseudonymiser {
   };
   for (const p of people) addName(p.id, p.name);
   for (const o of input.observations) addName(o.authorId, o.authorName);
+  // A name the host gave a voice (the client's, say) becomes that voice's role inside texts too.
+  const speakers = input.speakerTrack?.speakers ?? [];
+  for (const s of speakers) {
+    if (!s.name.trim()) continue;
+    labels.set(`speaker:${s.id}`, speakerLabel(s, speakers, true));
+    addName(`speaker:${s.id}`, s.name);
+  }
 
   // Full names map to their owner; name parts too, unless shared by several people.
   const full = new Map<string, string>();
@@ -129,6 +137,8 @@ export function createPseudonymiser(input: ReportInput): Pseudonymiser {
     })),
     themes: input.themes.map((t) => ({ ...t })),
     exportedAt: input.exportedAt,
+    // Labels come from the roles when pseudonymised (see speakerTurnRows); names are never used then.
+    speakerTrack: input.speakerTrack ?? null,
   };
   return { input: result, text, labels };
 }

@@ -5,6 +5,7 @@
 import type { ErrorCode } from '../errors.ts';
 import type { Role } from '../access/roles.ts';
 import type { Fragment, Observation, ObservationKind } from '../notes/types.ts';
+import type { SpeakerTrack } from '../spreektijd/corrections.ts';
 
 export interface ReportParticipant {
   id: string;
@@ -35,6 +36,8 @@ export interface ReportInput {
   /** Kijkwijzer theme ids + Dutch names (data provided by the caller). */
   themes: ReportTheme[];
   exportedAt: Date;
+  /** The measured (and corrected) speaker turns, when the room has them and the requester may see them. */
+  speakerTrack?: SpeakerTrack | null;
 }
 
 export interface ExportOptions {

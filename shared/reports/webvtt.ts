@@ -1,11 +1,13 @@
 /**
- * WebVTT export: observations as subtitle cues with `<v Author>` voice tags, fragments as a
+ * WebVTT export: observations as subtitle cues with `<v Author>` voice tags, then the measured
+ * speaker turns as cues `<v Klantmanager>Klantmanager` (NOTE kind `spreekbeurt`), fragments as a
  * chapters track. Kind, themes and "this was a moment" travel in a `NOTE kijkkamer {json}` block
  * right before each cue (players ignore NOTE blocks; `parseWebVtt` reads them back).
  */
 import type { ExportOptions, ReportInput } from './types.ts';
 import { formatVttTimestamp, rangeMs, sortObservations } from './format.ts';
 import { prepareInput } from './pseudonymise.ts';
+import { SPEAKER_TURN_KIND, speakerTurnRows } from './speakers.ts';
 
 export const VTT_META_PREFIX = 'NOTE kijkkamer ';
 
@@ -45,16 +47,30 @@ export function toWebVtt(input: ReportInput, opts: ExportOptions): string {
   const duration = data.media?.durationSeconds ?? null;
   const out: string[] = ['WEBVTT', ''];
   out.push(`NOTE ${escapeVttText(oneLine(`Kijkkamer: ${data.room.title}`))}`, '');
+  // Observations and speaker turns interleaved: WebVTT wants cues in order of their start.
+  const cues: { begin: number; lines: string[] }[] = [];
   for (const o of sortObservations(data.observations)) {
     const r = rangeMs(o.start, o.end, duration);
     const meta: VttCueMeta = { kind: o.kind, themes: o.themes };
     if (o.end === null) meta.moment = true;
-    out.push(`${VTT_META_PREFIX}${noteJson(meta)}`, '');
     const voice = escapeVttText(oneLine(o.authorName));
     const text = escapeVttText(o.text);
-    out.push(cueId(o.id), `${formatVttTimestamp(r.begin)} --> ${formatVttTimestamp(r.end)}`);
-    out.push(voice ? `<v ${voice}>${text}` : text, '');
+    cues.push({
+      begin: r.begin,
+      lines: [`${VTT_META_PREFIX}${noteJson(meta)}`, '', cueId(o.id), `${formatVttTimestamp(r.begin)} --> ${formatVttTimestamp(r.end)}`, voice ? `<v ${voice}>${text}` : text, ''],
+    });
   }
+  speakerTurnRows(data.speakerTrack, opts.pseudonymise).forEach((t, i) => {
+    const r = rangeMs(t.start, t.end, duration);
+    const voice = escapeVttText(oneLine(t.label));
+    const meta = { kind: SPEAKER_TURN_KIND, themes: [], ...(t.overlap ? { overlap: true } : {}) };
+    cues.push({
+      begin: r.begin,
+      lines: [`${VTT_META_PREFIX}${noteJson(meta)}`, '', `spreekbeurt-${i + 1}`, `${formatVttTimestamp(r.begin)} --> ${formatVttTimestamp(r.end)}`, `<v ${voice}>${voice}`, ''],
+    });
+  });
+  // Stable: at the same start an observation comes before a turn, as before.
+  for (const cue of cues.sort((x, y) => x.begin - y.begin)) out.push(...cue.lines);
   return out.join('\n');
 }
 

@@ -1,9 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPerson } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, useAccessibilityScan } from '../helpers/browser.ts';
 import { ADMIN, startServer, type TestServer } from '../helpers/server.ts';
 
 describe('foundation in a real browser', () => {
+  useAccessibilityScan();
   let server: TestServer;
   let browser: Browser;
   /** Console errors and uncaught exceptions of every page: a CSP violation shows up here. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Traject } from '../../shared/api/kijkwijzer-schemas.ts';
 import type { Room } from '../../shared/api/schemas.ts';
 import { addAandachtspunt } from '../../shared/kijkwijzer/doc.ts';
-import { launchBrowser, newPerson } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, useAccessibilityScan } from '../helpers/browser.ts';
 import type { HttpClient } from '../helpers/http.ts';
 import { invite, joinAsGuest, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -12,6 +12,7 @@ const POLL = { timeout: 20_000, interval: 100 };
 const VIDEO = 'Video: gesprek.mp4';
 
 describe('the Kijkwijzer in a real browser', () => {
+  useAccessibilityScan();
   let server: TestServer;
   let browser: Browser;
   let host: HttpClient;
@@ -112,8 +113,9 @@ describe('the Kijkwijzer in a real browser', () => {
     await page.goto(`/kamer/${demo.body.id}`);
     const themes = page.getByRole('group', { name: 'Thema’s waar ik specifiek op ga letten (kies er 1 tot 3)' });
     for (const name of [/^Emotie/, /^Weerstand/, /^Feedback/]) await themes.getByRole('checkbox', { name }).check();
-    await themes.getByRole('checkbox', { name: /^Resultaten/ }).click();
-    await page.getByRole('alert').filter({ hasText: 'Je kiest hoogstens 3 thema’s. Haal eerst een ander thema weg.' }).waitFor();
+    // A fourth cannot be chosen: its box is disabled, with the reason beside the boxes.
+    await expect.poll(() => themes.getByRole('checkbox', { name: /^Resultaten/ }).isDisabled()).toBe(true);
+    await themes.getByText('Je hebt 3 thema’s gekozen, het maximum. Haal er eerst een weg om een ander te kiezen.').waitFor();
     expect(await themes.getByRole('checkbox', { name: /^Resultaten/ }).isChecked()).toBe(false);
     await page.getByText('3 van maximaal 3 thema’s gekozen.').waitFor();
     // The chosen themes' questions while watching.
@@ -150,7 +152,7 @@ describe('the Kijkwijzer in a real browser', () => {
     await expect.poll(async () => (await conversations.getByRole('heading', { level: 2 }).allTextContents()).join(' | '), POLL).toBe('1. Eerste gesprek | 2. Tweede gesprek');
     await page.getByRole('list', { name: 'Aandachtspunten van Eerste gesprek' }).getByText('Eerst vragen wat de cliënt wil bespreken').waitFor();
     await page.getByText('Ze kwam zelf met haar vraag').waitFor();
-    await page.getByRole('button', { name: /^Leerpunt kopiëren als tekst/ }).click();
+    await page.getByRole('button', { name: /^Delen als tekst/ }).click();
     await page.getByRole('status').filter({ hasText: 'Gekopieerd' }).waitFor();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     expect(copied).toContain('Wat ik heb geprobeerd:\nHet gesprek geopend met haar agenda');

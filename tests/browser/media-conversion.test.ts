@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPerson, signInAdmin } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, signInAdmin, useAccessibilityScan } from '../helpers/browser.ts';
 import { giveConsent, TusClient } from '../helpers/media.ts';
 import { createRoom, invite, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 describe('converting a phone video in a real browser', () => {
+  useAccessibilityScan();
   let server: TestServer;
   let browser: Browser;
   let work: string;

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPerson, signInAdmin } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, signInAdmin, useAccessibilityScan } from '../helpers/browser.ts';
 import type { HttpClient } from '../helpers/http.ts';
 import { FIXTURE, giveConsent, TusClient } from '../helpers/media.ts';
 import { createRoom, invite, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 describe('downloading the video in a real browser', () => {
+  useAccessibilityScan();
   let server: TestServer;
   let browser: Browser;
   let api: HttpClient;

@@ -2,13 +2,14 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../../shared/api/schemas.ts';
-import { launchBrowser, newPerson, signInAdmin } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, signInAdmin, useAccessibilityScan } from '../helpers/browser.ts';
 import { FIXTURE, FIXTURE_PATH, FIXTURE_SHA256 } from '../helpers/media.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 const WEBM_PATH = fileURLToPath(new URL('../fixtures/gesprek.webm', import.meta.url));
 
 describe('video with consent in a real browser', () => {
+  useAccessibilityScan();
   let server: TestServer;
   let browser: Browser;
   let host: Page;

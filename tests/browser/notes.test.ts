@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../../shared/api/schemas.ts';
 import { addObservation, deleteObservation, readObservations } from '../../shared/notes/doc.ts';
-import { launchBrowser, newPerson } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, useAccessibilityScan } from '../helpers/browser.ts';
 import type { HttpClient } from '../helpers/http.ts';
 import { createRoom, invite, joinAsGuest, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -18,6 +18,7 @@ interface Person {
 }
 
 describe('live observations in a real browser', () => {
+  useAccessibilityScan();
   let server: TestServer;
   let browser: Browser;
   let host: HttpClient;
@@ -265,7 +266,7 @@ describe('live observations in a real browser', () => {
     await page.keyboard.press('1');
     await expect.poll(() => obs.getByRole('button', { name: 'Vraag' }).getAttribute('aria-pressed'), POLL).toBe('true');
     await page.keyboard.press('t');
-    await obs.getByRole('button', { name: 'Emotie' }).click();
+    await obs.getByRole('menuitemcheckbox', { name: 'Emotie' }).click();
     await obs.getByRole('button', { name: 'Thema Emotie weghalen' }).waitFor(POLL);
     await page.keyboard.press(']');
     const range = item(page, '0:05–0:08');

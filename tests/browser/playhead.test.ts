@@ -1,13 +1,14 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../../shared/api/schemas.ts';
-import { launchBrowser, newPerson } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, useAccessibilityScan } from '../helpers/browser.ts';
 import type { HttpClient } from '../helpers/http.ts';
 import { invite, joinAsGuest, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { readVideo, settledFrame } from '../helpers/video.ts';
 
 describe('shared playhead in real browsers', () => {
+  useAccessibilityScan();
   let server: TestServer;
   let browser: Browser;
   let host: HttpClient;

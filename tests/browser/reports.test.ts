@@ -5,7 +5,7 @@ import type { Room } from '../../shared/api/schemas.ts';
 import { addAandachtspunt, chooseThemes, setMetaText, META } from '../../shared/kijkwijzer/doc.ts';
 import { themeById } from '../../shared/kijkwijzer/themes.ts';
 import { addObservation, readObservations } from '../../shared/notes/doc.ts';
-import { launchBrowser, newPerson } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, useAccessibilityScan } from '../helpers/browser.ts';
 import type { HttpClient } from '../helpers/http.ts';
 import { createRoom, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -15,6 +15,7 @@ const OBSERVATION = 'Ze kijkt weg, zegt "nee" en lacht';
 const AANDACHTSPUNT = 'Stiltes laten vallen';
 
 describe('the print report and exports in a real browser', () => {
+  useAccessibilityScan();
   let server: TestServer;
   let browser: Browser;
   let host: HttpClient;
@@ -109,8 +110,8 @@ describe('the print report and exports in a real browser', () => {
     await dialog.getByRole('heading', { name: 'Wordt toegevoegd (2)' }).waitFor({ timeout: 20_000 });
     await dialog.getByText('Regel 3: geen geldige tijd / no valid time').waitFor();
     await dialog.getByRole('checkbox', { name: /^Toevoegen: 00:07\.125 Tweede/ }).uncheck();
-    await dialog.getByRole('button', { name: '1 observaties toevoegen' }).click();
-    await dialog.getByRole('status').filter({ hasText: '1 observaties toegevoegd.' }).waitFor();
+    await dialog.getByRole('button', { name: '1 observatie toevoegen' }).click();
+    await dialog.getByRole('status').filter({ hasText: '1 observatie toegevoegd.' }).waitFor();
     await until(() => readObservations(shared.doc).some((o) => o.text === 'Eerste uit het bestand'), 10_000);
     expect(readObservations(shared.doc).some((o) => o.text === 'Tweede uit het bestand')).toBe(false);
     await page.keyboard.press('Escape');

@@ -1,12 +1,13 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addObservation, readObservations } from '../../shared/notes/doc.ts';
-import { launchBrowser, newPerson, signInAdmin } from '../helpers/browser.ts';
+import { launchBrowser, newPerson, signInAdmin, useAccessibilityScan } from '../helpers/browser.ts';
 import { createRoom, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { openProvider, synced, until } from '../helpers/yjs.ts';
 
 describe('version history in the room', () => {
+  useAccessibilityScan();
   let server: TestServer;
   let browser: Browser;
   beforeAll(async () => {
@@ -38,7 +39,7 @@ describe('version history in the room', () => {
     obs('tweede observatie', 8);
     await until(() => readObservations(server.app.services.notes.getDoc(room.id)).length === 2);
     await panel.getByRole('button', { name: /^Bekijk versie van/ }).first().click();
-    const preview = page.getByRole('dialog', { name: /1 observaties/ });
+    const preview = page.getByRole('dialog', { name: /: 1 observatie$/ });
     await preview.getByText('eerste observatie').waitFor();
     expect(await preview.getByText('tweede observatie').count()).toBe(0);
     await preview.getByRole('button', { name: 'Sluiten' }).click();

@@ -172,7 +172,7 @@ describe('downloading the video, only when the host allows it and consent lets i
     }
     const extra = await setDownloads(host, base, { downloadsAllowed: true, forEveryone: true });
     expect(extra.status).toBe(400);
-    expect(extra.body.error.message).toBe('body has an unknown field "forEveryone"');
+    expect(extra.body.error).toMatchObject({ message: 'The request has an unknown field "forEveryone".', field: 'forEveryone', rule: 'unknown_field' });
     expect((await host.request('PUT', `${base}/media/downloads`, '{"downloadsAllowed": tru')).status).toBe(400);
     // Nothing was switched on by any of them.
     expect((await host.get<MediaInfo>(`${base}/media`)).body.downloads.downloadsAllowed).toBe(false);

@@ -12,15 +12,14 @@ import { Db } from '../../server/src/db/database.ts';
 import { createPlayheadStateStore } from '../../server/src/playhead/state-store.ts';
 import { frameCentre, frameIndex, reopenTimeline, type PlayheadState } from '../../shared/playhead/index.ts';
 import type { PlayheadSnapshot } from '../../shared/playhead/protocol.ts';
-import { killChildServers, startChildServer, type ChildServer } from '../helpers/child-server.ts';
+import { killChildren, signIn, startChild, type ChildServer } from '../helpers/child.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { PlayheadPeer, until } from '../helpers/playhead.ts';
 import { createRoom, invite } from '../helpers/scenario.ts';
-import { ADMIN } from '../helpers/server.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
-  await killChildServers();
+  await killChildren();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -28,13 +27,6 @@ function dataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'kijkkamer-playhead-restart-'));
   dirs.push(dir);
   return dir;
-}
-
-async function signIn(url: string): Promise<HttpClient> {
-  const http = new HttpClient(url);
-  const res = await http.post('/api/auth/signin', ADMIN);
-  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status}`);
-  return http;
 }
 
 async function guest(host: HttpClient, roomId: string): Promise<HttpClient> {
@@ -67,7 +59,7 @@ async function playFor(peer: PlayheadPeer, from: number, ms: number): Promise<Pl
 describe('the shared playhead across restarts of the real server process', () => {
   it('SIGTERM pauses a playing room where it is, tells the clients, and the room reopens there with its presenter', { timeout: 180_000 }, async () => {
     const dir = dataDir();
-    let server: ChildServer = await startChildServer(dir);
+    let server: ChildServer = await startChild(dir);
     const host = await signIn(server.url);
     const room = await createRoom(host);
     const coach = await guest(host, room.id);
@@ -88,7 +80,7 @@ describe('the shared playhead across restarts of the real server process', () =>
     expect(heard.position).toBeGreaterThan(3.3);
     expect(heard.position).toBe(frameCentre(frameIndex(heard.position, 25), 25));
 
-    server = await startChildServer(dir, server.port);
+    server = await startChild(dir, {}, { port: server.port });
     // The coach connects again (a new socket, the same cookie, as a browser reconnects).
     const again = await PlayheadPeer.join(coach, room.id);
     const snapshot: PlayheadSnapshot = again.snapshot!;
@@ -106,7 +98,7 @@ describe('the shared playhead across restarts of the real server process', () =>
 
   it('kill -9 while playing: the room reopens paused where it was last known to play, and stays there after another restart', { timeout: 180_000 }, async () => {
     const dir = dataDir();
-    let server: ChildServer = await startChildServer(dir);
+    let server: ChildServer = await startChild(dir);
     const host = await signIn(server.url);
     const room = await createRoom(host);
     const h = await PlayheadPeer.join(host, room.id);
@@ -128,7 +120,7 @@ describe('the shared playhead across restarts of the real server process', () =>
     const expected = reopenTimeline(stored.timeline, 0).position;
     expect(expected).toBeGreaterThanOrEqual(2.5 + 0.5 - 0.02);
 
-    server = await startChildServer(dir, server.port);
+    server = await startChild(dir, {}, { port: server.port });
     const again = await PlayheadPeer.join(host, room.id);
     expect(again.latest).toMatchObject({ paused: true, position: expected, version: playing.version + 1 });
     again.close();
@@ -136,7 +128,7 @@ describe('the shared playhead across restarts of the real server process', () =>
     // A second restart (graceful this time, nothing playing) leaves the room where it is.
     server.proc.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
-    server = await startChildServer(dir);
+    server = await startChild(dir);
     const host2 = await signIn(server.url);
     const third = await PlayheadPeer.join(host2, room.id);
     expect(third.latest).toMatchObject({ paused: true, position: expected, version: playing.version + 2 });

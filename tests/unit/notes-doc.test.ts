@@ -73,6 +73,13 @@ describe('notes document schema', () => {
     expect(isValidObservationShape({ ...readObservations(doc)[0], role: 'admin' })).toBe(false);
   });
 
+  it('reads a theme a peer repeated once (lists are keyed by theme)', () => {
+    const doc = new Y.Doc();
+    const id = addObservation(doc, init());
+    observationsMap(doc).get(id)!.set('themes', ['tempo', 'taal', 'tempo']);
+    expect(readObservations(doc)[0]!.themes).toEqual(['tempo', 'taal']);
+  });
+
   it('restoreContent makes the content equal to the source as a new change', () => {
     const source = new Y.Doc();
     const keep = addObservation(source, init({ text: 'Het 😀 gesprek begint.' }));

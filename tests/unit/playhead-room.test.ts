@@ -294,6 +294,18 @@ describe('PlayheadRoom: scheduling, media facts, log', () => {
     expect(room.setMode('ghost', 'presenter')).toMatchObject({ ok: false, code: 'conflict' });
     expect(room.state.version).toBe(0);
   });
+  it('pauses for someone who starts to talk at once, without the lead a command gets, and logs who', () => {
+    const { clock, room, states, logs, client } = setup();
+    room.join(client('host', 'begeleider'), { rtt: 400 });
+    room.command('host', { type: 'play' });
+    clock.advance(1000);
+    const talker = { participantId: 'p-talker', name: 'Talker', role: 'coach' as const };
+    expect(room.pauseFor(talker)).toBe(true);
+    expect(states.at(-1)).toMatchObject({ paused: true, atServerTime: clock.now });
+    expect(logs.at(-1)).toMatchObject({ action: 'pause', actor: { participantId: 'p-talker', name: 'Talker', role: 'coach' } });
+    // Nothing plays any more: nothing to pause.
+    expect(room.pauseFor(talker)).toBe(false);
+  });
 });
 
 describe('PlayheadRoom: the timeline survives a restart', () => {

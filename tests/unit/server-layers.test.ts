@@ -16,9 +16,12 @@ const LAYERS: Record<string, number> = {
   realtime: 3,
   notes: 4,
   playhead: 4,
+  voice: 4,
   kijkwijzer: 5,
   media: 5,
   reports: 6,
+  spreektijd: 6,
+  ops: 7,
 };
 const LEAVES = new Set(['config.ts', 'ids.ts', 'paths.ts']);
 

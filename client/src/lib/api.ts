@@ -1,13 +1,22 @@
-import type { ErrorBody, ErrorCode } from '../../../shared/errors.ts';
+import type { ErrorBody, ErrorCode, ValidationRule } from '../../../shared/errors.ts';
 
-/** A failed API call: `code` is stable for the UI to translate, `message` is the server's sentence. */
+/**
+ * A failed API call: `code` (and, for a refused field, `field`, `rule`, `limit`) are stable for
+ * the UI to put into words; `message` is the server's English sentence, for logs only.
+ */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode | 'network';
-  constructor(status: number, code: ErrorCode | 'network', message: string) {
+  readonly field: string | null;
+  readonly rule: ValidationRule | null;
+  readonly limit: number | null;
+  constructor(status: number, code: ErrorCode | 'network', message: string, detail: { field?: string; rule?: ValidationRule; limit?: number } = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.field = detail.field ?? null;
+    this.rule = detail.rule ?? null;
+    this.limit = detail.limit ?? null;
   }
 }
 
@@ -27,7 +36,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: st
   const data: unknown = await res.json().catch(() => null);
   if (!res.ok) {
     const error = (data as ErrorBody | null)?.error;
-    throw new ApiError(res.status, error?.code ?? 'internal', error?.message ?? res.statusText);
+    throw new ApiError(res.status, error?.code ?? 'internal', error?.message ?? res.statusText, error ?? {});
   }
   return data as T;
 }

@@ -12,6 +12,7 @@ export type Route =
   | { name: 'room'; roomId: string }
   | { name: 'report'; roomId: string }
   | { name: 'join'; roomId: string }
+  | { name: 'left' }
   | { name: 'trajects' }
   | { name: 'traject'; trajectId: string }
   | { name: 'notFound' };
@@ -26,6 +27,7 @@ const table: [RegExp, (m: RegExpMatchArray) => Route][] = [
   [new RegExp(`^/kamer/${ID}$`), (m) => ({ name: 'room', roomId: m[1]! })],
   [new RegExp(`^/kamer/${ID}/verslag$`), (m) => ({ name: 'report', roomId: m[1]! })],
   [new RegExp(`^/join/${ID}$`), (m) => ({ name: 'join', roomId: m[1]! })],
+  [/^\/verlaten$/, () => ({ name: 'left' })],
   [/^\/trajecten$/, () => ({ name: 'trajects' })],
   [new RegExp(`^/traject/${ID}$`), (m) => ({ name: 'traject', trajectId: m[1]! })],
 ];

@@ -1,4 +1,5 @@
 /** UI text of the room's video, consent and upload; spread into the nl and en catalogues. */
+import type { Message } from '../lib/i18n/plural.ts';
 export const mediaNl = {
   'media.player': 'Video: {name}',
   'media.consentFirst': 'Leg eerst de toestemming van de cliënt vast (hieronder). Daarna kun je een video toevoegen.',
@@ -109,6 +110,7 @@ export const mediaNl = {
   'consent.no': 'nee',
   'consent.retention': 'Bewaren tot',
   'consent.note': 'Notitie (optioneel)',
+  'consent.noteName': 'Notitie',
   'consent.record': 'Toestemming invullen',
   'consent.save': 'Toestemming vastleggen',
   'consent.newVersion': 'Toestemming wijzigen (nieuwe versie)',
@@ -131,7 +133,7 @@ export const mediaNl = {
   'poster.none': 'Nog geen videobeeld',
 } as const;
 
-export const mediaEn: Record<keyof typeof mediaNl, string> = {
+export const mediaEn: Record<keyof typeof mediaNl, Message> = {
   'media.player': 'Video: {name}',
   'media.consentFirst': 'First record the client’s consent (below). Then you can add a video.',
   'media.unplayable': 'This video cannot be played (any more) in your browser. Reload the page; if that does not help, ask the facilitator for an MP4 with H.264 video.',
@@ -241,6 +243,7 @@ export const mediaEn: Record<keyof typeof mediaNl, string> = {
   'consent.no': 'no',
   'consent.retention': 'Keep until',
   'consent.note': 'Note (optional)',
+  'consent.noteName': 'Note',
   'consent.record': 'Fill in consent',
   'consent.save': 'Record consent',
   'consent.newVersion': 'Change consent (new version)',

@@ -19,6 +19,25 @@ const STALLED_AFTER_MS = 5000;
 /** Without some awareness traffic after a change there is nothing for the server to echo. */
 const CHECKPOINT_AFTER_MS = 250;
 
+/** Longest the server connection waits for this browser's stored copy (IndexedDB may be unavailable). */
+const STORED_COPY_WAIT_MS = 3000;
+
+/**
+ * User Timing marks of opening the document (`performance.getEntriesByName`): bench:notes reads
+ * them to split opening a large room into load, transfer, apply and render; so can a person in
+ * the browser's performance panel.
+ */
+export const TIMING = {
+  start: 'kijkkamer:notes:start',
+  stored: 'kijkkamer:notes:stored',
+  connect: 'kijkkamer:notes:connect',
+  synced: 'kijkkamer:notes:synced',
+  /** A measure: applying the server's sync step 2. */
+  apply: 'kijkkamer:notes:apply',
+  rendered: 'kijkkamer:notes:rendered',
+  allRendered: 'kijkkamer:notes:all-rendered',
+} as const;
+
 /** Close codes the server uses for refusals that reconnecting cannot fix (docs/protocol.md). */
 const isPermanentClose = (code: number): boolean => code >= 4400 && code < 4500;
 
@@ -42,6 +61,9 @@ export class DocConnection {
   closedWith = $state<ErrorCode | 'unknown' | null>(null);
   private ticker: ReturnType<typeof setInterval> | null = null;
   private checkpointTimer: ReturnType<typeof setTimeout> | null = null;
+  /** This browser's stored copy is in `doc` (or did not come in time): connecting may start. */
+  private storedLoaded = false;
+  private destroyed = false;
 
   readonly saveState: SaveState = $derived.by(() => {
     if (this.phase === 'closed') return 'closed';
@@ -53,7 +75,14 @@ export class DocConnection {
     return 'saved';
   });
 
-  constructor(docName: string, storageKey: string) {
+  /** Resolves at the first sync with the server. */
+  readonly firstSync: Promise<void>;
+  private readonly timed: boolean;
+
+  /** `timed`: leave the User Timing marks (for the room's shared document only, so they are unambiguous). */
+  constructor(docName: string, storageKey: string, timed = false) {
+    this.timed = timed;
+    this.mark(TIMING.start);
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     // BroadcastChannel sync between tabs is off: every change goes through the server, which
     // checks the permission to write, and IndexedDB already covers this browser.
@@ -72,9 +101,16 @@ export class DocConnection {
       if (this.phase !== 'closed') this.phase = 'offline';
     });
     this.provider.on('closed', ({ code }) => this.onPermanentClose(code));
+    let firstSynced!: () => void;
+    this.firstSync = new Promise((resolve) => (firstSynced = resolve));
+    this.timeFirstApply();
     this.provider.on('sync', (synced: boolean) => {
       this.synced = synced;
       if (!synced) return;
+      if (!this.everSynced) {
+        this.mark(TIMING.synced);
+        firstSynced();
+      }
       this.everSynced = true;
       // The resync itself sent our offline changes (sync step 2): count it as a change to confirm.
       this.tracker.changed();
@@ -83,8 +119,44 @@ export class DocConnection {
     });
     window.addEventListener('online', this.onOnline);
     window.addEventListener('offline', this.onOffline);
-    if (navigator.onLine) this.provider.connect();
-    else this.phase = 'offline';
+    // Connect once this browser's copy is loaded, so our state vector names it and the server sends
+    // only what we lack: otherwise a large room travels (and is applied) twice.
+    let storedWait: ReturnType<typeof setTimeout> | undefined;
+    void Promise.race([this.persistence.whenSynced, new Promise((resolve) => (storedWait = setTimeout(resolve, STORED_COPY_WAIT_MS)))]).then(() => {
+      clearTimeout(storedWait);
+      this.mark(TIMING.stored);
+      this.storedLoaded = true;
+      if (this.destroyed || this.phase === 'closed') return;
+      if (navigator.onLine) this.connectNow();
+      else this.phase = 'offline';
+    });
+  }
+
+  private connectNow(): void {
+    if (!this.storedLoaded) return; // the stored copy's arrival connects
+    this.mark(TIMING.connect);
+    this.provider.connect();
+  }
+
+  private mark(name: string): void {
+    if (this.timed) performance.mark(name);
+  }
+
+  /** Measures the apply of the server's first answer (the provider is its origin, before the first sync). */
+  private timeFirstApply(): void {
+    if (!this.timed) return;
+    let started = 0;
+    const before = (tr: Y.Transaction) => {
+      if (tr.origin === this.provider && !this.everSynced) started = performance.now();
+    };
+    const after = (tr: Y.Transaction) => {
+      if (tr.origin !== this.provider || started === 0) return;
+      performance.measure(TIMING.apply, { start: started, end: performance.now() });
+      this.doc.off('beforeTransaction', before);
+      this.doc.off('afterTransaction', after);
+    };
+    this.doc.on('beforeTransaction', before);
+    this.doc.on('afterTransaction', after);
   }
 
   get awareness() {
@@ -95,7 +167,7 @@ export class DocConnection {
   reconnect(): void {
     this.closedWith = null;
     this.phase = navigator.onLine ? 'connecting' : 'offline';
-    if (navigator.onLine) this.provider.connect();
+    if (navigator.onLine) this.connectNow();
   }
 
   /** Stops syncing, e.g. when the room session ended; what is stored locally stays. */
@@ -105,6 +177,7 @@ export class DocConnection {
   }
 
   destroy(): void {
+    this.destroyed = true;
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOffline);
     this.stopTimers();
@@ -124,7 +197,7 @@ export class DocConnection {
   };
 
   private onOnline = (): void => {
-    if (this.phase !== 'closed') this.provider.connect();
+    if (this.phase !== 'closed') this.connectNow();
   };
 
   /** The browser knows it is offline: stop the futile reconnect attempts until it is back. */

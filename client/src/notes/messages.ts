@@ -1,4 +1,5 @@
 /** UI text of the observations panel; spread into the nl and en catalogues. */
+import { plural, type Message } from '../lib/i18n/plural.ts';
 export const notesNl = {
   'notes.status.connecting': 'Verbinden…',
   'notes.status.saving': 'Opslaan…',
@@ -32,7 +33,7 @@ export const notesNl = {
   'notes.sort': 'Volgorde',
   'notes.sort.time': 'Op tijd in de video',
   'notes.sort.newest': 'Nieuwste eerst',
-  'notes.count': '{shown} van {total} observaties',
+  'notes.count': plural('total', { one: '{shown} van {total} observatie', other: '{shown} van {total} observaties' }),
   'notes.clearFilters': 'Filters wissen',
   'notes.empty': 'Nog geen observaties. Druk op N of kies "Nieuwe observatie" om op te schrijven wat je ziet, bij het moment in de video.',
   'notes.emptyReadOnly': 'Nog geen observaties.',
@@ -85,7 +86,7 @@ export const notesNl = {
   'notes.versions.label.manual': 'handmatig',
   'notes.versions.label.before-restore': 'vóór herstel',
   'notes.versions.preview': 'Bekijk versie van {date}',
-  'notes.versions.previewTitle': 'Versie van {date}: {n} observaties',
+  'notes.versions.previewTitle': plural('n', { one: 'Versie van {date}: {n} observatie', other: 'Versie van {date}: {n} observaties' }),
   'notes.versions.restore': 'Herstel versie van {date}',
   'notes.versions.restoreConfirm': 'De observaties terugzetten naar de versie van {date}? Wat er nu staat, wordt eerst als versie bewaard.',
   'notes.versions.restored': 'Versie van {date} hersteld.',
@@ -93,7 +94,7 @@ export const notesNl = {
   'notes.presence.at': 'kijkt bij {time}',
 } as const;
 
-export const notesEn: Record<keyof typeof notesNl, string> = {
+export const notesEn: Record<keyof typeof notesNl, Message> = {
   'notes.status.connecting': 'Connecting…',
   'notes.status.saving': 'Saving…',
   'notes.status.saved': 'Saved',
@@ -126,7 +127,7 @@ export const notesEn: Record<keyof typeof notesNl, string> = {
   'notes.sort': 'Order',
   'notes.sort.time': 'By time in the video',
   'notes.sort.newest': 'Newest first',
-  'notes.count': '{shown} of {total} observations',
+  'notes.count': plural('total', { one: '{shown} of {total} observation', other: '{shown} of {total} observations' }),
   'notes.clearFilters': 'Clear filters',
   'notes.empty': 'No observations yet. Press N or choose "New observation" to write down what you see, at its moment in the video.',
   'notes.emptyReadOnly': 'No observations yet.',
@@ -179,7 +180,7 @@ export const notesEn: Record<keyof typeof notesNl, string> = {
   'notes.versions.label.manual': 'manual',
   'notes.versions.label.before-restore': 'before restore',
   'notes.versions.preview': 'View version of {date}',
-  'notes.versions.previewTitle': 'Version of {date}: {n} observations',
+  'notes.versions.previewTitle': plural('n', { one: 'Version of {date}: {n} observation', other: 'Version of {date}: {n} observations' }),
   'notes.versions.restore': 'Restore version of {date}',
   'notes.versions.restoreConfirm': 'Put the observations back to the version of {date}? What is there now is saved as a version first.',
   'notes.versions.restored': 'Version of {date} restored.',

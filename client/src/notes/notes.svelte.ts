@@ -1,4 +1,4 @@
-import { untrack } from 'svelte';
+import { tick, untrack } from 'svelte';
 import * as Y from 'yjs';
 import type { MeInRoom } from '../../../shared/api/schemas.ts';
 import {
@@ -15,7 +15,7 @@ import {
 import { readPresence, type NotesPresence } from '../../../shared/notes/presence.ts';
 import type { Observation, ObservationKind } from '../../../shared/notes/types.ts';
 import type { RoomState } from '../rooms/room.svelte.ts';
-import { DocConnection, type SaveState } from './connection.svelte.ts';
+import { DocConnection, TIMING, type SaveState } from './connection.svelte.ts';
 import {
   authorsOf,
   filterObservations,
@@ -34,6 +34,12 @@ export type NotesStatus = SaveState | 'readOnly' | 'readOnlyOffline';
 export type Peer = NotesPresence & { clientId: number };
 
 const PAUSE_KEY = 'kijkkamer.notes.pauseWhileTyping';
+/**
+ * A long list is rendered a screenful first and the rest in chunks, one per animation frame, so a
+ * room with thousands of observations shows at once and stays responsive while the rest follows.
+ */
+const FIRST_RENDER = 40;
+const RENDER_CHUNK = 30;
 /** Presence is not worth more than one awareness frame a second for the playhead position. */
 const POSITION_EVERY_MS = 1000;
 const TYPING_IDLE_MS = 1500;
@@ -69,6 +75,10 @@ export class NotesState {
   pauseWhileTyping = $state(localStorage.getItem(PAUSE_KEY) === 'true');
 
   readonly visible = $derived(sortObservations(filterObservations(this.observations, this.filter), this.sort));
+  /** How many of `visible` the list renders so far (see FIRST_RENDER). */
+  private renderLimit = $state(FIRST_RENDER);
+  /** What the list renders: `visible`, a chunk at a time when it is long. */
+  readonly shown = $derived(this.visible.length <= this.renderLimit ? this.visible : this.visible.slice(0, this.renderLimit));
   readonly authors = $derived(authorsOf(this.observations));
   /** For the shared timeline: what the list shows, coloured by theme. */
   readonly markers = $derived(observationMarkers(this.visible));
@@ -94,7 +104,7 @@ export class NotesState {
     if (!room.view) throw new Error('NotesState needs the loaded room');
     this.me = room.view.me;
     this.canEdit = this.me.permissions.editObservations;
-    this.shared = new DocConnection(room.roomId, storageKey(room.roomId, this.me.participantId));
+    this.shared = new DocConnection(room.roomId, storageKey(room.roomId, this.me.participantId), true);
     const { doc } = this.shared;
 
     this.undoManager = new Y.UndoManager(observationsMap(doc), { trackedOrigins: new Set([this]) });
@@ -134,11 +144,28 @@ export class NotesState {
           untrack(() => this.queuePosition(position));
         });
         $effect(() => {
+          const total = this.visible.length;
+          if (this.renderLimit >= total) return;
+          const frame = requestAnimationFrame(() => (this.renderLimit = Math.min(total, this.renderLimit + RENDER_CHUNK)));
+          return () => cancelAnimationFrame(frame);
+        });
+        $effect(() => {
           // The room session ended (access revoked, room deleted): stop syncing notes too.
           if (this.room.connection === 'ended') untrack(() => this.shared.disconnect());
         });
       }),
     );
+    void this.timeRendering();
+  }
+
+  /** User Timing marks (see TIMING): the list rendered after the first sync, and all of it. */
+  private async timeRendering(): Promise<void> {
+    await this.shared.firstSync;
+    await tick();
+    performance.mark(TIMING.rendered);
+    while (this.renderLimit < this.visible.length) await new Promise((resolve) => requestAnimationFrame(resolve));
+    await tick();
+    performance.mark(TIMING.allRendered);
   }
 
   get doc(): Y.Doc {
@@ -195,6 +222,7 @@ export class NotesState {
     const created = this.byId.get(id);
     if (created && !matchesFilter(created, this.filter)) this.filter = { ...NO_FILTER };
     this.startEditing(id);
+    this.ensureShown(id);
     return id;
   }
 
@@ -263,7 +291,14 @@ export class NotesState {
     this.seek(obs);
     if (!matchesFilter(obs, this.filter)) this.filter = { ...NO_FILTER };
     this.selectedId = id;
+    this.ensureShown(id);
     this.revealed = { id };
+  }
+
+  /** An observation someone is taken to must be in the rendered part of a long list. */
+  private ensureShown(id: string): void {
+    const at = this.visible.findIndex((o) => o.id === id);
+    if (at >= this.renderLimit) this.renderLimit = at + 1;
   }
 
   // --- editing and presence --------------------------------------------------------------------

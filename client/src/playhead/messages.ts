@@ -1,4 +1,5 @@
 /** UI text of the shared playhead; spread into the nl and en catalogues. */
+import type { Message } from '../lib/i18n/plural.ts';
 export const playheadNl = {
   'playhead.controls': 'Bediening van de video',
   'playhead.play': 'Afspelen',
@@ -60,7 +61,7 @@ export const playheadNl = {
   'playhead.log.resume': 'Iedereen is klaar: verder vanaf {time}',
 } as const;
 
-export const playheadEn: Record<keyof typeof playheadNl, string> = {
+export const playheadEn: Record<keyof typeof playheadNl, Message> = {
   'playhead.controls': 'Video controls',
   'playhead.play': 'Play',
   'playhead.pause': 'Pause',

@@ -1,4 +1,5 @@
 /** UI text of exports, imports and the print report; spread into the nl and en catalogues. */
+import { plural, type Message } from '../lib/i18n/plural.ts';
 export const reportsNl = {
   'reports.title': 'Exporteren',
   'reports.intro': 'Download de observaties voor andere programma’s. Privé-observaties van anderen zitten er nooit in.',
@@ -40,9 +41,9 @@ export const reportsNl = {
   'reports.import.you': '(jij)',
   'reports.import.skipped': 'Overgeslagen ({n})',
   'reports.import.line': 'Regel {line}: {reason}',
-  'reports.import.confirm': '{n} observaties toevoegen',
+  'reports.import.confirm': plural('n', { one: '{n} observatie toevoegen', other: '{n} observaties toevoegen' }),
   'reports.import.cancel': 'Annuleren',
-  'reports.import.done': '{n} observaties toegevoegd.',
+  'reports.import.done': plural('n', { one: '{n} observatie toegevoegd.', other: '{n} observaties toegevoegd.' }),
   'reports.import.failed': 'Importeren mislukt: {reason}',
 
   'reports.page.title': 'Werkblad Van kijken naar zien',
@@ -75,7 +76,7 @@ export const reportsNl = {
   'reports.page.empty': '(niet ingevuld)',
 } as const;
 
-export const reportsEn: Record<keyof typeof reportsNl, string> = {
+export const reportsEn: Record<keyof typeof reportsNl, Message> = {
   'reports.title': 'Export',
   'reports.intro': 'Download the observations for other programs. Other people’s private observations are never included.',
   'reports.pseudonymise': 'Pseudonymise (names replaced by roles, the client by the pseudonym)',
@@ -116,9 +117,9 @@ export const reportsEn: Record<keyof typeof reportsNl, string> = {
   'reports.import.you': '(you)',
   'reports.import.skipped': 'Skipped ({n})',
   'reports.import.line': 'Line {line}: {reason}',
-  'reports.import.confirm': 'Add {n} observations',
+  'reports.import.confirm': plural('n', { one: 'Add {n} observation', other: 'Add {n} observations' }),
   'reports.import.cancel': 'Cancel',
-  'reports.import.done': '{n} observations added.',
+  'reports.import.done': plural('n', { one: '{n} observation added.', other: '{n} observations added.' }),
   'reports.import.failed': 'Import failed: {reason}',
 
   'reports.page.title': 'Worksheet Van kijken naar zien',

@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
-import type { SessionPolicy, SessionStore } from './sessions.ts';
+import type { SessionPolicy, SessionRef, SessionStore } from './sessions.ts';
 import type { UserRow, UserStore } from './users.ts';
 
 export const STAFF_COOKIE = 'kk_staff';
@@ -12,15 +12,19 @@ export function createStaffGuard(deps: { config: Config; sessions: SessionStore;
   const { config, sessions, users } = deps;
   const staffPolicy: SessionPolicy = { idleMs: config.staffIdleMinutes * 60_000, absoluteMs: config.staffAbsoluteHours * 3_600_000 };
 
-  function staff(cookies: Cookies): UserRow | null {
+  /** The signed-in account and the session it came with, for whoever keeps a connection open on it. */
+  function staffSession(cookies: Cookies): { user: UserRow; session: SessionRef } | null {
     const token = cookies[STAFF_COOKIE];
     if (!token) return null;
     const session = sessions.resolve(token, staffPolicy);
-    return session?.userId ? users.findById(session.userId) : null;
+    const user = session?.userId ? users.findById(session.userId) : null;
+    return user && session ? { user, session: { id: session.id, policy: staffPolicy } } : null;
   }
+  const staff = (cookies: Cookies): UserRow | null => staffSession(cookies)?.user ?? null;
 
   return {
     staffPolicy,
+    staffSession,
     staff,
     requireStaff(cookies: Cookies): UserRow {
       const user = staff(cookies);

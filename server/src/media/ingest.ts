@@ -94,12 +94,13 @@ export function playability(probed: boolean, facts: MediaFacts): Playability {
 }
 
 /**
- * Writes one JPEG frame (a second in, or the middle of very short clips) scaled to 480 px wide.
- * Resolves false when ffmpeg is missing or fails: a poster is a nicety, never a reason to refuse.
+ * Writes the first frame as a JPEG scaled to 480 px wide. The player shows it until the first
+ * play, under a time display that says 0:00, so it must be the picture at 0:00 (a frame further
+ * in would show a moment the display does not name). Resolves false when ffmpeg is missing or
+ * fails: a poster is a nicety, never a reason to refuse.
  */
-export function makePoster(videoPath: string, posterPath: string, durationSeconds: number | null, ffmpegPath: string): Promise<boolean> {
-  const at = durationSeconds === null ? 0 : Math.min(1, durationSeconds / 2);
-  const args = ['-v', 'error', '-ss', at.toFixed(3), '-i', `file:${videoPath}`, '-frames:v', '1', '-vf', 'scale=480:-2', '-q:v', '4', '-y', `file:${posterPath}`];
+export function makePoster(videoPath: string, posterPath: string, ffmpegPath: string): Promise<boolean> {
+  const args = ['-v', 'error', '-i', `file:${videoPath}`, '-frames:v', '1', '-vf', 'scale=480:-2', '-q:v', '4', '-y', `file:${posterPath}`];
   return new Promise((resolve) => {
     execFile(ffmpegPath, args, { timeout: 30_000, killSignal: 'SIGKILL', windowsHide: true }, (error) => resolve(!error));
   });

@@ -40,7 +40,7 @@ const isRealDate = (day: string): boolean => {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
 };
 function checkDate(day: string, field: string): void {
-  if (!isRealDate(day)) throw new AppError('bad_request', `body/${field} is not a calendar date`);
+  if (!isRealDate(day)) throw new AppError('bad_request', `${field} is not a calendar date.`, { field, rule: 'not_a_date' });
 }
 
 const REMOVED_MESSAGES = {
@@ -133,9 +133,9 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       checkDate(body.consentDate, 'consentDate');
       checkDate(body.retentionUntil, 'retentionUntil');
       const today = isoDay(Date.now());
-      if (body.consentDate > today) throw new AppError('bad_request', 'body/consentDate must not be in the future');
-      if (body.retentionUntil < today) throw new AppError('bad_request', 'body/retentionUntil must be today or later');
-      if (body.retentionUntil < body.consentDate) throw new AppError('bad_request', 'body/retentionUntil must not be before consentDate');
+      if (body.consentDate > today) throw new AppError('bad_request', 'consentDate must not be in the future.', { field: 'consentDate', rule: 'date_in_future' });
+      if (body.retentionUntil < today) throw new AppError('bad_request', 'retentionUntil must be today or later.', { field: 'retentionUntil', rule: 'date_in_past' });
+      if (body.retentionUntil < body.consentDate) throw new AppError('bad_request', 'retentionUntil must not be before consentDate.', { field: 'retentionUntil', rule: 'date_order' });
       const consent = consents.give(a.room.id, body, { recordedBy: a.name });
       downloads.afterConsentChange(a.room.id);
       return reply.status(201).send(consent);
@@ -150,8 +150,8 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       checkDate(req.body.withdrawnOn, 'withdrawnOn');
       const current = consents.current(a.room.id);
       if (!current || current.kind !== 'given') throw new AppError('conflict', 'There is no given consent to withdraw.');
-      if (req.body.withdrawnOn > isoDay(Date.now())) throw new AppError('bad_request', 'body/withdrawnOn must not be in the future');
-      if (req.body.withdrawnOn < current.consentDate) throw new AppError('bad_request', 'body/withdrawnOn must not be before the consent date');
+      if (req.body.withdrawnOn > isoDay(Date.now())) throw new AppError('bad_request', 'withdrawnOn must not be in the future.', { field: 'withdrawnOn', rule: 'date_in_future' });
+      if (req.body.withdrawnOn < current.consentDate) throw new AppError('bad_request', 'withdrawnOn must not be before the consent date.', { field: 'withdrawnOn', rule: 'date_order' });
       const withdrawn = consents.withdraw(a.room.id, req.body.withdrawnOn, req.body.note, a.name)!;
       downloads.afterConsentChange(a.room.id);
       // Withdrawal deletes at once: the video, its poster and fingerprint, and uploads under way.

@@ -112,7 +112,7 @@ export function createMediaService(deps: {
     await mkdir(dir, { recursive: true });
     const video = join(dir, videoName);
     await rename(source, video);
-    const hasPoster = await makePoster(video, join(dir, posterName), inspection.facts.durationSeconds, config.ffmpegPath);
+    const hasPoster = await makePoster(video, join(dir, posterName), config.ffmpegPath);
     const row: MediaRow = {
       id,
       roomId,

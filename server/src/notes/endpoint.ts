@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream';
 import { fastifyCookie } from '@fastify/cookie';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { closeCodeFor } from '../../../shared/errors.ts';
-import { MAX_MESSAGE_BYTES, YJS_PATH_PREFIX } from '../../../shared/notes/protocol.ts';
+import { MAX_MESSAGE_BYTES, messageSync, YJS_PATH_PREFIX } from '../../../shared/notes/protocol.ts';
+import type { LiveSessions } from '../access/live-sessions.ts';
 import type { Guard } from '../rooms/guard.ts';
 import type { UpgradeHandler } from '../realtime/upgrade.ts';
 import type { DocHub } from './hub.ts';
@@ -14,28 +15,46 @@ export const privateDocName = (roomId: string, participantId: string): string =>
 
 const PATH = new RegExp(`^${YJS_PATH_PREFIX}/([A-Za-z0-9_-]{8,64})(/private)?$`);
 const HEARTBEAT_MS = 30_000;
+const HEARTBEAT_SLICES = 30;
+
+/**
+ * A sync step 2 or update that carries something: someone wrote. Awareness and the empty step 2 of
+ * a client in sync are sent without anyone doing anything, so they do not keep a session alive.
+ */
+const isEdit = (data: Buffer | ArrayBuffer | Buffer[]): boolean => {
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+  // [sync, step 2 | update, length, …update]; the empty update [0, 0] makes five bytes.
+  return bytes[0] === messageSync && (bytes[1] === 1 || bytes[1] === 2) && bytes.byteLength > 5;
+};
 
 /**
  * The y-websocket endpoint: `/yjs/<roomId>` and `/yjs/<roomId>/private`. Access is decided from the
  * room cookie at the upgrade; refusals complete the handshake and close with a named code
  * (4401, 4403, 4404…) because browsers never show a WebSocket client the HTTP status.
  */
-export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; log: (msg: string, data: Record<string, unknown>) => void }) {
-  const { hub, guard, log } = deps;
+export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; liveSessions: LiveSessions; log: (msg: string, data: Record<string, unknown>) => void }) {
+  const { hub, guard, liveSessions, log } = deps;
   // ws's own cap sits above the hub's, so an oversize message gets the hub's 4413, not ws's 1009.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_MESSAGE_BYTES });
   const alive = new WeakMap<WebSocket, boolean>();
 
+  // A half-open connection would keep its document loaded forever, so each one is pinged every
+  // HEARTBEAT_MS and dropped when the previous ping got no pong. A slice every second rather than
+  // everyone at once: thousands of pings (and pongs) in one tick delay every other message.
+  const slot = new WeakMap<WebSocket, number>();
+  let nextSlot = 0;
+  let tick = 0;
   const heartbeat = setInterval(() => {
+    tick = (tick + 1) % HEARTBEAT_SLICES;
     for (const ws of wss.clients) {
-      // A half-open connection would keep its document loaded forever.
+      if (slot.get(ws) !== tick) continue;
       if (alive.get(ws) === false) ws.terminate();
       else {
         alive.set(ws, false);
         ws.ping();
       }
     }
-  }, HEARTBEAT_MS);
+  }, HEARTBEAT_MS / HEARTBEAT_SLICES);
   heartbeat.unref();
 
   const refuse = (ws: WebSocket, code: Parameters<typeof closeCodeFor>[0], reason: string) => ws.close(closeCodeFor(code), reason);
@@ -45,6 +64,7 @@ export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; log: (msg
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', (err) => log('yjs socket error', { err: String(err) }));
       alive.set(ws, true);
+      slot.set(ws, nextSlot++ % HEARTBEAT_SLICES);
       ws.on('pong', () => alive.set(ws, true));
       if (!match) return refuse(ws, 'bad_request', 'expected /yjs/<roomId> or /yjs/<roomId>/private');
       const roomId = match[1]!;
@@ -53,6 +73,13 @@ export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; log: (msg
       const isPrivate = match[2] !== undefined;
       if (isPrivate && !access.permissions.editObservations) return refuse(ws, 'forbidden', 'your role cannot write observations');
       if (!isPrivate && !access.permissions.editObservations) log('yjs read-only connection', { roomId, role: access.role });
+      // Listening before the hub does: an edit that finds its session ended closes the
+      // connection, and the hub then drops the edit instead of storing it.
+      const live = liveSessions.track(access.session, (reason) => hub.closeSocket(ws, closeCodeFor(reason.code), reason.message));
+      ws.on('close', live.release);
+      ws.on('message', (data) => {
+        if (isEdit(data)) live.active();
+      });
       hub.handleConnection(ws, {
         docName: isPrivate ? privateDocName(roomId, access.participantId) : sharedDocName(roomId),
         userId: access.participantId,

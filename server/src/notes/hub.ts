@@ -9,6 +9,14 @@
  * - Every change is in the store before any peer sees it (append, apply, commit, broadcast), and
  *   an update that fails to apply is rolled back from the store and the in-memory copy dropped,
  *   so the store stays the single source of truth.
+ * - Every client update is checked against the document schema before it is stored or applied
+ *   (schema-check.ts); one that breaks it is refused with 4400 and changes nothing.
+ *
+ * Costs: a loaded document is kept as its encoded state (the bytes the store returned) and turned
+ * into a Y.Doc only when something needs one: a client's first update, a server-side reader or
+ * writer, a version. Until then a joining client is answered from the bytes (the whole state for
+ * an empty client, `Y.diffUpdate` otherwise), so opening a large room costs the server a SQLite
+ * read, not a Y.applyUpdate. Once a Y.Doc exists, its full encoding is cached until the next change.
  */
 import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
@@ -17,6 +25,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { closeCodeFor } from '../../../shared/errors.ts';
 import { restoreContent } from '../../../shared/notes/doc.ts';
+import type { DocSchema } from '../../../shared/notes/schema.ts';
 import {
   DEFAULT_HUB_LIMITS,
   messageAwareness,
@@ -24,11 +33,13 @@ import {
   messageSync,
   type HubLimits,
 } from '../../../shared/notes/protocol.ts';
+import { checkUpdate, ROOM_DOC_SCHEMA } from './schema-check.ts';
 import type { DocStore } from './store.ts';
 
 /** What the hub needs from a socket; a `ws` WebSocket satisfies it, and so does an in-memory fake. */
 export interface HubSocket {
-  send(data: Uint8Array): void;
+  /** `sent` (if the socket supports it) is called once the data left for the network. */
+  send(data: Uint8Array, sent?: (err?: Error) => void): void;
   close(code: number, reason: string): void;
   on(event: 'message', listener: (data: Uint8Array | ArrayBuffer | Uint8Array[]) => void): unknown;
   on(event: 'close', listener: () => void): unknown;
@@ -54,10 +65,17 @@ export interface DocHubOptions {
   versionEveryMs?: number;
   /** Fold the update log into one state row after this many appended updates. */
   compactEveryUpdates?: number;
+  /** What client updates must keep the document like; the room document's schema by default. */
+  schema?: DocSchema;
 }
 
 /** Version labels the hub writes. */
 export const VERSION_LABELS = { periodic: 'auto', sessionEnd: 'session-end', beforeRestore: 'before-restore' } as const;
+
+/** Longest a writer waits for our sync step 1 when it never sends its own. */
+const STEP1_FALLBACK_MS = 1000;
+/** An encoded empty document. */
+const EMPTY_STATE = Y.encodeStateAsUpdate(new Y.Doc());
 
 const CLOSE = {
   malformed: closeCodeFor('bad_request'), // 4400
@@ -71,6 +89,8 @@ const CLOSE = {
 /** One client connection; also the Yjs/awareness transaction origin of what it sends. */
 class Connection {
   closed = false;
+  /** Our sync step 1 is owed, to follow our answer to the client's step 1 (see handleConnection). */
+  step1Pending = false;
   /** Awareness client ids this connection announced, removed when it leaves. */
   readonly awarenessIds = new Set<number>();
   tokens: number;
@@ -88,7 +108,12 @@ class Connection {
 
 interface DocEntry {
   name: string;
-  doc: Y.Doc;
+  /** The live document, once something needed it (see the costs above). */
+  doc: Y.Doc | null;
+  /** The encoded state while `doc` is null; afterwards the cached encoding of `doc` (null: stale). */
+  encoded: Uint8Array | null;
+  /** Id of the last update row the store holds for this document (what a compaction may drop). */
+  lastId: number;
   awareness: awarenessProtocol.Awareness;
   conns: Set<Connection>;
   /** Upper bound of the encoded size: last exact size plus every update appended since. */
@@ -118,6 +143,16 @@ function toBytes(data: Message): Uint8Array {
 /** An update with no structs and no deletions ([0, 0]): what a client in sync sends as step 2. */
 const isEmptyUpdate = (u: Uint8Array): boolean => u.byteLength === 2 && u[0] === 0 && u[1] === 0;
 
+/** A state vector that names no client: the client has nothing yet. */
+const isEmptyStateVector = (sv: Uint8Array): boolean => sv.byteLength === 1 && sv[0] === 0;
+
+/** A WebSocket close reason is at most 123 bytes of UTF-8. */
+function closeReason(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.byteLength <= 123) return text;
+  return new TextDecoder().decode(bytes.slice(0, 120)).replace(/\uFFFD$/, '') + '…';
+}
+
 const frame = (write: (e: encoding.Encoder) => void): Uint8Array => {
   const encoder = encoding.createEncoder();
   write(encoder);
@@ -132,6 +167,7 @@ export class DocHub {
   private readonly unloadGraceMs: number;
   private readonly versionEveryMs: number;
   private readonly compactEveryUpdates: number;
+  private readonly schema: DocSchema;
 
   constructor(opts: DocHubOptions) {
     this.store = opts.store;
@@ -140,6 +176,7 @@ export class DocHub {
     this.unloadGraceMs = opts.unloadGraceMs ?? 5000;
     this.versionEveryMs = opts.versionEveryMs ?? 10 * 60_000;
     this.compactEveryUpdates = opts.compactEveryUpdates ?? 500;
+    this.schema = opts.schema ?? ROOM_DOC_SCHEMA;
   }
 
   handleConnection(socket: HubSocket, info: HubConnectionInfo): void {
@@ -156,10 +193,14 @@ export class DocHub {
     socket.on('message', (data) => this.onMessage(conn, toBytes(data)));
     socket.on('close', () => this.onClose(conn));
     // Our step 1 makes the client send what we lack; its own step 1 gets our step 2 in reply.
-    this.send(conn, frame((e) => {
-      encoding.writeVarUint(e, messageSync);
-      syncProtocol.writeSyncStep1(e, entry.doc);
-    }));
+    // A state vector needs the Y.Doc: without one yet, the client's step 1 is answered first (from
+    // the encoded state) and ours follows, so a large room shows before the server builds its doc.
+    if (info.canWrite && entry.doc) this.sendStep1(conn);
+    else if (info.canWrite) {
+      conn.step1Pending = true;
+      // A client that never speaks still gets it.
+      setTimeout(() => this.flushStep1(conn), STEP1_FALLBACK_MS).unref?.();
+    }
     const states = entry.awareness.getStates();
     if (states.size > 0) this.send(conn, this.awarenessFrame(entry, [...states.keys()]));
   }
@@ -172,7 +213,7 @@ export class DocHub {
   getDoc(docName: string): Y.Doc {
     const entry = this.load(docName);
     if (entry.conns.size === 0) this.scheduleUnload(entry);
-    return entry.doc;
+    return this.materialize(entry);
   }
 
   loadedDocCount(): number {
@@ -200,7 +241,7 @@ export class DocHub {
     const source = new Y.Doc();
     try {
       Y.applyUpdate(source, version.state);
-      restoreContent(entry.doc, source, 'restore');
+      restoreContent(this.materialize(entry), source, 'restore');
     } finally {
       source.destroy();
     }
@@ -222,6 +263,13 @@ export class DocHub {
     }
   }
 
+  /** One connection's access ended (its session was signed out or expired): close just that socket. */
+  closeSocket(socket: HubSocket, code: number, reason: string): void {
+    for (const entry of this.docs.values()) {
+      for (const conn of entry.conns) if (conn.socket === socket) return this.closeConn(conn, code, reason);
+    }
+  }
+
   /** Shutdown: close every connection (1001 lets providers reconnect) and unload every document. */
   closeAll(code = 1001, reason = 'server shutting down'): void {
     for (const entry of [...this.docs.values()]) {
@@ -239,27 +287,74 @@ export class DocHub {
       existing.unloadTimer = null;
       return existing;
     }
-    const doc = new Y.Doc();
-    const stored = this.store.load(docName);
-    if (stored) Y.applyUpdate(doc, stored);
-    const awareness = new awarenessProtocol.Awareness(doc);
+    const stored = this.store.read(docName);
+    // Awareness has a Y.Doc of its own (it only needs a client id), so presence works before and
+    // without the content's Y.Doc.
+    const awareness = new awarenessProtocol.Awareness(new Y.Doc());
     awareness.setLocalState(null); // the server has no presence of its own
     const entry: DocEntry = {
       name: docName,
-      doc,
+      doc: null,
+      encoded: stored?.state ?? EMPTY_STATE,
+      lastId: stored?.lastId ?? 0,
       awareness,
       conns: new Set(),
-      bytes: stored?.byteLength ?? 0,
-      updatesSinceCompact: 0,
+      bytes: stored?.state.byteLength ?? 0,
+      // Rows merged at load are folded at the next compaction or unload.
+      updatesSinceCompact: stored?.updates ?? 0,
       dirty: false,
       versionTimer: null,
       unloadTimer: null,
     };
-    doc.on('update', (update: Uint8Array, origin: unknown) => this.onServerUpdate(entry, update, origin));
     awareness.on('update', (changes: AwarenessChanges, origin: unknown) => this.onAwareness(entry, changes, origin));
     this.docs.set(docName, entry);
     this.log('debug', 'yjs: document loaded', { doc: docName, bytes: entry.bytes });
     return entry;
+  }
+
+  /** The entry's Y.Doc, built from its encoded state the first time something needs it. */
+  private materialize(entry: DocEntry): Y.Doc {
+    if (entry.doc) return entry.doc;
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, entry.encoded ?? EMPTY_STATE);
+    // Registered after loading: only later changes are new.
+    doc.on('update', (update: Uint8Array, origin: unknown) => this.onServerUpdate(entry, update, origin));
+    entry.doc = doc;
+    return doc;
+  }
+
+  /** The full encoded state: the loaded bytes, or the live doc's encoding (cached until it changes). */
+  private encodedState(entry: DocEntry): Uint8Array {
+    entry.encoded ??= Y.encodeStateAsUpdate(entry.doc!);
+    return entry.encoded;
+  }
+
+  /** What a client with state vector `sv` lacks. */
+  private diffFor(entry: DocEntry, sv: Uint8Array): Uint8Array {
+    if (isEmptyStateVector(sv)) return this.encodedState(entry);
+    return entry.doc ? Y.encodeStateAsUpdate(entry.doc, sv) : Y.diffUpdate(this.encodedState(entry), sv);
+  }
+
+  /** Sends our step 1 if it is still owed (read-only connections are owed none: we drop their updates). */
+  private flushStep1(conn: Connection): void {
+    if (!conn.step1Pending || conn.closed || this.docs.get(conn.entry.name) !== conn.entry) return;
+    conn.step1Pending = false;
+    this.sendStep1(conn);
+  }
+
+  private sendStep1(conn: Connection): void {
+    let doc: Y.Doc;
+    try {
+      doc = this.materialize(conn.entry);
+    } catch (err) {
+      this.log('error', 'yjs: cannot load document', { doc: conn.entry.name, err: String(err) });
+      this.evict(conn.entry, CLOSE.internal, 'cannot load document');
+      return;
+    }
+    this.send(conn, frame((e) => {
+      encoding.writeVarUint(e, messageSync);
+      syncProtocol.writeSyncStep1(e, doc);
+    }));
   }
 
   /** Saves a version if there was activity, folds the log, and frees the memory. */
@@ -284,7 +379,8 @@ export class DocHub {
     if (entry.versionTimer) clearTimeout(entry.versionTimer);
     entry.unloadTimer = entry.versionTimer = null;
     if (this.docs.get(entry.name) === entry) this.docs.delete(entry.name);
-    entry.doc.destroy(); // also destroys the awareness and its interval
+    entry.doc?.destroy();
+    entry.awareness.doc.destroy(); // also destroys the awareness and its interval
   }
 
   private scheduleUnload(entry: DocEntry): void {
@@ -297,15 +393,24 @@ export class DocHub {
   }
 
   private versionNow(entry: DocEntry, label: string): number {
-    const id = this.store.saveVersion(entry.name, label, Y.encodeStateAsUpdate(entry.doc));
+    const id = this.store.saveVersion(entry.name, label, this.encodedState(entry));
     entry.dirty = false;
     if (entry.versionTimer) clearTimeout(entry.versionTimer);
     entry.versionTimer = null;
     return id;
   }
 
+  /**
+   * Folds the update log into one state row, without decoding anything: with a live doc its
+   * encoding is that state (every appended update was applied, and Yjs has collected deleted
+   * content); without one, the bytes loaded are the store's rows merged. (The store's own
+   * `compact` applies the state to a Y.Doc: a stall of hundreds of ms for a large room.)
+   */
   private compact(entry: DocEntry): void {
-    entry.bytes = this.store.compact(entry.name) ?? 0;
+    if (entry.updatesSinceCompact === 0) return;
+    const state = this.encodedState(entry);
+    this.store.replace(entry.name, state, entry.lastId);
+    entry.bytes = state.byteLength;
     entry.updatesSinceCompact = 0;
   }
 
@@ -345,7 +450,8 @@ export class DocHub {
   private onServerUpdate(entry: DocEntry, update: Uint8Array, origin: unknown): void {
     if (origin instanceof Connection) return; // client updates are persisted in applyClientUpdate
     try {
-      this.store.append(entry.name, update);
+      entry.lastId = this.store.append(entry.name, update);
+      entry.encoded = null;
     } catch (err) {
       // The memory copy is now ahead of the store: drop it so the store stays authoritative.
       this.log('error', 'yjs: cannot persist server-side change', { doc: entry.name, err: String(err) });
@@ -372,10 +478,13 @@ export class DocHub {
         const syncType = decoding.readVarUint(decoder);
         if (syncType === syncProtocol.messageYjsSyncStep1) {
           const stateVector = decoding.readVarUint8Array(decoder);
+          const diff = this.diffFor(entry, stateVector);
+          // Our own step 1 (which may have to build the Y.Doc) once the answer is on its way.
           this.send(conn, frame((e) => {
             encoding.writeVarUint(e, messageSync);
-            syncProtocol.writeSyncStep2(e, entry.doc, stateVector);
-          }));
+            encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2);
+            encoding.writeVarUint8Array(e, diff);
+          }), conn.step1Pending ? () => this.flushStep1(conn) : undefined);
         } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
           this.applyClientUpdate(conn, decoding.readVarUint8Array(decoder));
         } else {
@@ -403,16 +512,29 @@ export class DocHub {
       this.log('info', 'yjs: dropped update from read-only connection', { doc: entry.name, userId: conn.info.userId });
       return;
     }
+    let doc: Y.Doc;
     try {
-      // Full decode first: catches truncated or garbled updates before anything is touched.
-      Y.decodeUpdate(update);
+      doc = this.materialize(entry);
+    } catch (err) {
+      this.log('error', 'yjs: cannot load document', { doc: entry.name, err: String(err) });
+      return this.evict(entry, CLOSE.internal, 'cannot load document');
+    }
+    let verdict: ReturnType<typeof checkUpdate>;
+    try {
+      // Full decode first: catches truncated or garbled updates before anything is touched. The
+      // schema check then reads the decoded structs against the live document.
+      verdict = checkUpdate(doc, this.schema, Y.decodeUpdate(update));
     } catch (err) {
       this.log('warn', 'yjs: malformed update', { doc: entry.name, userId: conn.info.userId, err: String(err) });
       return this.closeConn(conn, CLOSE.malformed, 'malformed update');
     }
+    if (!verdict.ok) {
+      this.log('warn', 'yjs: update refused by the document schema', { doc: entry.name, userId: conn.info.userId, reason: verdict.reason });
+      return this.closeConn(conn, CLOSE.malformed, closeReason(`update refused: ${verdict.reason}`));
+    }
     if (entry.bytes + update.byteLength > this.limits.maxDocBytes) {
       // `bytes` overestimates (duplicates, deleted content): measure before refusing.
-      entry.bytes = Y.encodeStateAsUpdate(entry.doc).byteLength;
+      entry.bytes = this.encodedState(entry).byteLength;
       if (entry.bytes + update.byteLength > this.limits.maxDocBytes) {
         this.log('warn', 'yjs: document size limit reached', { doc: entry.name, bytes: entry.bytes });
         return this.closeConn(conn, CLOSE.tooLarge, 'document too large');
@@ -422,9 +544,10 @@ export class DocHub {
     try {
       // One SQLite transaction: if applying throws, the appended row is rolled back.
       this.store.transaction(() => {
-        this.store.append(entry.name, update);
+        entry.lastId = this.store.append(entry.name, update);
         stage = 'apply';
-        Y.applyUpdate(entry.doc, update, conn);
+        entry.encoded = null;
+        Y.applyUpdate(doc, update, conn);
         stage = 'store'; // a failing COMMIT comes after this
       });
     } catch (err) {
@@ -489,10 +612,11 @@ export class DocHub {
     if (entry.conns.size === 0) this.scheduleUnload(entry);
   }
 
-  private send(conn: Connection, data: Uint8Array): void {
+  private send(conn: Connection, data: Uint8Array, sent?: () => void): void {
     if (conn.closed) return;
     try {
-      conn.socket.send(data);
+      if (sent) conn.socket.send(data, sent);
+      else conn.socket.send(data);
     } catch (err) {
       this.log('warn', 'yjs: send failed', { doc: conn.entry.name, err: String(err) });
       this.closeConn(conn, CLOSE.internal, 'send failed');
@@ -500,7 +624,8 @@ export class DocHub {
   }
 
   private broadcast(entry: DocEntry, data: Uint8Array, except: Connection | null): void {
-    for (const conn of [...entry.conns]) if (conn !== except) this.send(conn, data);
+    // A failed send removes that connection from the set; a Set iterator tolerates that.
+    for (const conn of entry.conns) if (conn !== except) this.send(conn, data);
   }
 
   private updateFrame(update: Uint8Array): Uint8Array {

@@ -22,6 +22,13 @@ export interface DocVersionInfo {
   bytes: number;
 }
 
+export interface StoredDoc {
+  state: Uint8Array;
+  lastId: number;
+  /** Update rows merged into `state` (0: it is the compacted state row alone). */
+  updates: number;
+}
+
 export interface DocVersion extends DocVersionInfo {
   state: Uint8Array;
 }
@@ -29,9 +36,17 @@ export interface DocVersion extends DocVersionInfo {
 export interface DocStore {
   /** Stored state merged with the appended updates, or null if the document has no rows. */
   load(docName: string): Uint8Array | null;
-  append(docName: string, update: Uint8Array): void;
+  /** Like `load`, with the id of the last update row it includes (0 without any) and how many it merged. */
+  read(docName: string): StoredDoc | null;
+  /** Appends an update and returns its row id. */
+  append(docName: string, update: Uint8Array): number;
   /** Folds state + updates into one state row; returns its size, or null if nothing is stored. */
   compact(docName: string): number | null;
+  /**
+   * Makes `state` the document's one state row and drops the update rows up to `upToId`: the
+   * caller knows `state` holds exactly those (the hub's live copy), so nothing is decoded here.
+   */
+  replace(docName: string, state: Uint8Array, upToId: number): void;
   /** Saves a full-state copy (the given state, or the stored one) and returns its id. */
   saveVersion(docName: string, label: string, state?: Uint8Array): number;
   /** Newest first, without the state blobs. */
@@ -88,22 +103,26 @@ export function createDocStore(db: Db): DocStore {
   });
 
   /** The merged state and the id of the last update it includes (so compaction deletes exactly those). */
-  const loadWithLastId = (docName: string): { state: Uint8Array; lastId: number } | null => {
+  const loadWithLastId = (docName: string): StoredDoc | null => {
     const state = q.state.get(docName)?.state;
     const rows = q.updates.all(docName);
     if (!state && rows.length === 0) return null;
     const parts = state ? [state, ...rows.map((r) => r.update)] : rows.map((r) => r.update);
     const merged = parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
-    return { state: merged, lastId: rows.at(-1)?.id ?? 0 };
+    return { state: merged, lastId: rows.at(-1)?.id ?? 0, updates: rows.length };
   };
 
   const load = (docName: string): Uint8Array | null => loadWithLastId(docName)?.state ?? null;
 
   return {
     load,
-    append(docName, update) {
-      q.append.run(docName, update, Date.now());
-    },
+    read: loadWithLastId,
+    append: (docName, update) => Number(q.append.run(docName, update, Date.now()).lastInsertRowid),
+    replace: (docName, state, upToId) =>
+      db.transaction(() => {
+        q.putState.run(docName, state, Date.now());
+        q.dropUpdatesUpTo.run(docName, upToId);
+      }),
     compact: (docName) =>
       db.transaction(() => {
         const loaded = loadWithLastId(docName);

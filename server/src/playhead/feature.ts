@@ -7,6 +7,7 @@
  * is monotonic (it does not jump when NTP adjusts the wall clock, which would shift every playing
  * timeline at once). Clients only ever see it through clock pings and atServerTime.
  */
+import type { Role } from '../../../shared/access/roles.ts';
 import type { ErrorCode } from '../../../shared/errors.ts';
 import type { BarrierOptions } from '../../../shared/playhead/barrier.ts';
 import {
@@ -19,6 +20,7 @@ import {
   parseSoloRequest,
   type ClockPing,
   type Parsed,
+  type PlayheadPerson,
 } from '../../../shared/playhead/protocol.ts';
 import type { RoomServer, RoomSocket, SocketFeature } from '../realtime/socket.ts';
 import type { PlayheadEventStore } from './event-store.ts';
@@ -202,6 +204,8 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     stop(): void {
       for (const room of rooms.values()) room.stop();
     },
+    /** Pauses the room's playhead because `who` talks (the call's pause-on-talk); false when nothing plays. */
+    pauseForTalk: (roomId: string, who: PlayheadPerson & { role: Role }): boolean => rooms.get(roomId)?.pauseFor(who) ?? false,
     close(): void {
       clearInterval(alive);
       for (const room of rooms.values()) room.dispose();

@@ -261,6 +261,20 @@ export class PlayheadRoom {
     return done({ version: next.version, effectiveAt: next.atServerTime });
   }
 
+  /**
+   * Pauses for the room itself, naming who caused it (the call's pause-on-talk); false when nothing
+   * plays. At once, without a lead: someone has started to talk, and every client pauses and then
+   * seeks to the paused frame anyway, so where each one stops does not matter.
+   */
+  pauseFor(actor: PlayheadPerson & { role: Role }): boolean {
+    if (this.state.paused && !this.#pending) return false;
+    this.#cancelPending();
+    const next = applyCommand(this.state, { type: 'pause' }, this.#o.now());
+    this.#push(next);
+    this.#record(actor, 'pause', next.position, null);
+    return true;
+  }
+
   buffer(clientId: string, report: BufferReport): RoomResult {
     const connection = this.#connections.get(clientId);
     if (!connection) return refuse('conflict', 'Join the playhead first.');
@@ -442,7 +456,7 @@ export class PlayheadRoom {
     this.#push(withMedia(this.state, media, this.#o.now()));
   }
 
-  #record(actor: Connection | null, action: PlayheadLogEntry['action'], position: number, value: PlayheadLogEntry['value']): void {
+  #record(actor: (PlayheadPerson & { role: Role }) | null, action: PlayheadLogEntry['action'], position: number, value: PlayheadLogEntry['value']): void {
     const entry = this.#o.events.append(this.#o.roomId, {
       at: this.#o.wallClock(),
       actor: actor && { participantId: actor.participantId, name: actor.name, role: actor.role },

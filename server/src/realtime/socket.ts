@@ -4,6 +4,8 @@ import { Server, type Socket } from 'socket.io';
 import type { PermissionSet } from '../../../shared/access/roles.ts';
 import type { ErrorCode } from '../../../shared/errors.ts';
 import type { ClientToServer, ConnectErrorData, ServerToClient } from '../../../shared/realtime/events.ts';
+import type { LiveSessions } from '../access/live-sessions.ts';
+import { checkOrigin, CROSS_ORIGIN_MESSAGE } from '../http/origin.ts';
 import type { Guard, RoomAccess } from '../rooms/guard.ts';
 import { Presence } from '../rooms/presence.ts';
 
@@ -26,7 +28,19 @@ class ConnectError extends Error {
   }
 }
 
-export function createRealtime(server: HttpServer, guard: Guard, features: SocketFeature[] = []) {
+/** Sent by clients on their own, without anyone doing anything: not activity that keeps a session from idling out. */
+const BACKGROUND_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServer>(['ping:time', 'playhead:clock']);
+
+export interface RealtimeOptions {
+  guard: Guard;
+  liveSessions: LiveSessions;
+  /** The configured public address, one of the origins a browser may connect from. */
+  publicUrl: () => string;
+  features?: SocketFeature[];
+}
+
+export function createRealtime(server: HttpServer, options: RealtimeOptions) {
+  const { guard, liveSessions, publicUrl, features = [] } = options;
   const io: RoomServer = new Server(server, {
     // Our own upgrade router owns every other path; engine.io must not destroy those sockets.
     destroyUpgrade: false,
@@ -38,6 +52,8 @@ export function createRealtime(server: HttpServer, guard: Guard, features: Socke
 
   // Identity and role come from the cookie at the handshake, never from the payload.
   io.use((socket, next) => {
+    // The handshake of both transports (long-polling, where a browser starts, and WebSocket) passes here.
+    if (!checkOrigin(socket.request.headers, publicUrl()).ok) return next(new ConnectError('forbidden', CROSS_ORIGIN_MESSAGE));
     const roomId = (socket.handshake.auth as { roomId?: unknown }).roomId;
     if (typeof roomId !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(roomId)) {
       return next(new ConnectError('bad_request', 'auth.roomId is missing or malformed'));
@@ -52,12 +68,22 @@ export function createRealtime(server: HttpServer, guard: Guard, features: Socke
     const { room, participantId, name, role } = socket.data.access;
     const channel = roomChannel(room.id);
     void socket.join(channel);
+    const live = liveSessions.track(socket.data.access.session, (reason) => {
+      socket.emit('session:ended', reason);
+      socket.disconnect(true);
+    });
+    socket.onAny((event: string) => {
+      if (!BACKGROUND_EVENTS.has(event)) live.active();
+    });
     io.to(channel).emit('presence:update', presence.join(room.id, { participantId, name, role }));
     socket.on('disconnect', () => {
+      live.release();
       io.to(channel).emit('presence:update', presence.leave(room.id, participantId));
     });
-    socket.on('ping:time', (ack) => {
-      if (typeof ack === 'function') ack(Date.now());
+    // The acknowledgement is the last argument: anything a client sends before it is ignored.
+    socket.on('ping:time', (...args: unknown[]) => {
+      const ack = args.at(-1);
+      if (typeof ack === 'function') (ack as (serverTime: number) => void)(Date.now());
     });
     for (const feature of features) feature(socket, io);
   });

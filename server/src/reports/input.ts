@@ -18,6 +18,7 @@ import type { ConsentStore } from '../media/consent-store.ts';
 import type { MediaStore } from '../media/media-store.ts';
 import type { DocHub } from '../notes/hub.ts';
 import type { ParticipantStore } from '../rooms/participant-store.ts';
+import type { SpeakerTrack } from '../../../shared/spreektijd/corrections.ts';
 
 export interface RoomReport {
   input: ReportInput & { werkblad: WerkbladInput };
@@ -53,10 +54,12 @@ export interface ReportSources {
   mediaStore: MediaStore;
   consents: ConsentStore;
   feedback: FeedbackStore;
+  /** The room's corrected speaker turns if this requester may see them (they derive from the recording). */
+  spreektijd: { trackFor(access: RoomAccess): SpeakerTrack | null };
 }
 
 export function buildRoomReport(services: ReportSources, access: RoomAccess, exportedAt = new Date()): RoomReport {
-  const { notes, participants, mediaStore, consents, feedback } = services;
+  const { notes, participants, mediaStore, consents, feedback, spreektijd } = services;
   const roomId = access.room.id;
   const doc = notes.getDoc(sharedDocName(roomId));
 
@@ -86,6 +89,7 @@ export function buildRoomReport(services: ReportSources, access: RoomAccess, exp
       fragments,
       themes: [...REPORT_THEMES],
       exportedAt,
+      speakerTrack: spreektijd.trackFor(access),
       werkblad: {
         goal: werkblad.goal,
         watchWith,

@@ -4,16 +4,36 @@
  * observations of their kind, so the printed werkblad has timecodes in every column.
  */
 import { ROLES } from '../../../shared/access/roles.ts';
-import type { ReportColumn, ReportMoment, WerkbladReport } from '../../../shared/api/reports-schemas.ts';
+import type { ReportColumn, ReportMoment, ReportSpreektijd, WerkbladReport } from '../../../shared/api/reports-schemas.ts';
 import { WERKBLAD_COLUMNS } from '../../../shared/kijkwijzer/werkblad.ts';
 import type { Observation } from '../../../shared/notes/types.ts';
 import { formatTimecode, sortObservations, themeNamer } from '../../../shared/reports/format.ts';
 import { createPseudonymiser } from '../../../shared/reports/pseudonymise.ts';
+import type { SpeakerTrack } from '../../../shared/spreektijd/corrections.ts';
+import { figures } from '../../../shared/spreektijd/figures.ts';
+import { speakerLabel, type SpeakerId } from '../../../shared/spreektijd/types.ts';
 import type { RoomReport } from './input.ts';
 
 const span = (start: number, end: number | null): string => (end === null ? formatTimecode(start) : `${formatTimecode(start)}–${formatTimecode(end)}`);
 
 const moment = (o: Observation): ReportMoment => ({ start: o.start, end: o.end, timecode: span(o.start, o.end), text: o.text, authorName: o.authorName });
+
+function spreektijdOf(track: SpeakerTrack | null | undefined, pseudonymise: boolean): ReportSpreektijd | null {
+  if (!track) return null;
+  const label = (id: SpeakerId): string => {
+    const speaker = track.speakers.find((s) => s.id === id);
+    return speaker ? speakerLabel(speaker, track.speakers, pseudonymise) : id;
+  };
+  const all = figures(track.turns, track.speakers.map((s) => s.id));
+  return {
+    shares: all.shares.map((s) => ({ label: label(s.speaker), seconds: s.seconds, percent: s.percent, beurten: s.beurten })),
+    monologues: all.monologues.map((m) => ({ label: label(m.speaker), start: m.start, end: m.end, timecode: span(m.start, m.end) })),
+    pauses: all.pauses.length,
+    chains: all.chains.length,
+    overlaps: all.overlaps.length,
+    changesPerMinute: all.changesPerMinute,
+  };
+}
 
 export function werkbladReport(report: RoomReport, pseudonymise: boolean): WerkbladReport {
   const pseudo = pseudonymise ? createPseudonymiser(report.input) : null;
@@ -62,5 +82,6 @@ export function werkbladReport(report: RoomReport, pseudonymise: boolean): Werkb
     clientFeedbackShown: report.includeClientFeedback,
     aandachtspunten: wb.aandachtspunten.map((a) => ({ text: t(a.text) })),
     slim: wb.slim ? { selfImage: t(wb.slim.selfImage), role: t(wb.slim.role), matches: wb.slim.matches } : null,
+    spreektijd: spreektijdOf(report.input.speakerTrack, pseudonymise),
   };
 }

@@ -101,7 +101,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const a = requireExport(req.cookies, req.params.roomId);
       const { format } = req.params;
       const pseudonymise = req.query.pseudonymise === true;
-      if (req.query.includeVideo && format !== 'qdpx') throw new AppError('bad_request', 'querystring/includeVideo applies to the qdpx export only.');
+      if (req.query.includeVideo && format !== 'qdpx') throw new AppError('bad_request', 'includeVideo applies to the qdpx export only.', { field: 'includeVideo', rule: 'not_applicable' });
       // The recording goes into the project only under the download rules: the requester may watch
       // it, the host allowed downloads and the consent lets the video leave the room.
       const video = req.query.includeVideo ? await downloads.requireFile(a) : null;
@@ -167,7 +167,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { items, skipped } = parseImport(req.body.format, req.body.content);
       const selected = req.body.selected;
       if (selected?.some((i) => i >= items.length)) {
-        throw new AppError('bad_request', `body/selected refers to an item that is not in the file (it has ${items.length}).`);
+        throw new AppError('bad_request', `selected refers to an item that is not in the file (it has ${items.length}).`, { field: 'selected', rule: 'not_found', limit: items.length });
       }
       const chosen = selected ? [...selected].sort((x, y) => x - y).map((i) => items[i]!) : items;
       if (chosen.length === 0) return { added: 0, skipped };

@@ -1,7 +1,7 @@
 import { permissionsFor, type PermissionSet, type Role } from '../../../shared/access/roles.ts';
 import type { ErrorCode } from '../../../shared/errors.ts';
 import type { Cookies, StaffGuard } from '../access/guard.ts';
-import type { SessionPolicy, SessionStore } from '../access/sessions.ts';
+import type { SessionPolicy, SessionRef, SessionStore } from '../access/sessions.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
 import type { ParticipantStore } from './participant-store.ts';
@@ -17,12 +17,14 @@ export interface RoomAccess {
   name: string;
   role: Role;
   permissions: PermissionSet;
+  /** The session this access rests on: live connections end with it. */
+  session: SessionRef;
 }
 
 /** The staff guard plus room access: who may do what in which room, from the cookies. */
 export function createGuard(deps: { config: Config; staffGuard: StaffGuard; sessions: SessionStore; rooms: RoomStore; participants: ParticipantStore }) {
   const { config, staffGuard, sessions, rooms, participants } = deps;
-  const { staff } = staffGuard;
+  const { staffSession } = staffGuard;
   const participantPolicy: SessionPolicy = {
     idleMs: config.participantIdleHours * 3_600_000,
     absoluteMs: config.participantAbsoluteDays * 86_400_000,
@@ -35,18 +37,20 @@ export function createGuard(deps: { config: Config; staffGuard: StaffGuard; sess
     if (token && room) {
       const session = sessions.resolve(token, participantPolicy);
       const participant = session?.participantId ? participants.get(session.participantId) : null;
-      if (participant && participant.roomId === roomId) {
-        return { room, participantId: participant.id, name: participant.name, role: participant.role, permissions: permissionsFor(participant.role, room.permissionOverrides) };
+      if (session && participant && participant.roomId === roomId) {
+        const permissions = permissionsFor(participant.role, room.permissionOverrides);
+        return { room, participantId: participant.id, name: participant.name, role: participant.role, permissions, session: { id: session.id, policy: participantPolicy } };
       }
     }
-    const user = staff(cookies);
+    const signedIn = staffSession(cookies);
     // Unknown rooms answer 404 only to signed-in staff: a guest probing ids learns nothing.
-    if (!user) return { error: 'unauthorised', message: 'Sign in or open your invite link to enter this room.' };
+    if (!signedIn) return { error: 'unauthorised', message: 'Sign in or open your invite link to enter this room.' };
+    const { user, session } = signedIn;
     if (!room) return { error: 'not_found', message: 'This room does not exist (any more).' };
     if (room.ownerId !== user.id) return { error: 'forbidden', message: 'You have not been invited to this room.' };
     const host = participants.findHost(roomId, user.id);
     if (!host) return { error: 'forbidden', message: 'You have not been invited to this room.' };
-    return { room, participantId: host.id, name: host.name, role: 'begeleider', permissions: permissionsFor('begeleider') };
+    return { room, participantId: host.id, name: host.name, role: 'begeleider', permissions: permissionsFor('begeleider'), session };
   }
 
   return {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { permissionsFor, permissionTable, PERMISSIONS, ROLES, type PermissionOverrides } from '../../../shared/access/roles.ts';
+import { permissionsFor, permissionTable, type PermissionOverrides } from '../../../shared/access/roles.ts';
 import {
   CreateInviteBodySchema,
   CreateRoomBodySchema,
@@ -12,7 +12,8 @@ import {
   InviteParamsSchema,
   JoinBodySchema,
   ParticipantListSchema,
-  PermissionSetSchema,
+  PermissionOverridesBodySchema,
+  PermissionTableSchema,
   RoomListSchema,
   RoomParamsSchema,
   RoomSchema,
@@ -21,7 +22,7 @@ import {
 } from '../../../shared/api/schemas.ts';
 import { closeCodeFor } from '../../../shared/errors.ts';
 import { roomCookieName } from './guard.ts';
-import { setSessionCookie } from '../http/cookies.ts';
+import { clearSessionCookie, setSessionCookie } from '../http/cookies.ts';
 import { AppError } from '../http/errors.ts';
 import type { RoomRow } from './room-store.ts';
 
@@ -35,17 +36,6 @@ export const toRoom = (r: RoomRow): Room => ({
   createdAt: r.createdAt,
   hostName: r.hostName,
 });
-
-const PermissionTableSchema = Type.Object(Object.fromEntries(ROLES.map((r) => [r, PermissionSetSchema])) as Record<(typeof ROLES)[number], typeof PermissionSetSchema>);
-const PermissionOverridesBodySchema = Type.Object(
-  Object.fromEntries(
-    ROLES.filter((r) => r !== 'begeleider').map((r) => [
-      r,
-      Type.Optional(Type.Object(Object.fromEntries(PERMISSIONS.map((p) => [p, Type.Optional(Type.Boolean())])), { additionalProperties: false })),
-    ]),
-  ),
-  { additionalProperties: false },
-);
 
 export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, rooms, roomHooks, invites, participants, guard, realtime, db, notes, media, mediaStore } = app.services;
@@ -129,6 +119,9 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { params: RoomParamsSchema, body: PermissionOverridesBodySchema, response: { 200: PermissionTableSchema, ...errors } } },
     async (req) => {
       const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      // A co-host (a role given manageRoom) could otherwise grant itself what the owner withheld,
+      // such as the access log: the table is the owner's alone.
+      if (a.role !== 'begeleider') throw new AppError('forbidden', 'Only the host who owns the room changes its permission table.');
       const overrides = req.body as PermissionOverrides;
       rooms.setPermissionOverrides(a.room.id, overrides);
       // Live connections got their permissions at the handshake: socket.io ones are updated in place,
@@ -174,6 +167,15 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply.status(204).send(null);
     },
   );
+
+  // A guest leaves: this browser's room session ends and its cookie goes; coming back takes the invite link.
+  app.post('/api/rooms/:roomId/leave', { schema: { params: RoomParamsSchema, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
+    const name = roomCookieName(req.params.roomId);
+    const token = req.cookies[name];
+    if (token) app.services.sessions.revoke(token);
+    clearSessionCookie(reply, config, name);
+    return reply.status(204).send(null);
+  });
 
   app.post(
     '/api/invites/inspect',

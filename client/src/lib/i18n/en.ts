@@ -3,9 +3,12 @@ import { mediaEn } from '../../media/messages.ts';
 import { notesEn } from '../../notes/messages.ts';
 import { playheadEn } from '../../playhead/messages.ts';
 import { reportsEn } from '../../reports/messages.ts';
+import { spreektijdEn } from '../../spreektijd/messages.ts';
+import { voiceEn } from '../../voice/messages.ts';
 import type { MessageKey } from './nl.ts';
+import { plural, type Message } from './plural.ts';
 
-export const en: Record<MessageKey, string> = {
+export const en: Record<MessageKey, Message> = {
   'app.name': 'Kijkkamer',
   'app.tagline': 'Reviewing together, from looking to seeing',
   'app.loading': 'Loading…',
@@ -22,6 +25,26 @@ export const en: Record<MessageKey, string> = {
   'error.rate_limited': 'Too many attempts. Wait a minute and try again.',
   'error.too_large': 'This is too large.',
   'error.conflict': 'This already exists.',
+  'error.bad_request': 'Something in what you filled in is not right. Check it and try again.',
+
+  'validation.missing': '{field} is empty. Please fill it in.',
+  'validation.blank': '{field} contains only spaces. Please type some text.',
+  'validation.too_short': plural('limit', { one: '{field} is too short: at least {limit} character.', other: '{field} is too short: at least {limit} characters.' }),
+  'validation.too_long': plural('limit', { one: '{field} is too long: at most {limit} character.', other: '{field} is too long: at most {limit} characters.' }),
+  'validation.over': plural('over', { one: '{field} is {over} character too long: at most {limit} characters.', other: '{field} is {over} characters too long: at most {limit} characters.' }),
+  'validation.too_small': '{field} must be at least {limit}.',
+  'validation.too_big': '{field} can be at most {limit}.',
+  'validation.not_allowed': '{field} has a value that is not possible here. Choose another one.',
+  'validation.invalid_format': '{field} is not filled in correctly.',
+  'validation.email': '{field} is not an e-mail address. An e-mail address looks like name@example.com.',
+  'validation.not_a_date': '{field} is not an existing date.',
+  'validation.date_in_future': '{field} cannot be in the future.',
+  'validation.date_in_past': '{field} must be today or later.',
+  'validation.date_order': '{field} is before the date of the consent.',
+  'validation.not_found': '{field} refers to something that does not exist (any more).',
+  'validation.not_applicable': '{field} cannot be used here.',
+  'counter.left': plural('n', { one: '{n} character left', other: '{n} characters left' }),
+  'counter.over': plural('n', { one: '{n} character too many', other: '{n} characters too many' }),
 
   'signin.title': 'Sign in',
   'signin.intro': 'For facilitators: researchers, client managers and coaches who organise sessions.',
@@ -49,16 +72,19 @@ export const en: Record<MessageKey, string> = {
   'rooms.open': 'Open',
   'rooms.inviteStaff': 'Invite a facilitator',
   'rooms.staffInviteCreated': 'Send this link to the new facilitator (valid for 7 days):',
+  'rooms.demoTitle': 'Try it first?',
 
   'create.title': 'New room',
   'create.roomTitle': 'Title',
   'create.roomTitleHint': 'For example: "Conversation with Mrs B." (no full client names).',
   'create.description': 'Description (optional)',
+  'create.descriptionName': 'Description',
   'create.recordedOn': 'Date of the recorded conversation',
   'create.submit': 'Create room',
   'create.cancel': 'Cancel',
 
   'join.title': 'Join {room}',
+  'join.heading': 'Join a room',
   'join.invitedBy': '{host} invites you as {role}.',
   'join.name': 'Your name as others will see it',
   'join.submit': 'Join',
@@ -67,6 +93,7 @@ export const en: Record<MessageKey, string> = {
   'join.unknown': 'This invite link is not valid.',
   'join.revoked': 'This invite link has been withdrawn by the facilitator.',
   'join.expired': 'This invite link has expired. Ask for a new one.',
+  'join.malformed': 'This invite link is incomplete or damaged. Copy the whole link from your message and open it again.',
 
   'room.back': 'Back to my rooms',
   'room.video': 'Video',
@@ -75,12 +102,17 @@ export const en: Record<MessageKey, string> = {
   'room.participants': 'Participants',
   'room.online': 'online',
   'room.you': '(you)',
-  'room.tabs': '{n} windows',
+  'room.tabs': plural('n', { one: '{n} window', other: '{n} windows' }),
   'room.connecting': 'Connecting…',
   'room.connected': 'Connected',
   'room.disconnected': 'Connection lost, reconnecting…',
   'room.ended': 'Your access to this room has ended: {reason}',
   'room.delete': 'Delete room',
+  'room.me': '{name} ({role})',
+  'room.leave': 'Leave the room',
+  'room.leaveConfirm': 'Leave the room? You are then no longer in the room on this device; you can come back with your invite link.',
+  'room.left': 'You have left the room',
+  'room.leftDetail': 'You are no longer in the room on this device. Want to come back? Open the invite link from your message again.',
   'room.deleteConfirm': 'Are you sure you want to delete "{room}"? Everything in this room (video, observations, invites) is erased for good.',
 
   'invites.title': 'Invite',
@@ -88,7 +120,7 @@ export const en: Record<MessageKey, string> = {
   'invites.role': 'Role',
   'invites.expiry': 'Valid',
   'invites.expiry.none': 'without end date',
-  'invites.expiry.days': '{n} days',
+  'invites.expiry.days': plural('n', { one: '{n} day', other: '{n} days' }),
   'invites.create': 'Create link',
   'invites.copy': 'Copy link for {role}',
   'invites.copyShort': 'Copy',
@@ -121,4 +153,6 @@ export const en: Record<MessageKey, string> = {
   ...playheadEn,
   ...kijkwijzerEn,
   ...reportsEn,
+  ...spreektijdEn,
+  ...voiceEn,
 };

@@ -3,6 +3,9 @@ import { mediaNl } from '../../media/messages.ts';
 import { notesNl } from '../../notes/messages.ts';
 import { playheadNl } from '../../playhead/messages.ts';
 import { reportsNl } from '../../reports/messages.ts';
+import { plural } from './plural.ts';
+import { spreektijdNl } from '../../spreektijd/messages.ts';
+import { voiceNl } from '../../voice/messages.ts';
 
 /** Dutch is the source catalogue: every other language must have exactly these keys. */
 export const nl = {
@@ -22,6 +25,26 @@ export const nl = {
   'error.rate_limited': 'Te veel pogingen. Wacht een minuut en probeer het opnieuw.',
   'error.too_large': 'Dit is te groot.',
   'error.conflict': 'Dit bestaat al.',
+  'error.bad_request': 'Er klopt iets niet in wat je invulde. Controleer het en probeer het opnieuw.',
+
+  'validation.missing': '{field} is nog leeg. Vul dit in.',
+  'validation.blank': '{field} bevat alleen spaties. Vul tekst in.',
+  'validation.too_short': plural('limit', { one: '{field} is te kort: minstens {limit} teken.', other: '{field} is te kort: minstens {limit} tekens.' }),
+  'validation.too_long': plural('limit', { one: '{field} is te lang: hoogstens {limit} teken.', other: '{field} is te lang: hoogstens {limit} tekens.' }),
+  'validation.over': plural('over', { one: '{field} is {over} teken te lang: hoogstens {limit} tekens.', other: '{field} is {over} tekens te lang: hoogstens {limit} tekens.' }),
+  'validation.too_small': '{field} moet minstens {limit} zijn.',
+  'validation.too_big': '{field} mag hoogstens {limit} zijn.',
+  'validation.not_allowed': '{field} heeft een waarde die hier niet kan. Kies een andere.',
+  'validation.invalid_format': '{field} is niet goed ingevuld.',
+  'validation.email': '{field} is geen e-mailadres. Een e-mailadres ziet eruit als naam@voorbeeld.nl.',
+  'validation.not_a_date': '{field} is geen bestaande datum.',
+  'validation.date_in_future': '{field} mag niet in de toekomst liggen.',
+  'validation.date_in_past': '{field} moet vandaag of later zijn.',
+  'validation.date_order': '{field} ligt vóór de datum van de toestemming.',
+  'validation.not_found': '{field} verwijst naar iets dat er niet (meer) is.',
+  'validation.not_applicable': '{field} kan hier niet gebruikt worden.',
+  'counter.left': plural('n', { one: 'Nog {n} teken', other: 'Nog {n} tekens' }),
+  'counter.over': plural('n', { one: '{n} teken te veel', other: '{n} tekens te veel' }),
 
   'signin.title': 'Inloggen',
   'signin.intro': 'Voor begeleiders: onderzoekers, klantmanagers en coaches die sessies organiseren.',
@@ -49,16 +72,19 @@ export const nl = {
   'rooms.open': 'Openen',
   'rooms.inviteStaff': 'Begeleider uitnodigen',
   'rooms.staffInviteCreated': 'Stuur deze link naar de nieuwe begeleider (7 dagen geldig):',
+  'rooms.demoTitle': 'Eerst proberen?',
 
   'create.title': 'Nieuwe kamer',
   'create.roomTitle': 'Titel',
   'create.roomTitleHint': 'Bijvoorbeeld: "Gesprek met mevrouw B." (geen volledige namen van cliënten).',
   'create.description': 'Omschrijving (optioneel)',
+  'create.descriptionName': 'Omschrijving',
   'create.recordedOn': 'Datum van het opgenomen gesprek',
   'create.submit': 'Kamer maken',
   'create.cancel': 'Annuleren',
 
   'join.title': 'Deelnemen aan {room}',
+  'join.heading': 'Deelnemen aan een kamer',
   'join.invitedBy': '{host} nodigt je uit als {role}.',
   'join.name': 'Je naam zoals anderen die zien',
   'join.submit': 'Deelnemen',
@@ -67,6 +93,7 @@ export const nl = {
   'join.unknown': 'Deze uitnodigingslink is niet geldig.',
   'join.revoked': 'Deze uitnodigingslink is ingetrokken door de begeleider.',
   'join.expired': 'Deze uitnodigingslink is verlopen. Vraag een nieuwe aan.',
+  'join.malformed': 'Deze uitnodigingslink is niet compleet of beschadigd. Kopieer de hele link uit je bericht en open hem opnieuw.',
 
   'room.back': 'Terug naar mijn kamers',
   'room.video': 'Video',
@@ -75,12 +102,17 @@ export const nl = {
   'room.participants': 'Deelnemers',
   'room.online': 'online',
   'room.you': '(jij)',
-  'room.tabs': '{n} vensters',
+  'room.tabs': plural('n', { one: '{n} venster', other: '{n} vensters' }),
   'room.connecting': 'Verbinden…',
   'room.connected': 'Verbonden',
   'room.disconnected': 'Verbinding verbroken, opnieuw verbinden…',
   'room.ended': 'Je toegang tot deze kamer is beëindigd: {reason}',
   'room.delete': 'Kamer verwijderen',
+  'room.me': '{name} ({role})',
+  'room.leave': 'Kamer verlaten',
+  'room.leaveConfirm': 'De kamer verlaten? Je bent dan op dit apparaat niet meer in de kamer; terugkomen kan met je uitnodigingslink.',
+  'room.left': 'Je hebt de kamer verlaten',
+  'room.leftDetail': 'Je bent op dit apparaat niet meer in de kamer. Wil je terug? Open dan opnieuw de uitnodigingslink uit je bericht.',
   'room.deleteConfirm': 'Weet je zeker dat je "{room}" wilt verwijderen? Alles in deze kamer (video, observaties, uitnodigingen) wordt definitief gewist.',
 
   'invites.title': 'Uitnodigen',
@@ -88,7 +120,7 @@ export const nl = {
   'invites.role': 'Rol',
   'invites.expiry': 'Geldig',
   'invites.expiry.none': 'zonder einddatum',
-  'invites.expiry.days': '{n} dagen',
+  'invites.expiry.days': plural('n', { one: '{n} dag', other: '{n} dagen' }),
   'invites.create': 'Link maken',
   'invites.copy': 'Kopieer link voor {role}',
   'invites.copyShort': 'Kopieer',
@@ -121,6 +153,8 @@ export const nl = {
   ...playheadNl,
   ...kijkwijzerNl,
   ...reportsNl,
+  ...spreektijdNl,
+  ...voiceNl,
 } as const;
 
 export type MessageKey = keyof typeof nl;
