@@ -28,6 +28,7 @@ import { kijkwijzerRoutes } from './kijkwijzer/routes.ts';
 import { createTrajectStore } from './kijkwijzer/traject-store.ts';
 import { createNotesEndpoint, privateDocName, sharedDocName } from './notes/endpoint.ts';
 import { createPlayheadEventStore } from './playhead/event-store.ts';
+import { createPlayheadStateStore } from './playhead/state-store.ts';
 import { createPlayhead } from './playhead/feature.ts';
 import { DocHub } from './notes/hub.ts';
 import { notesRoutes } from './notes/routes.ts';
@@ -101,6 +102,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   const guard = createGuard({ config, staffGuard: createStaffGuard({ config, sessions, users }), sessions, rooms, participants });
   const playhead = createPlayhead({
     events: createPlayheadEventStore(db),
+    saved: createPlayheadStateStore(db),
     // Probed facts of the room's uploaded video; without them the host's browser reports its own.
     media: (roomId) => {
       const facts = mediaStore.get(roomId)?.facts;
@@ -199,6 +201,13 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   const sweep = setInterval(() => sessions.removeExpired(), 3_600_000);
   sweep.unref();
   liveSessions.start(undefined, (err) => app.log.error({ err }, 'checking live sessions failed'));
+  // Before Fastify waits for the connections to end: playing rooms pause where they are and say so,
+  // then the socket.io connections (upgraded, so Fastify does not close them itself) end after
+  // delivering that.
+  app.addHook('preClose', async () => {
+    playhead.stop();
+    realtime.io.disconnectSockets(true);
+  });
   app.addHook('onClose', async () => {
     clearInterval(sweep);
     liveSessions.stop();

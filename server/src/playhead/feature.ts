@@ -18,12 +18,14 @@ import {
   parseModeRequest,
   parseSoloPosition,
   parseSoloRequest,
+  type ClockPing,
   type Parsed,
   type PlayheadPerson,
 } from '../../../shared/playhead/protocol.ts';
 import type { RoomServer, RoomSocket, SocketFeature } from '../realtime/socket.ts';
 import type { PlayheadEventStore } from './event-store.ts';
 import { PlayheadRoom, type RoomResult, type Timers } from './room.ts';
+import type { PlayheadStateStore } from './state-store.ts';
 
 export const serverNow = (): number => performance.timeOrigin + performance.now();
 
@@ -32,9 +34,15 @@ export const playheadChannel = (roomId: string): string => `playhead:${roomId}`;
 /** Messages per second per connection, sustained and as a burst: a ping burst plus fast clicking fits. */
 const MESSAGES_PER_SECOND = 30;
 const MESSAGE_BURST = 60;
+/**
+ * How often the store hears that the playing rooms still play (ms): a room whose process is killed
+ * reopens at most this much before where it was. One UPDATE per playing room.
+ */
+export const ALIVE_EVERY_MS = 1000;
 
 export interface PlayheadFeatureOptions {
   events: PlayheadEventStore;
+  saved: PlayheadStateStore;
   /** Duration and frame rate of the room's video from the media module, if it knows them. */
   media?: (roomId: string) => { duration: number; frameRate: number | null } | null;
   log: (err: unknown, msg: string) => void;
@@ -76,6 +84,15 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
   const now = options.now ?? serverNow;
   const wallClock = options.wallClock ?? Date.now;
   const rooms = new Map<string, PlayheadRoom>();
+  const alive = setInterval(() => {
+    const playing = [...rooms].flatMap(([id, room]) => (room.playing ? [id] : []));
+    try {
+      options.saved.alive(playing, wallClock());
+    } catch (err) {
+      options.log(err, 'playhead: storing that rooms still play failed');
+    }
+  }, ALIVE_EVERY_MS);
+  alive.unref();
 
   function roomFor(roomId: string, io: RoomServer): PlayheadRoom {
     let room = rooms.get(roomId);
@@ -86,6 +103,7 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
         now,
         wallClock,
         events: options.events,
+        saved: options.saved,
         timers: options.timers,
         media: options.media && (() => options.media!(roomId)),
         barrier: options.barrier,
@@ -105,8 +123,8 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     const access = socket.data.access;
     const bucket = new TokenBucket(now);
     let room: PlayheadRoom | null = null;
-    /** The RTT reported before joining, handed to the room on join. */
-    let rtt: number | null = null;
+    /** What the pings said before joining, handed to the room on join. */
+    let timing: ClockPing | null = null;
 
     const handle = (event: string, handler: (payload: unknown) => RoomResult<unknown>) => {
       (socket as unknown as RawSocket).on(event, (...args) => {
@@ -134,7 +152,7 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
       room = roomFor(access.room.id, io);
       void socket.join(playheadChannel(access.room.id));
       const { participantId, name, role, permissions } = access;
-      return { ok: true, value: room.join({ id: socket.id, participantId, name, role, permissions }, rtt) };
+      return { ok: true, value: room.join({ id: socket.id, participantId, name, role, permissions }, timing) };
     });
     handle('playhead:leave', () => {
       room?.leave(socket.id);
@@ -146,8 +164,8 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
       const t1 = now();
       const parsed = parseClockPing(payload);
       if (!parsed.ok) return badRequest(parsed);
-      rtt = parsed.value.rtt ?? rtt;
-      room?.reportRtt(socket.id, parsed.value.rtt);
+      timing = { ...timing, ...parsed.value, rtt: parsed.value.rtt ?? timing?.rtt ?? null };
+      room?.reportTiming(socket.id, parsed.value);
       return { ok: true, value: { t1, t2: now() } };
     });
     handle('playhead:command', (payload) => joined((r) => r.command(socket.id, payload)));
@@ -182,9 +200,14 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     feature,
     /** The room's playhead, if anyone has joined it since the server started. */
     room: (roomId: string): PlayheadRoom | undefined => rooms.get(roomId),
+    /** Shutting down: pauses every playing room where it is and tells its clients (before the sockets close). */
+    stop(): void {
+      for (const room of rooms.values()) room.stop();
+    },
     /** Pauses the room's playhead because `who` talks (the call's pause-on-talk); false when nothing plays. */
     pauseForTalk: (roomId: string, who: PlayheadPerson & { role: Role }): boolean => rooms.get(roomId)?.pauseFor(who) ?? false,
     close(): void {
+      clearInterval(alive);
       for (const room of rooms.values()) room.dispose();
       rooms.clear();
     },
