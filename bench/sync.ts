@@ -25,7 +25,7 @@ import type { Browser, Page } from 'playwright-core';
 import { io as connectSocket } from 'socket.io-client';
 import type { Room } from '../shared/api/schemas.ts';
 import { expectedPosition, governingState, type PlayheadCommand, type PlayheadState } from '../shared/playhead/index.ts';
-import type { ClientToServer, ServerToClient } from '../shared/realtime/events.ts';
+import { roomQuery, type ClientToServer, type ServerToClient } from '../shared/realtime/events.ts';
 import type { Socket } from 'socket.io-client';
 import { serverNow } from '../server/src/playhead/feature.ts';
 import { launchBrowser } from '../tests/helpers/browser.ts';
@@ -309,6 +309,7 @@ async function syncHarness(browser: Browser, server: TestServer, admin: HttpClie
   // The controller: the host's own extra connection, looking "on its own" so the room ignores it.
   const controller: Socket<ServerToClient, ClientToServer> = connectSocket(server.url, {
     auth: { roomId: room.id },
+    query: roomQuery(room.id),
     extraHeaders: { cookie: admin.cookieHeader },
     transports: ['websocket'],
   });
