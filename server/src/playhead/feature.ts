@@ -182,6 +182,11 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     feature,
     /** The room's playhead, if anyone has joined it since the server started. */
     room: (roomId: string): PlayheadRoom | undefined => rooms.get(roomId),
+    /** The room moved to another process (its connections are gone): forget its timeline here. */
+    release(roomId: string): void {
+      rooms.get(roomId)?.dispose();
+      rooms.delete(roomId);
+    },
     /** Pauses the room's playhead because `who` talks (the call's pause-on-talk); false when nothing plays. */
     pauseForTalk: (roomId: string, who: PlayheadPerson & { role: Role }): boolean => rooms.get(roomId)?.pauseFor(who) ?? false,
     close(): void {
