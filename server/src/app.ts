@@ -89,6 +89,9 @@ const CONTENT_SECURITY_POLICY = {
   },
 };
 
+/** Room routes (`/api/rooms/:roomId/<this>…`) that touch only the store and signals, never a room's memory. */
+const STORE_ONLY_ROOM_ROUTES: ReadonlySet<string> = new Set(['invites', 'permissions', 'participants', 'join', 'leave']);
+
 /** Builds the whole server without listening, so tests can `inject` or listen on port 0. */
 export async function buildApp(config: Config, options: { logStream?: NodeJS.WritableStream } = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -246,11 +249,14 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
       notes.forget(isDocOfRoom(roomId));
       playhead.release(roomId);
     });
-    // Whatever of a room a request reads or writes, this process must serve the room first: the
-    // proxy sends the room's requests where its connections are.
+    // A request that may read or write what a room keeps in memory (its documents, playhead,
+    // conversions) is served only by the room's process: the proxy sends it there, and should it
+    // land elsewhere, this process takes the room over first. Requests that only touch the store
+    // and then signal (invites, permissions, participants, joining, leaving) may run anywhere.
     app.addHook('onRequest', async (req) => {
-      const roomId = /^\/api\/rooms\/([A-Za-z0-9_-]{8,64})(?:[/?]|$)/.exec(req.url)?.[1];
-      if (!roomId) return;
+      const match = /^\/api\/rooms\/([A-Za-z0-9_-]{8,64})(?:\/([a-z-]+))?(?:[/?]|$)/.exec(req.url);
+      const roomId = match?.[1];
+      if (!roomId || STORE_ONLY_ROOM_ROUTES.has(match[2] ?? '')) return;
       const claimed = ownership.claim(roomId);
       if (claimed !== true && !(await claimed)) throw new AppError('internal', 'This room is moving to another server. Try again in a moment.');
     });

@@ -287,8 +287,8 @@ export class RedisCluster implements RoomOwnership, Signals {
   #onMessage(channel: string, text: string): void {
     const envelope = parseJson(text) as { from?: unknown; signal?: unknown } | null;
     if (channel === SIGNALS) {
-      if (!envelope || envelope.from === this.processId) return;
-      const signal = parseSignal(envelope.signal);
+      if (envelope?.from === this.processId) return;
+      const signal = parseSignal(envelope?.signal);
       if (!signal) return this.#log.warn({ channel }, 'redis: ignored a signal of unknown shape');
       try {
         this.#signalHandler(signal);
