@@ -44,7 +44,7 @@ export async function startCluster(count: number, env: Record<string, string> = 
   const processes: (KijkkamerProcess | null)[] = [];
   // One at a time: the first creates the schema and the administrator, the others find them.
   for (let i = 0; i < count; i++) processes.push(await startKijkkamer({ name: `p${i + 1}`, port: ports[i]!, env: envFor() }));
-  const haproxy = await startHaproxy(dataDir, ports.map((port, i) => ({ name: `p${i + 1}`, port })), { port: proxyPort });
+  const haproxy = await startHaproxy(dataDir, ports.map((port, i) => ({ name: `p${i + 1}`, port })), { port: proxyPort, servedByHeader: true });
   const redisClient = new Redis(redis.url, { lazyConnect: true });
   await redisClient.connect();
 
