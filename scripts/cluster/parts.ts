@@ -41,7 +41,12 @@ export interface Spawned {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-function run(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; echo?: boolean } = {}): Spawned {
+/** `taskset -c <core>` in front of a command, so benchmarks can give servers and clients their own core. */
+const onCore = (core: number | undefined, command: string, args: string[]): [string, string[]] =>
+  core === undefined || !existsSync('/usr/bin/taskset') ? [command, args] : ['/usr/bin/taskset', ['-c', String(core), command, ...args]];
+
+function run(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; echo?: boolean; core?: number } = {}): Spawned {
+  [command, args] = onCore(options.core, command, args);
   const proc = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const collect = (d: Buffer) => {
@@ -166,13 +171,13 @@ export interface Haproxy extends Spawned {
   configPath: string;
 }
 
-export async function startHaproxy(dir: string, backends: Backend[], options: { port?: number; echo?: boolean; servedByHeader?: boolean } = {}): Promise<Haproxy> {
+export async function startHaproxy(dir: string, backends: Backend[], options: { port?: number; echo?: boolean; servedByHeader?: boolean; core?: number } = {}): Promise<Haproxy> {
   const binary = findBinary('haproxy', '/usr/sbin/haproxy', 'haproxy');
   const port = options.port ?? (await freePort());
   const configPath = join(dir, 'haproxy.cfg');
   writeFileSync(configPath, haproxyConfig({ port, backends, servedByHeader: options.servedByHeader }));
   // -db: stay in the foreground; -W would fork a master we would have to find again.
-  const haproxy = run('haproxy', binary, ['-f', configPath, '-db'], options);
+  const haproxy = run('haproxy', binary, ['-f', configPath, '-db'], { echo: options.echo, core: options.core });
   try {
     await waitForPort(port, 10_000, () => haproxy.proc.exitCode !== null);
   } catch {
@@ -188,12 +193,13 @@ export interface KijkkamerProcess extends Spawned {
 }
 
 /** One compiled Kijkkamer process (`npm run build` first), healthy when this resolves. */
-export async function startKijkkamer(options: { name: string; port: number; env: NodeJS.ProcessEnv; echo?: boolean; timeoutMs?: number }): Promise<KijkkamerProcess> {
+export async function startKijkkamer(options: { name: string; port: number; env: NodeJS.ProcessEnv; echo?: boolean; timeoutMs?: number; core?: number }): Promise<KijkkamerProcess> {
   const main = join(ROOT, 'dist/server/src/main.js');
   if (!existsSync(main)) throw new Error('the compiled server is missing: run `npm run build` first');
   const proc = run(options.name, process.execPath, ['--enable-source-maps', main], {
     env: { ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
     echo: options.echo,
+    core: options.core,
   });
   const url = `http://127.0.0.1:${options.port}`;
   const end = Date.now() + (options.timeoutMs ?? 60_000);
