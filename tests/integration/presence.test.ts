@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../helpers/http.ts';
 import { createRoom, invite, joinAsGuest, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
