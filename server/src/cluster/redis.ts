@@ -152,8 +152,9 @@ export class RedisCluster implements RoomOwnership, Signals {
   }
 
   holds(roomId: string): boolean {
-    const held = this.#held.get(roomId);
-    return held !== undefined && !held.releasing;
+    // Also while its release hooks run: the lease is still this process's until they are done, so
+    // the documents they unload may still fold their logs.
+    return this.#held.has(roomId);
   }
 
   claim(roomId: string): true | Promise<boolean> {
