@@ -21,6 +21,9 @@ export type SocketFeature = (socket: RoomSocket, io: RoomServer) => void;
 
 export const roomChannel = (roomId: string): string => `room:${roomId}`;
 
+/** How long a room that moves to another process waits for its socket.io connections to close. */
+const MOVE_PATIENCE_MS = 2000;
+
 class ConnectError extends Error {
   readonly data: ConnectErrorData;
   constructor(code: ErrorCode, message: string) {
@@ -125,7 +128,9 @@ export function createRealtime(server: HttpServer, options: RealtimeOptions) {
         gone.push(new Promise((resolve) => socket.once('disconnect', () => resolve())));
         socket.conn.close();
       }
-      return Promise.all(gone).then(() => undefined);
+      // A transport that never reports its close (a half-open TCP connection) must not hold the room.
+      const patience = new Promise<void>((resolve) => setTimeout(resolve, MOVE_PATIENCE_MS).unref());
+      return Promise.race([Promise.all(gone).then(() => undefined), patience]);
     },
     /** Ends the live connections of these participants (revoked link, deleted room). */
     endParticipants(roomId: string, participantIds: Set<string> | 'all', reason: { code: ErrorCode; message: string }) {
