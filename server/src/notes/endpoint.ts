@@ -87,6 +87,7 @@ export function createNotesEndpoint(deps: {
       ws.on('pong', () => alive.set(ws, true));
       if (!match) return refuse(ws, 'bad_request', 'expected /yjs/<roomId> or /yjs/<roomId>/private');
       const roomId = match[1]!;
+      // Decided (again) after any wait for the room: the session may have ended meanwhile.
       const access = guard.roomAccess(fastifyCookie.parse(req.headers.cookie ?? ''), roomId);
       if ('error' in access) return refuse(ws, access.error, access.message);
       // 4500: the provider reconnects, and by then the room has settled on one process.
