@@ -300,7 +300,7 @@ async function main(): Promise<void> {
     ]),
     '',
     `### Failover: kill -9 of the room's process (3 processes), ${rounds.length} rounds`,
-    `Two people (socket.io + y-websocket provider through HAProxy, reconnecting by themselves), one writing a note every 50 ms; "back in step": both connected, seeing each other, synced, and a new note of one has reached the other. Lease time 3 s (renewed every second), HAProxy health checks every 500 ms (down after 2 failures). Baseline: the same two dropping their connections with nothing killed (floor: median ≤ ${BASELINE_FLOOR_RECONNECT_MS} ms; ${failValid ? 'reached' : 'NOT reached — too noisy to count'}).`,
+    `Two people (socket.io + y-websocket provider through HAProxy, reconnecting by themselves), one writing a note every 50 ms; "back in step": both connected, seeing each other, synced, and a new note of one has reached the other. Lease time 3 s (renewed every 500 ms), HAProxy health checks every 500 ms (down after 2 failures). Baseline: the same two dropping their connections with nothing killed (floor: median ≤ ${BASELINE_FLOOR_RECONNECT_MS} ms; ${failValid ? 'reached' : 'NOT reached — too noisy to count'}).`,
     '',
     table([
       ['', 'measured', 'baseline (reconnect, nothing killed)', 'ratio', 'goal', ''],

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type ClusterLog, type RedisCluster } from '../../server/src/cluster/redis.ts';
 import type { ClusterSignal } from '../../server/src/cluster/signals.ts';
+import { startRedis } from '../../scripts/cluster/parts.ts';
 import { testRedis } from '../helpers/cluster.ts';
 import { until } from '../helpers/yjs.ts';
 
@@ -84,6 +85,22 @@ describe('room leases and signals over Redis', () => {
     await until(() => !a.holds(room)); // once its hooks are done
     // Its lease is not touched on the way out: it was never its own any more.
     expect(await raw.get(`kijkkamer:lease:${room}`)).toBe('someone-else');
+  });
+
+  it('lets go of its rooms when Redis stops answering, before their leases could run out', async () => {
+    const own = await startRedis();
+    const a = await startRedisCluster(own.url, quiet, { ttlMs: 1500, idleMs: 60_000 });
+    try {
+      const room = roomId();
+      const released = new Promise<string>((resolve) => a.onRelease((_id, reason) => resolve(reason)));
+      expect(await a.claim(room)).toBe(true);
+      await own.stop('SIGKILL');
+      expect(await released).toBe('lost');
+      await until(() => !a.holds(room));
+    } finally {
+      await a.close();
+      await own.stop('SIGKILL');
+    }
   });
 
   it('releases a room nobody uses, and frees every lease when it stops', async () => {

@@ -86,6 +86,8 @@ const parseJson = (text: string): unknown => {
 
 interface Held {
   connections: number;
+  /** When Redis last confirmed the lease (the SET or a renewal was sent then): it lasts ttlMs from there at least. */
+  confirmedAt: number;
   idleTimer: ReturnType<typeof setTimeout> | null;
   /** Set while its release hooks run: no new connection is counted, no second release starts. */
   releasing: boolean;
@@ -105,6 +107,7 @@ export class RedisCluster implements RoomOwnership, Signals {
   readonly #acquireHooks: AcquireHook[] = [];
   #signalHandler: SignalHandler = () => {};
   #renewTimer: ReturnType<typeof setInterval>;
+  #renewing = false;
   #closed = false;
 
   constructor(connections: { command: Redis; subscriber: Redis }, log: ClusterLog, timings: Partial<LeaseTimings> = {}) {
@@ -115,7 +118,8 @@ export class RedisCluster implements RoomOwnership, Signals {
     this.#command.on('error', (err: Error) => this.#log.warn({ err: err.message }, 'redis: command connection error'));
     this.#subscriber.on('error', (err: Error) => this.#log.warn({ err: err.message }, 'redis: subscriber connection error'));
     this.#subscriber.on('message', (channel: string, text: string) => this.#onMessage(channel, text));
-    this.#renewTimer = setInterval(() => void this.#renew(), Math.max(100, Math.floor(this.#timings.ttlMs / 3)));
+    // Six times per lease time: a renewal may take up to a third of it before a lease counts as unconfirmed.
+    this.#renewTimer = setInterval(() => void this.#renew(), Math.max(50, Math.floor(this.#timings.ttlMs / 6)));
     this.#renewTimer.unref();
   }
 
@@ -199,12 +203,13 @@ export class RedisCluster implements RoomOwnership, Signals {
     const deadline = Date.now() + this.#timings.claimTimeoutMs;
     let askedAt = 0;
     while (!this.#closed && Date.now() < deadline) {
+      const sentAt = Date.now();
       const ok = await this.#command.set(leaseKey(roomId), this.processId, 'PX', this.#timings.ttlMs, 'NX').catch(() => null);
       if (ok === 'OK') {
         // Whatever of the room is still in memory here (a document read by a request while another
         // process served the room) is from before: it is read again from the store.
         for (const hook of this.#acquireHooks) hook(roomId);
-        const held: Held = { connections: 0, idleTimer: null, releasing: false };
+        const held: Held = { connections: 0, confirmedAt: sentAt, idleTimer: null, releasing: false };
         this.#held.set(roomId, held);
         this.#idleLater(roomId, held);
         this.#log.info({ roomId }, 'cluster: serving room');
@@ -269,19 +274,32 @@ export class RedisCluster implements RoomOwnership, Signals {
   }
 
   async #renew(): Promise<void> {
+    // A lease Redis has not confirmed for half its time (Redis is down, or a renewal hangs in the
+    // client's offline queue) may run out unseen and another process take the room: it is let go
+    // first — by the next tick at the latest, still inside the lease time.
+    const now = Date.now();
+    for (const [roomId, held] of this.#held) {
+      if (held.releasing || now - held.confirmedAt <= this.#timings.ttlMs / 2) continue;
+      this.#log.warn({ roomId }, 'cluster: Redis does not confirm the lease; letting go of the room before it runs out');
+      void this.#release(roomId, 'lost');
+    }
     const rooms = this.held();
-    if (rooms.length === 0) return;
+    if (rooms.length === 0 || this.#renewing) return;
     const pipeline = this.#command.pipeline();
     for (const roomId of rooms) pipeline.eval(RENEW, 1, leaseKey(roomId), this.processId, this.#timings.ttlMs);
+    this.#renewing = true;
+    const sentAt = Date.now();
     const results = await pipeline.exec().catch(() => null);
-    if (!results) return; // Redis unreachable: retried at the next tick; past the TTL the answer is 0.
+    this.#renewing = false;
+    if (!results) return;
     rooms.forEach((roomId, i) => {
       const [err, renewed] = results[i] ?? [null, 0];
-      if (err) return;
+      const held = this.#held.get(roomId);
+      if (err || !held) return;
       if (renewed === 0) {
         this.#log.warn({ roomId }, 'cluster: lease lost; letting go of the room');
         void this.#release(roomId, 'lost');
-      }
+      } else held.confirmedAt = sentAt;
     });
   }
 
