@@ -42,9 +42,18 @@ export async function startCluster(count: number, env: Record<string, string> = 
   const url = `http://127.0.0.1:${proxyPort}`;
   const envFor = () => childEnv(dataDir, { REDIS_URL: redis.url, PUBLIC_URL: url, ...env });
   const processes: (KijkkamerProcess | null)[] = [];
-  // One at a time: the first creates the schema and the administrator, the others find them.
-  for (let i = 0; i < count; i++) processes.push(await startKijkkamer({ name: `p${i + 1}`, port: ports[i]!, env: envFor() }));
-  const haproxy = await startHaproxy(dataDir, ports.map((port, i) => ({ name: `p${i + 1}`, port })), { port: proxyPort, servedByHeader: true });
+  let haproxy: Haproxy;
+  try {
+    // One at a time: the first creates the schema and the administrator, the others find them.
+    for (let i = 0; i < count; i++) processes.push(await startKijkkamer({ name: `p${i + 1}`, port: ports[i]!, env: envFor() }));
+    haproxy = await startHaproxy(dataDir, ports.map((port, i) => ({ name: `p${i + 1}`, port })), { port: proxyPort, servedByHeader: true });
+  } catch (err) {
+    // Nothing started may outlive a cluster that failed to start.
+    for (const p of processes) await p?.stop('SIGKILL');
+    await redis.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const redisClient = new Redis(redis.url, { lazyConnect: true });
   await redisClient.connect();
 
