@@ -56,7 +56,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import type { Room } from '../shared/api/schemas.ts';
 import { expectedPosition, governingState, type PlayheadCommand, type PlayheadState } from '../shared/playhead/index.ts';
-import type { ClientToServer, ServerToClient } from '../shared/realtime/events.ts';
+import { roomQuery, type ClientToServer, type ServerToClient } from '../shared/realtime/events.ts';
 import { serverNow } from '../server/src/playhead/feature.ts';
 import { CHROMIUM_PATH } from '../tests/helpers/browser.ts';
 import type { HttpClient } from '../tests/helpers/http.ts';
@@ -406,6 +406,7 @@ async function syncHarness(browser: Browser, server: TestServer, admin: HttpClie
   // The controller: the host's own extra connection, looking "on its own" so the room ignores it.
   const controller: Socket<ServerToClient, ClientToServer> = connectSocket(server.url, {
     auth: { roomId: room.id },
+    query: roomQuery(room.id),
     extraHeaders: { cookie: admin.cookieHeader },
     transports: ['websocket'],
   });

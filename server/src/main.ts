@@ -13,7 +13,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await buildApp(config);
+  let app;
+  try {
+    app = await buildApp(config);
+  } catch (err) {
+    // What can only be checked by trying (Redis reachable) is a configuration error too.
+    if (err instanceof ConfigError) {
+      console.error(`Kijkkamer: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
   const { setupUrl } = await ensureFirstAdmin(app.services);
   await app.listen({ port: config.port, host: config.host });
 

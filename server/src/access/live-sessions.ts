@@ -62,6 +62,11 @@ export class LiveSessions {
     };
   }
 
+  /** Sessions that ended in another process (a sign-out there): end their connections here too. */
+  endSessions(ids: readonly string[]): void {
+    for (const id of ids) this.#end(id);
+  }
+
   /** Ends the connections of every tracked session that is no longer live; returns how many. */
   sweep(now = Date.now()): number {
     let ended = 0;

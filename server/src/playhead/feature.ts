@@ -204,6 +204,16 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     stop(): void {
       for (const room of rooms.values()) room.stop();
     },
+    /**
+     * The room moved to another process (its connections are gone): pause it where it is, which
+     * writes that through, so the new owner opens it on the same frame; then forget it here.
+     */
+    release(roomId: string): void {
+      const room = rooms.get(roomId);
+      room?.stop();
+      room?.dispose();
+      rooms.delete(roomId);
+    },
     /** Pauses the room's playhead because `who` talks (the call's pause-on-talk); false when nothing plays. */
     pauseForTalk: (roomId: string, who: PlayheadPerson & { role: Role }): boolean => rooms.get(roomId)?.pauseFor(who) ?? false,
     close(): void {
