@@ -85,6 +85,20 @@ export function simplify(points: readonly number[], tolerance: number): number[]
   return out;
 }
 
+/**
+ * Every k-th point (and the last), so at most `max` remain: Douglas–Peucker costs the square of
+ * the points on a zigzag, and a minute of scribbling must not stall the page.
+ */
+function thinned(points: readonly number[], max: number): number[] {
+  const n = points.length / 2;
+  if (n <= max) return [...points];
+  const step = Math.ceil(n / (max - 1));
+  const out: number[] = [];
+  for (let i = 0; i < n - 1; i += step) out.push(points[2 * i]!, points[2 * i + 1]!);
+  out.push(points[2 * n - 2]!, points[2 * n - 1]!);
+  return out;
+}
+
 /** A quarter of a per mille of the picture: invisible at any size a room shows. */
 export const STROKE_TOLERANCE = 4;
 
@@ -98,15 +112,17 @@ export function strokePoints(raw: readonly number[]): number[] {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const x = clampCoord(raw[i]!);
     const y = clampCoord(raw[i + 1]!);
-    if (deduped.length === 0 || deduped.at(-2) !== x || deduped.at(-1) !== y) deduped.push(x, y);
+    // Points closer than the tolerance to the last one kept add nothing the eye could see.
+    if (deduped.length === 0 || Math.hypot(x - deduped.at(-2)!, y - deduped.at(-1)!) >= STROKE_TOLERANCE) deduped.push(x, y);
   }
   if (deduped.length === 0) return [];
   if (deduped.length === 2) return [deduped[0]!, deduped[1]!, clampCoord(deduped[0]! + 1), deduped[1]!];
   let tolerance = STROKE_TOLERANCE;
-  let out = simplify(deduped, tolerance);
+  let out = simplify(thinned(deduped, MAX_STROKE_POINTS * 4), tolerance);
+  // Each harder pass works on the last one's result: a long scribble costs a few passes, not many.
   while (out.length > MAX_STROKE_POINTS * 2) {
     tolerance *= 2;
-    out = simplify(deduped, tolerance);
+    out = simplify(out, tolerance);
   }
   return out;
 }
