@@ -8,6 +8,12 @@ import { COORD_MAX } from './shapes.ts';
 /** A sender sends at most this many positions a second: one per frame of a 25 fps recording. */
 export const POINTER_HZ = 25;
 export const POINTER_INTERVAL_MS = 1000 / POINTER_HZ;
+/**
+ * A sender repeats its last position once when the pointer has rested this long: the server
+ * relays positions as volatile messages (a busy receiver skips one rather than queue it), so the
+ * place where a pointer comes to rest must not depend on one message.
+ */
+export const POINTER_SETTLE_MS = 200;
 /** A pointer nobody moved for this long fades out on the other screens. */
 export const POINTER_FADE_MS = 2500;
 /** The server's cap per connection: twice the send rate, a burst of two seconds' worth. */
@@ -92,13 +98,15 @@ export class PointerTrack {
 
 /**
  * A sender's throttle: `offer` a position whenever the pointer moves; `send` is called at most
- * once per interval, always with the newest position (the last one of a burst is never lost).
- * `now` and `schedule` are passed in so it runs the same under test.
+ * once per interval, always with the newest position (the last one of a burst is never lost),
+ * and once more POINTER_SETTLE_MS after the pointer came to rest. `now` and `schedule` are passed
+ * in so it runs the same under test.
  */
 export class PointerThrottle {
   private lastSent = -Infinity;
   private pending: { x: number; y: number } | null = null;
   private timer: unknown = null;
+  private settleTimer: unknown = null;
   private readonly send: (x: number, y: number) => void;
   private readonly now: () => number;
   private readonly schedule: (fn: () => void, ms: number) => unknown;
@@ -121,6 +129,7 @@ export class PointerThrottle {
 
   offer(x: number, y: number): void {
     this.pending = { x, y };
+    this.cancelSettle();
     if (this.timer !== null) return;
     const wait = this.lastSent + this.interval - this.now();
     if (wait <= 0) this.flush();
@@ -132,6 +141,7 @@ export class PointerThrottle {
     if (this.timer !== null) this.cancel(this.timer);
     this.timer = null;
     this.pending = null;
+    this.cancelSettle();
   }
 
   private flush(): void {
@@ -141,5 +151,15 @@ export class PointerThrottle {
     this.pending = null;
     this.lastSent = this.now();
     this.send(x, y);
+    this.settleTimer = this.schedule(() => {
+      this.settleTimer = null;
+      this.lastSent = this.now();
+      this.send(x, y);
+    }, POINTER_SETTLE_MS);
+  }
+
+  private cancelSettle(): void {
+    if (this.settleTimer !== null) this.cancel(this.settleTimer);
+    this.settleTimer = null;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PointerThrottle, PointerTrack, POINTER_FADE_MS, POINTER_INTERVAL_MS, readPointerUpdate } from '../../shared/drawing/pointer.ts';
+import { PointerThrottle, PointerTrack, POINTER_FADE_MS, POINTER_INTERVAL_MS, POINTER_SETTLE_MS, readPointerUpdate } from '../../shared/drawing/pointer.ts';
 
 describe('the pointer messages', () => {
   it('accepts exactly a move in picture coordinates or a hide', () => {
@@ -85,6 +85,10 @@ describe('the sender throttle', () => {
     // 7 is the newest when the interval is up at 40 ms; 9 the last of the burst.
     expect(sent.map(([, x]) => x)).toEqual([0, 7, 9]);
     for (let i = 1; i < sent.length; i++) expect(sent[i]![0] - sent[i - 1]![0]).toBeGreaterThanOrEqual(POINTER_INTERVAL_MS);
+    // At rest: the last position once more, and then nothing.
+    advance(POINTER_SETTLE_MS);
+    advance(5000);
+    expect(sent.map(([, x]) => x)).toEqual([0, 7, 9, 9]);
   });
 
   it('sends nothing after stop', () => {
