@@ -85,7 +85,7 @@ async function pointerRun(from: AnySocket, to: AnySocket, event: string, payload
 /** The baseline relay: socket.io alone, one room, volatile broadcast to the others. */
 const BARE_RELAY = `
 const { Server } = require(${JSON.stringify(join(ROOT, 'node_modules', 'socket.io'))});
-const io = new Server(Number(process.argv[1]), { transports: ['websocket'] });
+const io = new Server(Number(process.argv[2]), { transports: ['websocket'] });
 io.on('connection', (s) => { s.join('r'); s.on('p', (m) => s.to('r').volatile.emit('p', m)); });
 `;
 
