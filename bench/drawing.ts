@@ -119,19 +119,23 @@ async function bareRelay(): Promise<{ url: string; stop: () => void }> {
 async function seed(http: HttpClient, roomId: string, drawings: boolean): Promise<void> {
   const p = openProvider(http, roomId);
   await synced(p);
-  p.doc.transact(() => {
-    for (let i = 0; i < CFG.observations; i++) {
-      const id = addObservation(p.doc, { start: i * 3 + 0.02, end: null, themes: [], kind: 'zie', text: `Observatie ${i}: ze kijkt weg en slaat haar armen over elkaar.`, authorId: 'p', authorName: 'Karin', role: 'coach' });
-      if (!drawings) continue;
-      const stroke = Array.from({ length: 120 }, (_, k) => [1000 + k * 50, 4000 + Math.round(Math.sin(k / 6) * 800)]).flat();
-      addShape(p.doc, id, { id: newShapeId(), kind: 'arrow', color: '#1d5f8a', points: [1000, 1000, 5000, 4000] });
-      addShape(p.doc, id, { id: newShapeId(), kind: 'ellipse', color: '#1d5f8a', points: [5200, 3000, 7200, 6000] });
-      addShape(p.doc, id, { id: newShapeId(), kind: 'label', color: '#1d5f8a', points: [600, 600], text: 'armen over elkaar' });
-      addShape(p.doc, id, { id: newShapeId(), kind: 'stroke', color: '#1d5f8a', points: stroke });
-    }
-  });
+  // In batches of 20: one update must stay under the hub's message limit (256 KiB).
+  for (let from = 0; from < CFG.observations; from += 20) {
+    p.doc.transact(() => {
+      for (let i = from; i < Math.min(CFG.observations, from + 20); i++) {
+        const id = addObservation(p.doc, { start: i * 3 + 0.02, end: null, themes: [], kind: 'zie', text: `Observatie ${i}: ze kijkt weg en slaat haar armen over elkaar.`, authorId: 'p', authorName: 'Karin', role: 'coach' });
+        if (!drawings) continue;
+        const stroke = Array.from({ length: 120 }, (_, k) => [1000 + k * 50, 4000 + Math.round(Math.sin(k / 6) * 800)]).flat();
+        addShape(p.doc, id, { id: newShapeId(), kind: 'arrow', color: '#1d5f8a', points: [1000, 1000, 5000, 4000] });
+        addShape(p.doc, id, { id: newShapeId(), kind: 'ellipse', color: '#1d5f8a', points: [5200, 3000, 7200, 6000] });
+        addShape(p.doc, id, { id: newShapeId(), kind: 'label', color: '#1d5f8a', points: [600, 600], text: 'armen over elkaar' });
+        addShape(p.doc, id, { id: newShapeId(), kind: 'stroke', color: '#1d5f8a', points: stroke });
+      }
+    });
+  }
   // Stored once another client opening the room sees all of it.
-  for (;;) {
+  for (const end = Date.now() + 60_000; ; ) {
+    if (Date.now() > end) throw new Error('the seeded room did not reach the server in 60 s');
     const check = openProvider(http, roomId);
     await synced(check);
     const n = readObservations(check.doc).length;
