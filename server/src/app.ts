@@ -38,6 +38,7 @@ import { createPlayhead } from './playhead/feature.ts';
 import { DocHub } from './notes/hub.ts';
 import { notesRoutes } from './notes/routes.ts';
 import { createDocStore } from './notes/store.ts';
+import { createPointerFeature } from './drawing/pointer.ts';
 import { createRealtime, roomChannel } from './realtime/socket.ts';
 import { routeUpgrades } from './realtime/upgrade.ts';
 import { createInviteStore } from './rooms/invite-store.ts';
@@ -133,7 +134,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   });
   const liveSessions = new LiveSessions(sessions);
   const publicUrl = () => config.publicUrl;
-  const realtime = createRealtime(app.server, { guard, liveSessions, publicUrl, ownership, features: [playhead.feature, voice.feature] });
+  const realtime = createRealtime(app.server, { guard, liveSessions, publicUrl, ownership, features: [playhead.feature, voice.feature, createPointerFeature()] });
   const docStore = createDocStore(db);
   const notes = new DocHub({
     store: docStore,

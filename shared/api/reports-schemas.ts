@@ -28,17 +28,33 @@ export const ExportQuerySchema = Type.Object(
 export type ExportQuery = Static<typeof ExportQuerySchema>;
 
 export const ReportQuerySchema = Type.Object({ pseudonymise: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false });
+
+/** An observation's frame with its drawing (PNG), for the print page. */
+export const FrameParamsSchema = Type.Object({ roomId: IdSchema, observationId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
 export type ReportQuery = Static<typeof ReportQuerySchema>;
 
 // ---- the werkblad report (JSON for the print page) ------------------------------------------------
 
 /** One observation in a werkblad column; `timecode` is "mm:ss.fff" or "start–end". */
+/**
+ * The drawing on an observation's frame: said in words, its shapes (shared/drawing/shapes.ts, read
+ * with `readShapes`) and, when the room's download rules let frames of the recording out, where
+ * the server renders the frame with the drawing over it as a PNG.
+ */
+export const ReportDrawingSchema = Type.Object({
+  description: Type.String(),
+  shapes: Type.Array(Type.Unknown()),
+  frameSrc: Type.Union([Type.String(), Type.Null()]),
+});
+export type ReportDrawing = Static<typeof ReportDrawingSchema>;
+
 export const ReportMomentSchema = Type.Object({
   start: Type.Number(),
   end: Type.Union([Type.Number(), Type.Null()]),
   timecode: Type.String(),
   text: Type.String(),
   authorName: Type.String(),
+  drawing: Type.Optional(ReportDrawingSchema),
 });
 export type ReportMoment = Static<typeof ReportMomentSchema>;
 

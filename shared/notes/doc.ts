@@ -4,7 +4,8 @@
  *
  *   observations: Y.Map<Y.Map<unknown>>   keyed by observation id; each entry holds
  *     id, start, end, themes (plain string[]), kind, text (Y.Text), authorId, authorName,
- *     role, createdAt, updatedAt
+ *     role, createdAt, updatedAt, and optionally drawing (a Y.Array of plain shapes on the
+ *     frame at start; written through shared/drawing/doc.ts)
  *   meta: Y.Map<unknown>                  room-level fields (plain JSON values, and Y.Texts
  *                                         for the Kijkwijzer werkblad's free-text fields)
  *   fragments, aandachtspunten, leerpunten  the Kijkwijzer's, read and written only through
@@ -16,6 +17,7 @@
 import * as Y from 'yjs';
 import { uuidv4 } from 'lib0/random';
 import { ROLES, type Role } from '../access/roles.ts';
+import { DRAWING_FIELD, isShape, readShapes } from '../drawing/shapes.ts';
 import { OBSERVATION_KINDS, type Observation, type ObservationKind } from './types.ts';
 
 export const OBSERVATIONS_KEY = 'observations';
@@ -28,7 +30,7 @@ export const LEERPUNTEN_KEY = 'leerpunten';
 const RESTORED_KEYS = [OBSERVATIONS_KEY, META_KEY, FRAGMENTS_KEY, AANDACHTSPUNTEN_KEY, LEERPUNTEN_KEY] as const;
 
 /** What a caller supplies to create an observation; id and timestamps are filled in if absent. */
-export type ObservationInit = Omit<Observation, 'id' | 'createdAt' | 'updatedAt'> &
+export type ObservationInit = Omit<Observation, 'id' | 'createdAt' | 'updatedAt' | 'drawing'> &
   Partial<Pick<Observation, 'id' | 'createdAt' | 'updatedAt'>>;
 
 /** Fields that may change after creation. Text is edited through `observationText`, authorship never. */
@@ -57,7 +59,8 @@ export function isValidObservationShape(value: unknown): value is Observation {
     typeof o.authorName === 'string' &&
     (ROLES as readonly unknown[]).includes(o.role) &&
     isFiniteNumber(o.createdAt) &&
-    isFiniteNumber(o.updatedAt)
+    isFiniteNumber(o.updatedAt) &&
+    (o.drawing === undefined || (Array.isArray(o.drawing) && o.drawing.every(isShape)))
   );
 }
 
@@ -66,6 +69,9 @@ export function readObservation(map: Y.Map<unknown>): Observation | null {
   const text = map.get('text');
   if (!(text instanceof Y.Text)) return null;
   const themes = map.get('themes');
+  const list = map.get(DRAWING_FIELD);
+  // Shapes a peer wrote wrongly are skipped one by one: a bad shape never hides the note or the rest.
+  const drawing = list instanceof Y.Array ? readShapes(list.toArray()) : [];
   const candidate = {
     id: map.get('id'),
     start: map.get('start'),
@@ -79,6 +85,7 @@ export function readObservation(map: Y.Map<unknown>): Observation | null {
     role: map.get('role') as Role,
     createdAt: map.get('createdAt'),
     updatedAt: map.get('updatedAt'),
+    ...(drawing.length > 0 ? { drawing } : {}),
   };
   return isValidObservationShape(candidate) ? candidate : null;
 }
@@ -201,8 +208,16 @@ function syncMap(target: Y.Map<unknown>, source: Y.Map<unknown>): void {
     } else if (value instanceof Y.Text) {
       if (current instanceof Y.Text) syncText(current, value.toString());
       else target.set(key, new Y.Text(value.toString()));
+    } else if (value instanceof Y.Array) {
+      // A drawing: a list of plain values, replaced as a whole when it differs.
+      const wanted = value.toArray();
+      if (!(current instanceof Y.Array) || JSON.stringify(current.toArray()) !== JSON.stringify(wanted)) {
+        const list = new Y.Array<unknown>();
+        list.push(wanted);
+        target.set(key, list);
+      }
     } else if (value instanceof Y.AbstractType) {
-      // Not part of the schema (arrays, XML…): leave it out rather than guess a copy.
+      // Not part of the schema (XML…): leave it out rather than guess a copy.
     } else if (current instanceof Y.AbstractType || JSON.stringify(current) !== JSON.stringify(value)) {
       // Values are primitives and string arrays, so JSON comparison is exact enough.
       target.set(key, value);

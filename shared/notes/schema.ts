@@ -8,6 +8,7 @@
  * may still hold anything.
  */
 import { ROLES } from '../access/roles.ts';
+import { DRAWING_FIELD, isShape, MAX_SHAPES, MAX_LABEL_LENGTH, MAX_STROKE_POINTS, COORD_MAX } from '../drawing/shapes.ts';
 import { OBSERVATION_KINDS } from './types.ts';
 
 /** What one place in the document may hold. */
@@ -15,7 +16,9 @@ export type ValueRule =
   /** A Y.Text of plain characters (no formatting, embeds or nested types), at most this long. */
   | { kind: 'text'; maxLength: number }
   /** A plain JSON value that passes `check`; `expected` names it in a refusal. */
-  | { kind: 'value'; expected: string; check: (value: unknown) => boolean };
+  | { kind: 'value'; expected: string; check: (value: unknown) => boolean }
+  /** A Y.Array of at most `maxItems` plain JSON values, each passing `check` (a drawing's shapes). */
+  | { kind: 'list'; maxItems: number; expected: string; check: (item: unknown) => boolean };
 
 /** A root map of Y.Map entries keyed by id, each entry a fixed set of fields (observations, fragments…). */
 export interface EntriesPart {
@@ -55,6 +58,14 @@ export const isOneOf = (ids: readonly string[]) => (v: unknown): boolean => (ids
 
 export const value = (expected: string, check: (v: unknown) => boolean): ValueRule => ({ kind: 'value', expected, check });
 export const text = (maxLength: number): ValueRule => ({ kind: 'text', maxLength });
+export const list = (maxItems: number, expected: string, check: (item: unknown) => boolean): ValueRule => ({ kind: 'list', maxItems, expected, check });
+
+/** An observation's drawing (shared/drawing/shapes.ts): each shape checked whole, at most MAX_SHAPES. */
+export const DRAWING = list(
+  MAX_SHAPES,
+  `a shape (stroke, arrow, ellipse, rect or label; whole coordinates 0–${COORD_MAX}; at most ${MAX_STROKE_POINTS} points; a label of 1–${MAX_LABEL_LENGTH} printable characters)`,
+  isShape,
+);
 
 export const ID = value('a non-empty string id', isId);
 export const STRING = value(`a string of at most ${MAX_STRING_LENGTH} characters`, isString());
@@ -75,6 +86,7 @@ export const OBSERVATIONS_PART: EntriesPart = {
     role: value(ROLES.join(' | '), isOneOf(ROLES)),
     createdAt: NUMBER,
     updatedAt: NUMBER,
+    [DRAWING_FIELD]: DRAWING,
   },
   required: ['id', 'start', 'themes', 'kind', 'text', 'authorId', 'authorName', 'role', 'createdAt', 'updatedAt'],
   idField: 'id',

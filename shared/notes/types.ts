@@ -1,4 +1,5 @@
 import type { Role } from '../access/roles.ts';
+import type { Shape } from '../drawing/shapes.ts';
 
 /** What an observation is about, after the Kijkwijzer werkblad's three columns plus a free note. */
 export const OBSERVATION_KINDS = ['vraag', 'zie', 'anders', 'notitie'] as const;
@@ -19,6 +20,8 @@ export interface Observation {
   role: Role;
   createdAt: number;
   updatedAt: number;
+  /** Shapes drawn on the frame at `start` (shared/drawing); absent when nothing is drawn. */
+  drawing?: Shape[];
 }
 
 /** A range of the recording prepared for the reflection conversation. */

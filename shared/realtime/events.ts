@@ -4,6 +4,7 @@
  * payload is also validated at runtime on the server (see the schemas next to each feature).
  */
 import type { Conversion } from '../api/media-schemas.ts';
+import type { PointerEvent, PointerUpdate } from '../drawing/pointer.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { PermissionSet, Role } from '../access/roles.ts';
 import type {
@@ -104,6 +105,8 @@ export interface ServerToClient {
   'voice:paused': (by: TalkPause) => void;
   /** The call: this connection is out of it (the same person joined from another tab). */
   'voice:ended': (ended: CallEnded) => void;
+  /** The live pointer of someone else in the room (volatile: a busy connection skips positions). */
+  'pointer:update': (pointer: PointerEvent) => void;
 }
 
 export interface ClientToServer {
@@ -138,4 +141,6 @@ export interface ClientToServer {
   'voice:activity': (activity: Activity, ack?: Ack) => void;
   /** The call: the host switches pause-on-talk. */
   'voice:settings': (settings: VoiceSettings, ack: Ack) => void;
+  /** The live pointer ("wijs aan"): where mine is on the picture, or that I stopped; needs editObservations. */
+  'pointer:update': (update: PointerUpdate, ack?: Ack) => void;
 }

@@ -5,6 +5,7 @@
  * only with `includeClientFeedback`), the measured spreektijd figures (when the recording was
  * analysed), aandachtspunten and SLIM. User text is Markdown-escaped.
  */
+import { describeDrawingNl } from '../drawing/shapes.ts';
 import { ROLES } from '../access/roles.ts';
 import type { ExportOptions, ReportInput } from './types.ts';
 import { ROLE_LABELS } from './types.ts';
@@ -114,7 +115,8 @@ export function toWerkbladMarkdown(input: ReportInput & { werkblad: WerkbladInpu
     if (seen.length === 0) out.push('_(nog geen observaties)_');
     for (const o of seen) {
       const time = o.end === null ? formatTimecode(o.start) : `${formatTimecode(o.start)}–${formatTimecode(o.end)}`;
-      out.push(`- \`${time}\` ${mdText(o.text, '  ')} (${mdText(o.authorName)})`);
+      const drawn = o.drawing && o.drawing.length > 0 ? ` — _${mdText(describeDrawingNl(o.drawing))}_` : '';
+      out.push(`- \`${time}\` ${mdText(o.text, '  ')} (${mdText(o.authorName)})${drawn}`);
     }
     out.push('');
     out.push('**Anders**', '', orEmpty(mdText(t(theme.anders))), '');

@@ -127,6 +127,8 @@ export function createPseudonymiser(input: ReportInput): Pseudonymiser {
       authorId: pseudoId(o.authorId),
       authorName: labelOf(o.authorId),
       text: text(o.text),
+      // Words written on the picture may name people as much as the note does.
+      ...(o.drawing ? { drawing: o.drawing.map((s) => (s.kind === 'label' ? { ...s, text: text(s.text) } : s)) } : {}),
     })),
     fragments: input.fragments.map((f) => ({
       ...f,

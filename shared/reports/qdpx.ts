@@ -13,6 +13,7 @@
  * - GUIDs are RFC 4122 version-4-shaped but derived from a hash of room id + ids, so the same
  *   room exports the same GUIDs every time.
  */
+import { describeDrawingNl } from '../drawing/shapes.ts';
 import { strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import type { Zippable } from 'fflate';
 import { OBSERVATION_KINDS } from '../notes/types.ts';
@@ -228,7 +229,8 @@ export function toQde(input: ReportInput, opts: QdpxOptions, embedded = false): 
           ['modifyingUser', userGuid.get(o.authorId)],
           ['modifiedDateTime', isoOrNull(o.updatedAt)],
         ])}>`,
-        `      <PlainTextContent>${xmlText(o.text)}</PlainTextContent>`,
+        // A video selection cannot carry a picture region: the drawing is noted in words.
+        `      <PlainTextContent>${xmlText(o.drawing && o.drawing.length > 0 ? `${o.text}\n\n(${describeDrawingNl(o.drawing)})` : o.text)}</PlainTextContent>`,
         '    </Note>',
       );
     }

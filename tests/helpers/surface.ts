@@ -510,6 +510,15 @@ export const ROUTES: RouteCase[] = [
     schemas: { query: ReportQuerySchema },
   },
   {
+    // A frame of the recording with its drawing: a picture of the video, so the download rules.
+    route: 'GET /api/rooms/:roomId/observations/:observationId/frame',
+    rule: { kind: 'exportVideo' },
+    inRoom: true,
+    allowed: 200,
+    request: (_w, r) => json('GET', `/api/rooms/${r.id}/observations/${r.observationId}/frame`),
+    schemas: { query: ReportQuerySchema },
+  },
+  {
     route: 'POST /api/rooms/:roomId/imports/preview',
     rule: { kind: 'room', need: 'editObservations' },
     inRoom: true,

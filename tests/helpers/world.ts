@@ -9,6 +9,7 @@
 import { DEFAULT_PERMISSIONS, INVITE_ROLES, PERMISSIONS, type InviteRole, type PermissionOverrides, type Role } from '../../shared/access/roles.ts';
 import type { InviteCreated, Room } from '../../shared/api/schemas.ts';
 import { addFragment } from '../../shared/kijkwijzer/doc.ts';
+import { addShape } from '../../shared/drawing/doc.ts';
 import { addObservation } from '../../shared/notes/doc.ts';
 import { hashToken } from '../../server/src/ids.ts';
 import { sharedDocName } from '../../server/src/notes/endpoint.ts';
@@ -40,6 +41,8 @@ export interface MatrixRoom {
   /** An unfinished tus upload in this room. */
   uploadId: string;
   trajectId: string;
+  /** An observation with a drawing (an arrow on its frame). */
+  observationId: string;
 }
 
 export interface World {
@@ -104,14 +107,15 @@ async function matrixRoom(server: TestServer, host: HttpClient, title: string, o
   await ok(host.put(`/api/rooms/${room.id}/media/downloads`, { downloadsAllowed: true }), 200, 'downloads');
 
   const doc = server.app.services.notes.getDoc(sharedDocName(room.id));
-  addObservation(doc, { start: 3, end: 6, themes: ['weerstand'], kind: 'zie', text: 'Cliënt kijkt weg', authorId: 'p', authorName: 'Karin', role: 'klantmanager' });
+  const observationId = addObservation(doc, { start: 3, end: 6, themes: ['weerstand'], kind: 'zie', text: 'Cliënt kijkt weg', authorId: 'p', authorName: 'Karin', role: 'klantmanager' });
+  addShape(doc, observationId, { id: 'pijl', kind: 'arrow', color: '#1d5f8a', points: [1000, 1000, 6000, 5000] });
   const fragmentId = addFragment(doc, { start: 2, end: 8, title: 'Begin van het gesprek', question: 'Wat zie je?', themes: ['weerstand'] });
   await ok(host.put(`/api/rooms/${room.id}/fragments/${fragmentId}/feedback`, { text: 'Dit voelde goed.' }), 200, 'feedback');
   const { id: versionId } = await ok(host.post<{ id: number }>(`/api/rooms/${room.id}/notes/versions`), 201, 'version');
   const { id: trajectId } = await ok(host.post<{ id: string }>('/api/trajects', { title: `Traject ${title}` }), 201, 'traject');
   await ok(host.put(`/api/rooms/${room.id}/traject`, { trajectId }), 204, 'attach traject');
 
-  return { id: room.id, overrides, members, expiredParticipant, revokedParticipant, invite: await invite(host, room.id, 'meekijker'), versionId, fragmentId, uploadId, trajectId };
+  return { id: room.id, overrides, members, expiredParticipant, revokedParticipant, invite: await invite(host, room.id, 'meekijker'), versionId, fragmentId, uploadId, trajectId, observationId };
 }
 
 export async function buildWorld(server: TestServer): Promise<World> {

@@ -262,6 +262,15 @@ describe('capability matrix', () => {
     },
     'voice:leave': { may: () => true, send: async (s) => answer(await s.emitWithAck('voice:leave')) },
     'voice:settings': { may: (p) => p.manageRoom, send: async (s) => answer(await s.emitWithAck('voice:settings', { pauseOnTalk: false })) },
+    // The live pointer: whoever may annotate (write observations) points.
+    'pointer:update': {
+      may: (p) => p.editObservations,
+      async send(s) {
+        const moved = answer(await s.emitWithAck('pointer:update', { kind: 'move', x: 5000, y: 2500 }));
+        if (moved === 'ok') expect(await s.emitWithAck('pointer:update', { kind: 'hide' })).toEqual({ ok: true });
+        return moved;
+      },
+    },
   };
 
   /** Joins the call (muted unless asked), runs `then`, and leaves again; a refused join is the answer. */

@@ -52,8 +52,9 @@ const EVENTS: Record<keyof ClientToServer, true> = {
   'voice:state': true,
   'voice:activity': true,
   'voice:settings': true,
+  'pointer:update': true,
 };
-const PAYLOAD_KEYS = ['type', 'position', 'seconds', 'frames', 'rate', 'state', 'version', 'solo', 'paused', 'mode', 'action', 'to', 'duration', 'frameRate', 'rtt'];
+const PAYLOAD_KEYS = ['type', 'position', 'seconds', 'frames', 'rate', 'state', 'version', 'solo', 'paused', 'mode', 'action', 'to', 'duration', 'frameRate', 'rtt', 'kind', 'x', 'y'];
 
 const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 });
 const headerValue = fc.oneof(

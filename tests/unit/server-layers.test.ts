@@ -22,6 +22,7 @@ const LAYERS: Record<string, number> = {
   media: 5,
   reports: 6,
   spreektijd: 6,
+  drawing: 5,
   ops: 7,
 };
 const LEAVES = new Set(['config.ts', 'ids.ts', 'paths.ts']);

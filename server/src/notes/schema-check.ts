@@ -27,6 +27,7 @@ type Place =
   | { kind: 'root'; name: string; part: DocPart }
   | { kind: 'entry'; part: EntriesPart; key: string; isNew: boolean; entryId: Y.ID }
   | { kind: 'text'; rule: Extract<ValueRule, { kind: 'text' }>; length: number }
+  | { kind: 'list'; rule: Extract<ValueRule, { kind: 'list' }>; length: number }
   | { kind: 'refused'; reason: string };
 
 /** Where an item goes: into a type (root, existing or new), or nowhere (its neighbour is gone). */
@@ -35,7 +36,14 @@ type Parent = { place: Place; sub: string | null } | 'gc' | 'missing';
 const refused = (reason: string): Place => ({ kind: 'refused', reason });
 const idKey = (id: Y.ID): string => `${id.client}:${id.clock}`;
 /** Exactly this type: Y.XmlText is a Y.Text too, and must not pass for one. */
-const isType = (type: unknown, ctor: typeof Y.Map | typeof Y.Text): boolean => type !== null && typeof type === 'object' && type.constructor === ctor;
+const isType = (type: unknown, ctor: typeof Y.Map | typeof Y.Text | typeof Y.Array): boolean => type !== null && typeof type === 'object' && type.constructor === ctor;
+
+/** The place of a type a field holds, if its rule says the field holds a type (a text or a list) of that kind. */
+function typedPlace(rule: ValueRule | undefined, type: unknown): Place | null {
+  if (rule?.kind === 'text' && isType(type, Y.Text)) return { kind: 'text', rule, length: 0 };
+  if (rule?.kind === 'list' && isType(type, Y.Array)) return { kind: 'list', rule, length: 0 };
+  return null;
+}
 
 class Check {
   private readonly doc: Y.Doc;
@@ -48,8 +56,8 @@ class Check {
   private readonly parents = new Map<Struct, Parent>();
   private readonly typePlaces = new Map<Y.AbstractType<any>, Place>();
   private readonly newTypePlaces = new Map<Y.Item, Place>();
-  /** Characters each text gains in this update, by its place. */
-  private readonly textGrowth = new Map<Place, number>();
+  /** Characters each text (items each list) gains in this update, by its place. */
+  private readonly growth = new Map<Place, number>();
   /** Fields a new entry got in this update, by the entry item's id. */
   private readonly newEntries = new Map<string, { part: EntriesPart; key: string; fields: Set<string> }>();
   /** Keys of existing entries this update writes a new value for (entry item id + key). */
@@ -126,9 +134,17 @@ class Check {
       case 'text': {
         if (sub !== null) return 'a text has no keys';
         if (!(content instanceof Y.ContentString)) return `a text holds plain characters only, not ${content.constructor.name}`;
-        const grown = (this.textGrowth.get(place) ?? 0) + content.getLength();
-        this.textGrowth.set(place, grown);
+        const grown = (this.growth.get(place) ?? 0) + content.getLength();
+        this.growth.set(place, grown);
         return place.length + grown > place.rule.maxLength ? `text longer than ${place.rule.maxLength} characters` : null;
+      }
+      case 'list': {
+        if (sub !== null) return 'a list has no keys';
+        if (!(content instanceof Y.ContentAny)) return `a list holds plain values only, not ${content.constructor.name}`;
+        if (!content.arr.every((value) => place.rule.check(value))) return `a list item must be ${place.rule.expected}`;
+        const grown = (this.growth.get(place) ?? 0) + content.getLength();
+        this.growth.set(place, grown);
+        return place.length + grown > place.rule.maxItems ? `a list longer than ${place.rule.maxItems} items` : null;
       }
     }
   }
@@ -137,6 +153,9 @@ class Check {
     const content = item.content;
     if (rule.kind === 'text') {
       return content instanceof Y.ContentType && isType(content.type, Y.Text) ? null : `${path} must be a Y.Text`;
+    }
+    if (rule.kind === 'list') {
+      return content instanceof Y.ContentType && isType(content.type, Y.Array) ? null : `${path} must be a Y.Array`;
     }
     if (!(content instanceof Y.ContentAny) || content.arr.length !== 1) return `${path} must be ${rule.expected}`;
     return rule.check(content.arr[0]) ? null : `${path} must be ${rule.expected}`;
@@ -233,6 +252,7 @@ class Check {
       place = refused('a type outside the document');
     }
     if (place.kind === 'text') place.length = type instanceof Y.Text ? type.length : 0;
+    if (place.kind === 'list') place.length = type instanceof Y.Array ? type.length : 0;
     this.typePlaces.set(type, place);
     return place;
   }
@@ -247,12 +267,11 @@ class Check {
       if (place.part.kind === 'entries') {
         return isType(type, Y.Map) ? { kind: 'entry', part: place.part, key: sub, isNew, entryId: holder.id } : refused(`${place.name}.${sub} must be a Y.Map`);
       }
-      const rule = place.part.field(sub);
-      return rule?.kind === 'text' && isType(type, Y.Text) ? { kind: 'text', rule, length: 0 } : refused(`${place.name}.${sub} holds no type`);
+      return typedPlace(place.part.field(sub), type) ?? refused(`${place.name}.${sub} holds no type`);
     }
     if (place.kind === 'entry') {
       const rule = Object.hasOwn(place.part.fields, sub) ? place.part.fields[sub] : undefined;
-      return rule?.kind === 'text' && isType(type, Y.Text) ? { kind: 'text', rule, length: 0 } : refused(`${place.key}.${sub} holds no type`);
+      return typedPlace(rule, type) ?? refused(`${place.key}.${sub} holds no type`);
     }
     return place.kind === 'refused' ? place : refused('types nested deeper than the schema');
   }

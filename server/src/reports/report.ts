@@ -4,6 +4,7 @@
  * observations of their kind, so the printed werkblad has timecodes in every column.
  */
 import { ROLES } from '../../../shared/access/roles.ts';
+import { describeDrawingNl } from '../../../shared/drawing/shapes.ts';
 import type { ReportColumn, ReportMoment, ReportSpreektijd, WerkbladReport } from '../../../shared/api/reports-schemas.ts';
 import { WERKBLAD_COLUMNS } from '../../../shared/kijkwijzer/werkblad.ts';
 import type { Observation } from '../../../shared/notes/types.ts';
@@ -16,7 +17,17 @@ import type { RoomReport } from './input.ts';
 
 const span = (start: number, end: number | null): string => (end === null ? formatTimecode(start) : `${formatTimecode(start)}–${formatTimecode(end)}`);
 
-const moment = (o: Observation): ReportMoment => ({ start: o.start, end: o.end, timecode: span(o.start, o.end), text: o.text, authorName: o.authorName });
+/** Where the print page gets an observation's frame with its drawing, or null when frames may not leave. */
+export type FrameSrc = ((observationId: string) => string) | null;
+
+const moment = (o: Observation, frameSrc: FrameSrc): ReportMoment => ({
+  start: o.start,
+  end: o.end,
+  timecode: span(o.start, o.end),
+  text: o.text,
+  authorName: o.authorName,
+  ...(o.drawing && o.drawing.length > 0 ? { drawing: { description: describeDrawingNl(o.drawing), shapes: o.drawing, frameSrc: frameSrc?.(o.id) ?? null } } : {}),
+});
 
 function spreektijdOf(track: SpeakerTrack | null | undefined, pseudonymise: boolean): ReportSpreektijd | null {
   if (!track) return null;
@@ -35,7 +46,7 @@ function spreektijdOf(track: SpeakerTrack | null | undefined, pseudonymise: bool
   };
 }
 
-export function werkbladReport(report: RoomReport, pseudonymise: boolean): WerkbladReport {
+export function werkbladReport(report: RoomReport, pseudonymise: boolean, frameSrc: FrameSrc = null): WerkbladReport {
   const pseudo = pseudonymise ? createPseudonymiser(report.input) : null;
   const data = pseudo ? pseudo.input : report.input;
   // Free texts of the werkblad are not in the ReportInput proper, so they are replaced here.
@@ -64,7 +75,7 @@ export function werkbladReport(report: RoomReport, pseudonymise: boolean): Werkb
           id: column.id,
           label: column.label.nl,
           text: column.id === 'zie' ? '' : t(theme[column.id]),
-          items: observations.filter((o) => o.kind === column.id && o.themes.includes(theme.id)).map(moment),
+          items: observations.filter((o) => o.kind === column.id && o.themes.includes(theme.id)).map((o) => moment(o, frameSrc)),
         }),
       ),
     })),

@@ -12,13 +12,15 @@ import {
   ImportDoneSchema,
   ImportPreviewBodySchema,
   ImportPreviewSchema,
+  FrameParamsSchema,
   ReportQuerySchema,
   WerkbladReportSchema,
   type ExportFormat,
   type ImportFormat,
 } from '../../../shared/api/reports-schemas.ts';
 import { ErrorBodySchema, RoomParamsSchema } from '../../../shared/api/schemas.ts';
-import { addObservation } from '../../../shared/notes/doc.ts';
+import { drawingSvg } from '../../../shared/drawing/render.ts';
+import { addObservation, readObservationById } from '../../../shared/notes/doc.ts';
 import { MAX_DOC_BYTES } from '../../../shared/notes/protocol.ts';
 import { toCsv } from '../../../shared/reports/csv.ts';
 import { toEaf } from '../../../shared/reports/eaf.ts';
@@ -31,11 +33,12 @@ import { ReportImportError, type ImportResult } from '../../../shared/reports/ty
 import { toChaptersVtt, toWebVtt } from '../../../shared/reports/webvtt.ts';
 import type { Cookies } from '../access/guard.ts';
 import type { RoomAccess } from '../rooms/guard.ts';
+import { createFrameExtractor, FrameError, frameSize } from '../drawing/frames.ts';
 import { contentDisposition } from '../http/content-disposition.ts';
 import { AppError } from '../http/errors.ts';
 import { sharedDocName } from '../notes/endpoint.ts';
 import { buildRoomReport, REPORT_THEMES, type RoomReport } from './input.ts';
-import { werkbladReport } from './report.ts';
+import { werkbladReport, type FrameSrc } from './report.ts';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 410: ErrorBodySchema, 413: ErrorBodySchema, 422: ErrorBodySchema };
 
@@ -92,6 +95,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { guard, notes, downloads, media, mediaStore } = app.services;
 
   const requireExport = (cookies: Cookies, roomId: string): RoomAccess => guard.requireRoom(cookies, roomId, 'export');
+  const frames = createFrameExtractor(app.services.config.ffmpegPath);
 
   app.get(
     '/api/rooms/:roomId/exports/:format',
@@ -136,7 +140,52 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const a = requireExport(req.cookies, req.params.roomId);
       reply.header('Cache-Control', 'private, no-store');
-      return werkbladReport(buildRoomReport(app.services, a), req.query.pseudonymise === true);
+      const pseudonymise = req.query.pseudonymise === true;
+      // Frames are pictures of the recording: offered only under the rules for downloading it.
+      const video = await downloads.requireFile(a).catch(() => null);
+      const frameSrc: FrameSrc =
+        video && frameSize(video.facts.width, video.facts.height)
+          ? (id) => `/api/rooms/${encodeURIComponent(a.room.id)}/observations/${encodeURIComponent(id)}/frame${pseudonymise ? '?pseudonymise=true' : ''}`
+          : null;
+      return werkbladReport(buildRoomReport(app.services, a), pseudonymise, frameSrc);
+    },
+  );
+
+  /**
+   * An observation's frame with its drawing over it, as a PNG, rendered by ffmpeg on request and
+   * never stored: once the recording is gone (retention, withdrawal, removal) there is nothing to
+   * render from and nothing to delete. A picture of the recording leaves the server here, so the
+   * download rules apply, and each one is written to the video's access log.
+   */
+  app.get(
+    '/api/rooms/:roomId/observations/:observationId/frame',
+    { schema: { params: FrameParamsSchema, querystring: ReportQuerySchema, response: { 200: Type.Unknown(), ...errors } } },
+    async (req, reply) => {
+      const a = requireExport(req.cookies, req.params.roomId);
+      const video = await downloads.requireFile(a);
+      const observation = readObservationById(notes.getDoc(sharedDocName(a.room.id)), req.params.observationId);
+      if (!observation) throw new AppError('not_found', 'There is no such observation in this room.');
+      const size = frameSize(video.facts.width, video.facts.height);
+      if (!size) throw new AppError('unprocessable', 'The size of the video is not known, so no frame can be made.');
+      const pseudonymise = req.query.pseudonymise === true;
+      const report = buildRoomReport(app.services, a);
+      const shapes = pseudonymise ? (prepareInput(report.input, { pseudonymise }).observations.find((o) => o.id === observation.id)?.drawing ?? []) : (observation.drawing ?? []);
+      let png: Buffer;
+      try {
+        png = await frames.extract({
+          path: media.absolute(video.filePath),
+          seconds: observation.start,
+          frameRate: video.facts.frameRate,
+          size,
+          ...(shapes.length > 0 ? { overlay: drawingSvg(shapes, size.width, size.height) } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof FrameError)) throw err;
+        req.log.warn({ err, roomId: a.room.id }, 'frame');
+        throw new AppError('unprocessable', 'No frame could be made from the recording at this moment.');
+      }
+      mediaStore.logPlay(a.room.id, a, 'export', video.mode);
+      return reply.header('Content-Type', 'image/png').header('Cache-Control', 'private, no-store').send(png);
     },
   );
 

@@ -5,6 +5,7 @@ import { playheadEn } from '../../playhead/messages.ts';
 import { reportsEn } from '../../reports/messages.ts';
 import { spreektijdEn } from '../../spreektijd/messages.ts';
 import { voiceEn } from '../../voice/messages.ts';
+import { drawingEn } from '../../drawing/messages.ts';
 import type { MessageKey } from './nl.ts';
 import { plural, type Message } from './plural.ts';
 
@@ -155,4 +156,5 @@ export const en: Record<MessageKey, Message> = {
   ...reportsEn,
   ...spreektijdEn,
   ...voiceEn,
+  ...drawingEn,
 };

@@ -6,6 +6,7 @@ import { reportsNl } from '../../reports/messages.ts';
 import { plural } from './plural.ts';
 import { spreektijdNl } from '../../spreektijd/messages.ts';
 import { voiceNl } from '../../voice/messages.ts';
+import { drawingNl } from '../../drawing/messages.ts';
 
 /** Dutch is the source catalogue: every other language must have exactly these keys. */
 export const nl = {
@@ -155,6 +156,7 @@ export const nl = {
   ...reportsNl,
   ...spreektijdNl,
   ...voiceNl,
+  ...drawingNl,
 } as const;
 
 export type MessageKey = keyof typeof nl;

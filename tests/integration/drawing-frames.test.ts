@@ -1,0 +1,107 @@
+/**
+ * Frames with their drawing for the werkblad report: rendered by ffmpeg on request from the
+ * recording, only under the room's download rules, never stored; gone with the recording.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WerkbladReport } from '../../shared/api/reports-schemas.ts';
+import { addShape } from '../../shared/drawing/doc.ts';
+import { chooseThemes } from '../../shared/kijkwijzer/doc.ts';
+import { addObservation } from '../../shared/notes/doc.ts';
+import type { HttpClient } from '../helpers/http.ts';
+import { FIXTURE, giveConsent, localDay, TusClient } from '../helpers/media.ts';
+import { createRoom, invite, joinAsGuest, signedInAdmin } from '../helpers/scenario.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+
+/** Width and height from a PNG's IHDR chunk. */
+const pngSize = (png: Buffer) => ({ width: png.readUInt32BE(16), height: png.readUInt32BE(20) });
+
+describe('frames with their drawing in the werkblad report', () => {
+  let server: TestServer;
+  let host: HttpClient;
+
+  beforeAll(async () => {
+    server = await startServer();
+    host = await signedInAdmin(server);
+  });
+  afterAll(() => server.dispose());
+
+  async function scenario() {
+    const room = await createRoom(host, 'Gesprek met mevrouw B.');
+    await giveConsent(host, room.id, { allowedRoles: ['klantmanager', 'coach'], fragmentsOutsideRoom: true });
+    expect((await new TusClient(host, room.id).upload(FIXTURE, 64 * 1024)).status).toBe(204);
+    const doc = server.app.services.notes.getDoc(room.id);
+    // The werkblad lists the observations of the themes it works on.
+    chooseThemes(doc, ['weerstand']);
+    const drawn = addObservation(doc, { start: 3.02, end: null, themes: ['weerstand'], kind: 'zie', text: 'Karin kijkt weg', authorId: 'p', authorName: 'Karin', role: 'klantmanager' });
+    addShape(doc, drawn, { id: 'pijl', kind: 'arrow', color: '#a4262c', points: [1000, 1000, 6000, 5000] });
+    addShape(doc, drawn, { id: 'tekst', kind: 'label', color: '#1d5f8a', points: [500, 7000], text: 'Karin, hier' });
+    const plain = addObservation(doc, { start: 8, end: null, themes: ['weerstand'], kind: 'zie', text: 'zonder tekening', authorId: 'p', authorName: 'Karin', role: 'klantmanager' });
+    const base = `/api/rooms/${room.id}`;
+    const coach = (await joinAsGuest(server, room.id, (await invite(host, room.id, 'coach')).token, 'Coen')).guest;
+    return { room, base, drawn, plain, coach };
+  }
+
+  const frame = (who: HttpClient, path: string) => fetch(server.url + path, { headers: { cookie: who.cookieHeader } });
+  const momentsOf = (report: WerkbladReport) => report.themes.flatMap((t) => t.columns.flatMap((c) => c.items));
+
+  it('offers the frame only while downloads are allowed; the PNG is the frame at the timecode with the drawing over it', async () => {
+    const { base, drawn, plain } = await scenario();
+    // Off by default: the report names the drawing and carries its shapes, but no frame.
+    const off = (await host.get<WerkbladReport>(`${base}/report`)).body;
+    const moment = momentsOf(off).find((m) => m.text === 'Karin kijkt weg')!;
+    expect(moment.drawing).toMatchObject({ description: 'tekening: 1 pijl, 1 label (“Karin, hier”)', frameSrc: null });
+    expect(moment.drawing!.shapes).toHaveLength(2);
+    expect(momentsOf(off).find((m) => m.text === 'zonder tekening')!.drawing).toBeUndefined();
+    const refused = await frame(host, `${base}/observations/${drawn}/frame`);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/niet toegestaan.*not allowed/);
+
+    expect((await host.put(`${base}/media/downloads`, { downloadsAllowed: true })).status).toBe(200);
+    const on = (await host.get<WerkbladReport>(`${base}/report?pseudonymise=true`)).body;
+    const src = momentsOf(on).find((m) => m.drawing)!.drawing!;
+    expect(src.frameSrc).toBe(`${base}/observations/${drawn}/frame?pseudonymise=true`);
+    // Pseudonymised, the words on the picture lose the name too.
+    expect(src.description).toBe('tekening: 1 pijl, 1 label (“klantmanager, hier”)');
+
+    const withDrawing = await frame(host, `${base}/observations/${drawn}/frame`);
+    expect(withDrawing.status).toBe(200);
+    expect(withDrawing.headers.get('content-type')).toBe('image/png');
+    expect(withDrawing.headers.get('cache-control')).toBe('private, no-store');
+    const png = Buffer.from(await withDrawing.arrayBuffer());
+    expect(pngSize(png)).toEqual({ width: 320, height: 240 });
+    // The same frame without a drawing differs only where the drawing is.
+    const bare = Buffer.from(await (await frame(host, `${base}/observations/${plain}/frame`)).arrayBuffer());
+    expect(pngSize(bare)).toEqual({ width: 320, height: 240 });
+    expect(png.equals(bare)).toBe(false);
+    // Each frame that left is in the video's access log.
+    const plays = (await host.get<{ plays: { source: string }[] }>(`${base}/media/plays`)).body.plays;
+    expect(plays.filter((p) => p.source === 'export').length).toBeGreaterThanOrEqual(2);
+    // Nothing was written beside the recording.
+    const files = readdirSync(join(server.dataDir, 'media'), { recursive: true }).map(String);
+    expect(files.filter((f) => f.endsWith('.png') || f.endsWith('.svg'))).toEqual([]);
+  });
+
+  it('refuses whoever may not export or not watch, an unknown observation and a malformed id', async () => {
+    const { base, drawn, room } = await scenario();
+    expect((await host.put(`${base}/media/downloads`, { downloadsAllowed: true })).status).toBe(200);
+    const renee = (await joinAsGuest(server, room.id, (await invite(host, room.id, 'onderzoeker')).token, 'Renée')).guest;
+    // The onderzoeker may export but is outside the consent: no picture of the recording.
+    expect((await frame(renee, `${base}/observations/${drawn}/frame`)).status).toBe(403);
+    expect((await frame(host, `${base}/observations/onbekend/frame`)).status).toBe(404);
+    expect((await frame(host, `${base}/observations/${'x'.repeat(65)}/frame`)).status).toBe(400);
+    expect((await frame(host, `${base}/observations/a%20b/frame`)).status).toBe(400);
+    expect((await frame(host, `${base}/observations/${drawn}/frame?size=4000`)).status).toBe(400);
+  });
+
+  it('has nothing to render from once consent is withdrawn', async () => {
+    const { base, drawn } = await scenario();
+    expect((await host.put(`${base}/media/downloads`, { downloadsAllowed: true })).status).toBe(200);
+    expect((await frame(host, `${base}/observations/${drawn}/frame`)).status).toBe(200);
+    expect((await host.post(`${base}/consent/withdraw`, { withdrawnOn: localDay() })).status).toBe(201);
+    expect((await frame(host, `${base}/observations/${drawn}/frame`)).status).toBe(403);
+    const report = (await host.get<WerkbladReport>(`${base}/report`)).body;
+    expect(momentsOf(report).find((m) => m.drawing)!.drawing!.frameSrc).toBeNull();
+  });
+});
