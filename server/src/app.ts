@@ -93,7 +93,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const db = openDatabase(join(config.dataDir, 'kijkkamer.sqlite'));
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'kijkkamer.sqlite') });
   const users = createUserStore(db);
   const sessions = createSessionStore(db);
   const rooms = createRoomStore(db);
@@ -103,7 +103,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     events: createPlayheadEventStore(db),
     // Probed facts of the room's uploaded video; without them the host's browser reports its own.
     media: (roomId) => {
-      const facts = mediaStore.get(roomId)?.facts;
+      const facts = (await mediaStore.get(roomId))?.facts;
       return facts?.durationSeconds ? { duration: facts.durationSeconds, frameRate: facts.frameRate } : null;
     },
     log: (err, msg) => app.log.error({ err }, msg),
@@ -148,7 +148,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   const spreektijd = createSpreektijd({
     store: createSpreektijdStore(db),
     video: (roomId) => {
-      const row = mediaStore.get(roomId);
+      const row = await mediaStore.get(roomId);
       if (!row) return null;
       return {
         mediaId: row.id,
@@ -166,8 +166,8 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   const roomHooks = new RoomHooks();
   roomHooks.onDeleted((roomId) => realtime.endParticipants(roomId, 'all', { code: 'gone', message: 'This room has been deleted.' }));
   roomHooks.onDeleted((roomId, participantIds) => {
-    notes.dropDoc(sharedDocName(roomId));
-    for (const id of participantIds) notes.dropDoc(privateDocName(roomId, id));
+    await notes.dropDoc(sharedDocName(roomId));
+    for (const id of participantIds) await notes.dropDoc(privateDocName(roomId, id));
   });
   roomHooks.onDeleted((roomId) => media.removeRoom(roomId));
   roomHooks.onDeleted((roomId) => spreektijd.dropRoom(roomId));
@@ -196,7 +196,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   };
   app.decorate('services', services);
 
-  const sweep = setInterval(() => sessions.removeExpired(), 3_600_000);
+  const sweep = setInterval(() => await sessions.removeExpired(), 3_600_000);
   sweep.unref();
   liveSessions.start(undefined, (err) => app.log.error({ err }, 'checking live sessions failed'));
   app.addHook('onClose', async () => {

@@ -1,6 +1,8 @@
 import { ensureFirstAdmin } from './access/bootstrap.ts';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { SchemaError } from './db/database.ts';
+import { DatabaseConfigError } from './db/postgres.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -13,7 +15,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await buildApp(config);
+  let app;
+  try {
+    app = await buildApp(config);
+  } catch (err) {
+    // Bad database configuration is said in a sentence at start, not as a stack trace (or later).
+    if (err instanceof DatabaseConfigError || err instanceof SchemaError) {
+      console.error(`Kijkkamer: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
   const { setupUrl } = await ensureFirstAdmin(app.services);
   await app.listen({ port: config.port, host: config.host });
 

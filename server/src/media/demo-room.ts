@@ -49,7 +49,7 @@ export const DEMO_OBSERVATIONS: readonly { start: number; end: number | null; ki
 export async function createDemoRoom(deps: DemoDeps, owner: UserRow): Promise<RoomRow> {
   const { config, db, rooms, participants, consents, media, notes } = deps;
   const today = isoDay(Date.now());
-  const { roomId, hostId } = db.transaction(() => {
+  const { roomId, hostId } = await db.transaction(() => {
     const id = rooms.create({
       ownerId: owner.id,
       title: 'Demo: gesprek met mevrouw D.',
@@ -80,14 +80,14 @@ export async function createDemoRoom(deps: DemoDeps, owner: UserRow): Promise<Ro
     await media.attachFile(roomId, staged, 'gesprek.mp4');
   } catch (err) {
     await rm(staged, { force: true });
-    rooms.remove(roomId);
+    await rooms.remove(roomId);
     await media.removeRoom(roomId);
     throw err;
   }
   // Through the hub, so the observations are stored and reach anyone already connected like a client's edit.
-  const doc = notes.getDoc(sharedDocName(roomId));
+  const doc = await notes.getDoc(sharedDocName(roomId));
   doc.transact(() => {
     for (const o of DEMO_OBSERVATIONS) addObservation(doc, { ...o, authorId: hostId, authorName: owner.name, role: 'begeleider' });
   }, 'demo');
-  return rooms.get(roomId)!;
+  return (await rooms.get(roomId))!;
 }

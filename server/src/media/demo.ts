@@ -31,7 +31,7 @@ async function main(): Promise<number> {
   try {
     const users = createUserStore(db);
     const oldestAdmin = db.prepare<[], { id: string }>('SELECT id FROM users WHERE is_admin = 1 ORDER BY created_at LIMIT 1').get();
-    const owner: UserRow | null = (config.adminEmail ? users.findByEmail(config.adminEmail) : null) ?? (oldestAdmin ? users.findById(oldestAdmin.id) : null);
+    const owner: UserRow | null = (config.adminEmail ? await users.findByEmail(config.adminEmail) : null) ?? (oldestAdmin ? await users.findById(oldestAdmin.id) : null);
     if (!owner) {
       console.error('Kijkkamer: er is nog geen beheerdersaccount. Start eerst de server (npm start) en maak het account aan.');
       return 1;
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     try {
       room = await createDemoRoom({ config, db, rooms: createRoomStore(db), participants: createParticipantStore(db), consents, media, notes }, owner);
     } finally {
-      notes.closeAll();
+      await notes.closeAll();
     }
     console.log(`Demo-kamer gemaakt voor ${owner.email}: ${config.publicUrl}/kamer/${room.id}`);
     return 0;

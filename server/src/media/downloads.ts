@@ -61,12 +61,12 @@ export function createDownloads(deps: {
   const { rooms, consents, media, mediaStore } = deps;
 
   /** Read fresh from the database: a RoomAccess carries the room as it was at the start of the request. */
-  const settings = (roomId: string): DownloadSettings => downloadSettings(rooms.get(roomId)?.downloadsAllowed ?? false, consents.current(roomId));
+  const settings = (roomId: string): DownloadSettings => downloadSettings((await rooms.get(roomId))?.downloadsAllowed ?? false, await consents.current(roomId));
 
   function set(roomId: string, allowed: boolean): DownloadSettings {
     const before = settings(roomId);
     if (allowed && !before.consentAllows) throw new AppError('conflict', CONSENT_FORBIDS_DOWNLOAD);
-    rooms.setDownloadsAllowed(roomId, allowed);
+    await rooms.setDownloadsAllowed(roomId, allowed);
     const after = settings(roomId);
     if (after.effective !== before.effective) deps.onChange?.(roomId, { reason: 'downloads' });
     return after;
@@ -79,7 +79,7 @@ export function createDownloads(deps: {
     afterConsentChange(roomId: string): void {
       const current = settings(roomId);
       if (current.downloadsAllowed && !current.consentAllows) {
-        rooms.setDownloadsAllowed(roomId, false);
+        await rooms.setDownloadsAllowed(roomId, false);
         deps.onChange?.(roomId, { reason: 'downloads' });
       }
     },
@@ -96,9 +96,9 @@ export function createDownloads(deps: {
       // Gone the moment the retention date has passed, not only at the next sweep.
       await media.removeIfExpired(a.room.id);
       if (!settings(a.room.id).effective) throw new AppError('forbidden', DOWNLOADS_OFF);
-      const row = mediaStore.get(a.room.id);
+      const row = await mediaStore.get(a.room.id);
       if (!row) {
-        if (mediaStore.removal(a.room.id)) throw new AppError('gone', 'The video has been deleted.');
+        if (await mediaStore.removal(a.room.id)) throw new AppError('gone', 'The video has been deleted.');
         throw new AppError('not_found', 'This room has no video.');
       }
       if (!row.filePath) throw new AppError('not_found', 'This room uses local copies: the video is not on the server.');

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { fastifyCookie } from '@fastify/cookie';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { closeCodeFor } from '../../../shared/errors.ts';
-import { MAX_MESSAGE_BYTES, messageSync, YJS_PATH_PREFIX } from '../../../shared/notes/protocol.ts';
+import { MAX_MESSAGE_BYTES, YJS_PATH_PREFIX } from '../../../shared/notes/protocol.ts';
 import type { LiveSessions } from '../access/live-sessions.ts';
 import type { Guard } from '../rooms/guard.ts';
 import type { UpgradeHandler } from '../realtime/upgrade.ts';
@@ -18,19 +18,10 @@ const HEARTBEAT_MS = 30_000;
 const HEARTBEAT_SLICES = 30;
 
 /**
- * A sync step 2 or update that carries something: someone wrote. Awareness and the empty step 2 of
- * a client in sync are sent without anyone doing anything, so they do not keep a session alive.
- */
-const isEdit = (data: Buffer | ArrayBuffer | Buffer[]): boolean => {
-  const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-  // [sync, step 2 | update, length, …update]; the empty update [0, 0] makes five bytes.
-  return bytes[0] === messageSync && (bytes[1] === 1 || bytes[1] === 2) && bytes.byteLength > 5;
-};
-
-/**
  * The y-websocket endpoint: `/yjs/<roomId>` and `/yjs/<roomId>/private`. Access is decided from the
  * room cookie at the upgrade; refusals complete the handshake and close with a named code
- * (4401, 4403, 4404…) because browsers never show a WebSocket client the HTTP status.
+ * (4401, 4403, 4404…) because browsers never show a WebSocket client the HTTP status. The access
+ * check (a store read) finishes before the upgrade completes, so no message can arrive unheard.
  */
 export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; liveSessions: LiveSessions; log: (msg: string, data: Record<string, unknown>) => void }) {
   const { hub, guard, liveSessions, log } = deps;
@@ -61,38 +52,43 @@ export function createNotesEndpoint(deps: { hub: DocHub; guard: Guard; liveSessi
 
   const handleUpgrade: UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const match = (req.url ?? '').split('?')[0]!.match(PATH);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on('error', (err) => log('yjs socket error', { err: String(err) }));
-      alive.set(ws, true);
-      slot.set(ws, nextSlot++ % HEARTBEAT_SLICES);
-      ws.on('pong', () => alive.set(ws, true));
-      if (!match) return refuse(ws, 'bad_request', 'expected /yjs/<roomId> or /yjs/<roomId>/private');
-      const roomId = match[1]!;
-      const access = guard.roomAccess(fastifyCookie.parse(req.headers.cookie ?? ''), roomId);
-      if ('error' in access) return refuse(ws, access.error, access.message);
-      const isPrivate = match[2] !== undefined;
-      if (isPrivate && !access.permissions.editObservations) return refuse(ws, 'forbidden', 'your role cannot write observations');
-      if (!isPrivate && !access.permissions.editObservations) log('yjs read-only connection', { roomId, role: access.role });
-      // Listening before the hub does: an edit that finds its session ended closes the
-      // connection, and the hub then drops the edit instead of storing it.
-      const live = liveSessions.track(access.session, (reason) => hub.closeSocket(ws, closeCodeFor(reason.code), reason.message));
-      ws.on('close', live.release);
-      ws.on('message', (data) => {
-        if (isEdit(data)) live.active();
-      });
-      hub.handleConnection(ws, {
-        docName: isPrivate ? privateDocName(roomId, access.participantId) : sharedDocName(roomId),
-        userId: access.participantId,
-        canWrite: access.permissions.editObservations,
-      });
-    });
+    const roomId = match?.[1];
+    const checked = roomId ? guard.roomAccess(fastifyCookie.parse(req.headers.cookie ?? ''), roomId) : Promise.resolve(null);
+    checked.then(
+      (access) =>
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          ws.on('error', (err) => log('yjs socket error', { err: String(err) }));
+          alive.set(ws, true);
+          slot.set(ws, nextSlot++ % HEARTBEAT_SLICES);
+          ws.on('pong', () => alive.set(ws, true));
+          if (!match || !roomId || !access) return refuse(ws, 'bad_request', 'expected /yjs/<roomId> or /yjs/<roomId>/private');
+          if ('error' in access) return refuse(ws, access.error, access.message);
+          const isPrivate = match[2] !== undefined;
+          if (isPrivate && !access.permissions.editObservations) return refuse(ws, 'forbidden', 'your role cannot write observations');
+          if (!isPrivate && !access.permissions.editObservations) log('yjs read-only connection', { roomId, role: access.role });
+          // An edit that finds its session ended closes the connection (through this listener),
+          // and the hub then drops the edit instead of storing it.
+          const live = liveSessions.track(access.session, (reason) => hub.closeSocket(ws, closeCodeFor(reason.code), reason.message));
+          ws.on('close', live.release);
+          hub.handleConnection(ws, {
+            docName: isPrivate ? privateDocName(roomId, access.participantId) : sharedDocName(roomId),
+            userId: access.participantId,
+            canWrite: access.permissions.editObservations,
+            mayEdit: live.active,
+          });
+        }),
+      (err: unknown) => {
+        log('yjs access check failed', { err: String(err) });
+        socket.destroy();
+      },
+    );
   };
 
   return {
     handleUpgrade,
-    close() {
+    async close() {
       clearInterval(heartbeat);
-      hub.closeAll(1001, 'server shutting down');
+      await hub.closeAll(1001, 'server shutting down');
       wss.close();
     },
   };

@@ -58,10 +58,14 @@ export function createRealtime(server: HttpServer, options: RealtimeOptions) {
     if (typeof roomId !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(roomId)) {
       return next(new ConnectError('bad_request', 'auth.roomId is missing or malformed'));
     }
-    const access = guard.roomAccess(fastifyCookie.parse(socket.request.headers.cookie ?? ''), roomId);
-    if ('error' in access) return next(new ConnectError(access.error, access.message));
-    socket.data.access = access;
-    next();
+    guard.roomAccess(fastifyCookie.parse(socket.request.headers.cookie ?? ''), roomId).then(
+      (access) => {
+        if ('error' in access) return next(new ConnectError(access.error, access.message));
+        socket.data.access = access;
+        next();
+      },
+      (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
+    );
   });
 
   io.on('connection', (socket) => {
@@ -73,7 +77,7 @@ export function createRealtime(server: HttpServer, options: RealtimeOptions) {
       socket.disconnect(true);
     });
     socket.onAny((event: string) => {
-      if (!BACKGROUND_EVENTS.has(event)) live.active();
+      if (!BACKGROUND_EVENTS.has(event)) void live.active();
     });
     io.to(channel).emit('presence:update', presence.join(room.id, { participantId, name, role }));
     socket.on('disconnect', () => {

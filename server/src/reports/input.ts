@@ -61,13 +61,13 @@ export interface ReportSources {
 export function buildRoomReport(services: ReportSources, access: RoomAccess, exportedAt = new Date()): RoomReport {
   const { notes, participants, mediaStore, consents, feedback, spreektijd } = services;
   const roomId = access.room.id;
-  const doc = notes.getDoc(sharedDocName(roomId));
+  const doc = await notes.getDoc(sharedDocName(roomId));
 
-  const includeClientFeedback = feedback.access(roomId, access.role, access.permissions.manageRoom).canRead;
-  const feedbackByFragment = new Map(includeClientFeedback ? feedback.list(roomId).map((f) => [f.fragmentId, f.text]) : []);
+  const includeClientFeedback = (await feedback.access(roomId, access.role, access.permissions.manageRoom)).canRead;
+  const feedbackByFragment = new Map(includeClientFeedback ? (await feedback.list(roomId)).map((f) => [f.fragmentId, f.text]) : []);
   const fragments: Fragment[] = readFragments(doc).map((f) => ({ ...f, clientFeedback: feedbackByFragment.get(f.id) ?? '' }));
 
-  const media = mediaStore.get(roomId);
+  const media = await mediaStore.get(roomId);
   const werkblad = readWerkblad(doc);
   const themes: WerkbladTheme[] = werkblad.themes.map((id) => {
     const theme = themeById(id);
@@ -83,8 +83,8 @@ export function buildRoomReport(services: ReportSources, access: RoomAccess, exp
     input: {
       room: { id: roomId, title: access.room.title, recordedOn: access.room.recordedOn },
       media: media ? { fileName: media.fileName, mimeType: media.mimeType ?? '', durationSeconds: media.facts.durationSeconds } : null,
-      clientPseudonym: consents.current(roomId)?.clientLabel ?? null,
-      participants: participants.listByRoom(roomId).map((p) => ({ id: p.id, name: p.name, role: p.role })),
+      clientPseudonym: (await consents.current(roomId))?.clientLabel ?? null,
+      participants: (await participants.listByRoom(roomId)).map((p) => ({ id: p.id, name: p.name, role: p.role })),
       observations: readObservations(doc),
       fragments,
       themes: [...REPORT_THEMES],

@@ -91,7 +91,7 @@ function parseImport(format: ImportFormat, content: string): ImportResult {
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { guard, notes, downloads, media, mediaStore } = app.services;
 
-  const requireExport = (cookies: Cookies, roomId: string): RoomAccess => guard.requireRoom(cookies, roomId, 'export');
+  const requireExport = (cookies: Cookies, roomId: string): RoomAccess => await guard.requireRoom(cookies, roomId, 'export');
 
   app.get(
     '/api/rooms/:roomId/exports/:format',
@@ -115,7 +115,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body = Readable.from(toQdpxStream(report.input, { pseudonymise }, file));
         // A client that goes away before the zip is read must not leave the file open.
         body.once('close', () => file.destroy());
-        mediaStore.logPlay(a.room.id, a, 'export', video.mode);
+        await mediaStore.logPlay(a.room.id, a, 'export', video.mode);
       } else {
         body = buildExport(format, report, pseudonymise);
       }
@@ -147,7 +147,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { params: RoomParamsSchema, body: ImportPreviewBodySchema, response: { 200: ImportPreviewSchema, ...errors } },
     },
     async (req) => {
-      guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
+      await guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
       return parseImport(req.body.format, req.body.content);
     },
   );
@@ -163,7 +163,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { params: RoomParamsSchema, body: ImportBodySchema, response: { 200: ImportDoneSchema, ...errors } },
     },
     async (req) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
       const { items, skipped } = parseImport(req.body.format, req.body.content);
       const selected = req.body.selected;
       if (selected?.some((i) => i >= items.length)) {
@@ -195,7 +195,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
       const update = Y.encodeStateAsUpdate(scratch);
       scratch.destroy();
-      const doc = notes.getDoc(sharedDocName(a.room.id));
+      const doc = await notes.getDoc(sharedDocName(a.room.id));
       if (Y.encodeStateAsUpdate(doc).byteLength + update.byteLength > MAX_DOC_BYTES) {
         throw new AppError('too_large', "These observations would make the room's document larger than it may grow.");
       }

@@ -78,7 +78,7 @@ export function createSpreektijd(deps: {
   const available = (roomId: string): boolean => ffmpeg !== false && deps.video(roomId)?.path != null;
 
   function status(roomId: string): AnalysisStatus {
-    const row = store.get(roomId);
+    const row = await store.get(roomId);
     const base = { available: available(roomId), speakerCount: row?.speakerCount ?? 'auto', stage: null, percent: 0, error: null };
     if (!row) return { ...base, state: 'none' };
     const job = running.get(roomId);
@@ -97,12 +97,12 @@ export function createSpreektijd(deps: {
   }
 
   const announce = (roomId: string): void => deps.onProgress(roomId, status(roomId));
-  const changed = (roomId: string): void => deps.onChanged(roomId, store.get(roomId)?.revision ?? 0);
+  const changed = (roomId: string): void => deps.onChanged(roomId, (await store.get(roomId))?.revision ?? 0);
 
   function view(roomId: string): SpreektijdView {
-    const row = store.get(roomId);
-    const track = row ? store.track(row) : null;
-    const corrections = row?.state === 'done' ? store.corrections(roomId) : [];
+    const row = await store.get(roomId);
+    const track = row ? await store.track(row) : null;
+    const corrections = row?.state === 'done' ? await store.corrections(roomId) : [];
     return {
       status: status(roomId),
       speakers: track?.speakers ?? [],
@@ -121,11 +121,11 @@ export function createSpreektijd(deps: {
     if (!video.path) throw new AppError('conflict', FAILURE_MESSAGES.not_on_server);
     if (!ffmpeg) throw new AppError('conflict', 'Analysing speaking time is not available on this server: it needs ffmpeg (see FFMPEG_PATH).');
     await cancel(roomId);
-    store.queue(roomId, video.mediaId, speakerCount);
+    await store.queue(roomId, video.mediaId, speakerCount);
     const known: AnalysisFailure | null =
       video.hasAudio === false ? 'no_audio' : video.durationSeconds !== null && video.durationSeconds > MAX_ANALYSIS_SECONDS ? 'too_long' : null;
     if (known) {
-      store.fail(roomId, video.mediaId, known);
+      await store.fail(roomId, video.mediaId, known);
       log.info({ roomId, reason: known }, 'speaker analysis refused');
     } else queue.push(roomId);
     announce(roomId);
@@ -137,10 +137,10 @@ export function createSpreektijd(deps: {
   function kick(): void {
     while (!closed && running.size < MAX_RUNNING && queue.length > 0) {
       const roomId = queue.shift()!;
-      const row = store.get(roomId);
+      const row = await store.get(roomId);
       const video = deps.video(roomId);
       if (!row || row.state !== 'queued' || !video?.path || video.mediaId !== row.mediaId) continue;
-      if (!store.markRunning(roomId, row.mediaId)) continue;
+      if (!await store.markRunning(roomId, row.mediaId)) continue;
       begin(row, video.path, video.durationSeconds);
     }
     if (running.size === 0 && queue.length === 0) for (const resolve of settled) resolve();
@@ -177,14 +177,14 @@ export function createSpreektijd(deps: {
     running.delete(roomId);
     switch (outcome.kind) {
       case 'done': {
-        const row = store.get(roomId);
+        const row = await store.get(roomId);
         const speakers = SPEAKER_IDS.filter((id) => outcome.turns.some((t) => t.speaker === id));
-        const stored = store.finish(roomId, job.mediaId, { speakers, turns: outcome.turns, speakerCount: row?.speakerCount === 'auto' ? 'auto' : 'host' });
+        const stored = await store.finish(roomId, job.mediaId, { speakers, turns: outcome.turns, speakerCount: row?.speakerCount === 'auto' ? 'auto' : 'host' });
         log.info({ roomId, stored, turns: outcome.turns.length, ...outcome.facts }, 'speaker analysis done');
         break;
       }
       case 'failed':
-        store.fail(roomId, job.mediaId, outcome.reason);
+        await store.fail(roomId, job.mediaId, outcome.reason);
         log.error({ roomId, reason: outcome.reason, detail: outcome.detail }, 'speaker analysis failed');
         break;
       case 'cancelled':
@@ -208,7 +208,7 @@ export function createSpreektijd(deps: {
   }
 
   function requireDone(roomId: string): AnalysisRow {
-    const row = store.get(roomId);
+    const row = await store.get(roomId);
     if (!row || row.state !== 'done') throw new AppError('conflict', 'There are no speaker turns to correct yet: the analysis has not finished.');
     return row;
   }
@@ -219,34 +219,34 @@ export function createSpreektijd(deps: {
     start,
     /** The corrected turns for an export, or null (no finished analysis, or not allowed to watch). */
     trackFor(access: RoomAccess): SpeakerTrack | null {
-      const row = store.get(access.room.id);
-      return row?.state === 'done' && deps.canWatch(access) ? store.track(row) : null;
+      const row = await store.get(access.room.id);
+      return row?.state === 'done' && deps.canWatch(access) ? await store.track(row) : null;
     },
     /** The host corrects a turn or names a speaker; everyone hears `spreektijd:changed`. */
     correct(roomId: string, correction: Correction, participantId: string | null): SpreektijdView {
       const row = requireDone(roomId);
-      const kept = store.corrections(roomId).filter((c) => !c.undone);
+      const kept = (await store.corrections(roomId)).filter((c) => !c.undone);
       if (kept.length >= MAX_CORRECTIONS) throw new AppError('too_large', `At most ${MAX_CORRECTIONS} corrections per analysis: analyse again to start afresh.`);
-      const seq = store.nextSeq(roomId);
-      const result = applyCorrection(store.track(row)!, correction, correctionTurnId(seq));
+      const seq = await store.nextSeq(roomId);
+      const result = applyCorrection((await store.track(row))!, correction, correctionTurnId(seq));
       if (!result.ok) throw new AppError('conflict', result.message);
-      store.addCorrection(roomId, seq, correction, participantId);
+      await store.addCorrection(roomId, seq, correction, participantId);
       changed(roomId);
       return view(roomId);
     },
     undo(roomId: string): SpreektijdView {
       requireDone(roomId);
-      const last = store.corrections(roomId).filter((c) => !c.undone).at(-1);
+      const last = (await store.corrections(roomId)).filter((c) => !c.undone).at(-1);
       if (!last) throw new AppError('conflict', 'There is no correction to undo.');
-      store.setUndone(roomId, last.seq, true);
+      await store.setUndone(roomId, last.seq, true);
       changed(roomId);
       return view(roomId);
     },
     redo(roomId: string): SpreektijdView {
       requireDone(roomId);
-      const next = store.corrections(roomId).find((c) => c.undone);
+      const next = (await store.corrections(roomId)).find((c) => c.undone);
       if (!next) throw new AppError('conflict', 'There is no undone correction to redo.');
-      store.setUndone(roomId, next.seq, false);
+      await store.setUndone(roomId, next.seq, false);
       changed(roomId);
       return view(roomId);
     },
@@ -256,7 +256,7 @@ export function createSpreektijd(deps: {
         case 'uploaded':
         case 'converted': {
           const video = deps.video(roomId);
-          const row = store.get(roomId);
+          const row = await store.get(roomId);
           // A finished analysis of the same recording stays (a conversion keeps the audio and the row follows the new id).
           if (!video?.path || (row?.state === 'done' && row.mediaId === video.mediaId)) return;
           await start(roomId, row?.speakerCount ?? 'auto').catch((err: unknown) => log.error({ err, roomId }, 'speaker analysis could not start'));
@@ -267,7 +267,7 @@ export function createSpreektijd(deps: {
         case 'deleted':
           await cancel(roomId);
           // The rows went with the video (foreign key); this removes them if a video row was kept.
-          store.remove(roomId);
+          await store.remove(roomId);
           announce(roomId);
           changed(roomId);
           return;
@@ -280,8 +280,8 @@ export function createSpreektijd(deps: {
     /** At start-up: analyses a restart interrupted are started again from the beginning. */
     async resume(): Promise<void> {
       await ffmpegChecked;
-      for (const row of store.unfinished()) {
-        if (store.markQueued(row.roomId, row.mediaId) && !queue.includes(row.roomId)) queue.push(row.roomId);
+      for (const row of await store.unfinished()) {
+        if (await store.markQueued(row.roomId, row.mediaId) && !queue.includes(row.roomId)) queue.push(row.roomId);
       }
       kick();
     },
