@@ -14,7 +14,7 @@ import { createSessionStore } from './access/sessions.ts';
 import { createStaffInviteStore } from './access/staff-invites.ts';
 import { createUserStore } from './access/users.ts';
 import type { Config } from './config.ts';
-import { openDatabase } from './db/database.ts';
+import { openStore } from './db/database.ts';
 import { errorBody, installErrorHandlers } from './http/errors.ts';
 import { checkOrigin, installOriginCheck } from './http/origin.ts';
 import { createConsentStore } from './media/consent-store.ts';
@@ -93,7 +93,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'kijkkamer.sqlite') });
+  const db = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'kijkkamer.sqlite') });
   const users = createUserStore(db);
   const sessions = createSessionStore(db);
   const rooms = createRoomStore(db);

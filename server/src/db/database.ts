@@ -196,7 +196,7 @@ export class SqliteDatabase implements Database {
 }
 
 /** Opens (or creates) the SQLite database in WAL mode and brings it to the newest schema. */
-export function openSqlite(file: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+export function openDatabase(file: string, migrations: readonly Migration[] = MIGRATIONS): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Db(file);
   db.pragma('journal_mode = WAL');
@@ -209,12 +209,12 @@ export function openSqlite(file: string, migrations: readonly Migration[] = MIGR
 }
 
 /** Where the stores live: PostgreSQL at `databaseUrl` when given, else the SQLite file. */
-export async function openDatabase(target: { databaseUrl: string | null; sqliteFile: string }, migrations: readonly Migration[] = MIGRATIONS): Promise<Database> {
+export async function openStore(target: { databaseUrl: string | null; sqliteFile: string }, migrations: readonly Migration[] = MIGRATIONS): Promise<Database> {
   if (target.databaseUrl) {
     const { openPostgres } = await import('./postgres.ts');
     return openPostgres(target.databaseUrl, migrations);
   }
-  return new SqliteDatabase(openSqlite(target.sqliteFile, migrations));
+  return new SqliteDatabase(openDatabase(target.sqliteFile, migrations));
 }
 
 export function schemaVersion(db: Db): number {
