@@ -102,7 +102,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   const playhead = createPlayhead({
     events: createPlayheadEventStore(db),
     // Probed facts of the room's uploaded video; without them the host's browser reports its own.
-    media: (roomId) => {
+    media: async (roomId) => {
       const facts = (await mediaStore.get(roomId))?.facts;
       return facts?.durationSeconds ? { duration: facts.durationSeconds, frameRate: facts.frameRate } : null;
     },
@@ -147,7 +147,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   });
   const spreektijd = createSpreektijd({
     store: createSpreektijdStore(db),
-    video: (roomId) => {
+    video: async (roomId) => {
       const row = await mediaStore.get(roomId);
       if (!row) return null;
       return {
@@ -160,12 +160,12 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     ffmpegPath: config.ffmpegPath,
     onProgress: (roomId, status) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:progress', status),
     onChanged: (roomId, revision) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:changed', { revision }),
-    canWatch: (access) => media.videoAccess(access) === 'allowed',
+    canWatch: async (access) => (await media.videoAccess(access)) === 'allowed',
     log: app.log,
   });
   const roomHooks = new RoomHooks();
   roomHooks.onDeleted((roomId) => realtime.endParticipants(roomId, 'all', { code: 'gone', message: 'This room has been deleted.' }));
-  roomHooks.onDeleted((roomId, participantIds) => {
+  roomHooks.onDeleted(async (roomId, participantIds) => {
     await notes.dropDoc(sharedDocName(roomId));
     for (const id of participantIds) await notes.dropDoc(privateDocName(roomId, id));
   });
@@ -196,19 +196,22 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   };
   app.decorate('services', services);
 
-  const sweep = setInterval(() => await sessions.removeExpired(), 3_600_000);
+  const sweep = setInterval(() => {
+    sessions.removeExpired().catch((err: unknown) => app.log.error({ err }, 'removing expired sessions failed'));
+  }, 3_600_000);
   sweep.unref();
   liveSessions.start(undefined, (err) => app.log.error({ err }, 'checking live sessions failed'));
   app.addHook('onClose', async () => {
     clearInterval(sweep);
     liveSessions.stop();
-    notesEndpoint.close();
+    // Documents unloaded (their last version and compaction written) before the database closes.
+    await notesEndpoint.close();
     await spreektijd.close();
     await realtime.io.close();
     // After the sockets: their disconnects may still touch the rooms, never a closed database.
-    playhead.close();
-    voice.close();
-    db.close();
+    await playhead.close();
+    await voice.close();
+    await db.close();
   });
 
   await app.register(cookie);

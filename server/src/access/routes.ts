@@ -23,7 +23,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, users, sessions, staffInvites, guard } = app.services;
   const signInLimit = { max: config.signInLimitPerMinute, timeWindow: '1 minute' };
 
-  const startStaffSession = (reply: Parameters<typeof setSessionCookie>[0], userId: string) => {
+  const startStaffSession = async (reply: Parameters<typeof setSessionCookie>[0], userId: string): Promise<void> => {
     const { token, expiresAt } = await sessions.create({ userId }, guard.staffPolicy);
     setSessionCookie(reply, config, STAFF_COOKIE, token, expiresAt);
   };
@@ -38,7 +38,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!(await verifyPassword(user?.passwordHash ?? null, req.body.password)) || !user) {
         throw new AppError('unauthorised', 'E-mail address or password is not correct.');
       }
-      startStaffSession(reply, user.id);
+      await startStaffSession(reply, user.id);
       return { user: toStaffUser(user) };
     },
   );
@@ -76,7 +76,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const grant = await staffInvites.consume(req.body.token);
       if (!grant) throw new AppError('forbidden', 'This link is not valid any more. Ask for a new one.');
       const user = await users.create({ email: req.body.email, name: req.body.name.trim(), passwordHash, isAdmin: grant.isAdmin });
-      startStaffSession(reply, user.id);
+      await startStaffSession(reply, user.id);
       return reply.status(201).send({ user: toStaffUser(user) });
     },
   );

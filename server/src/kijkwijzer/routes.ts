@@ -60,19 +60,19 @@ export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // ---- client feedback --------------------------------------------------------------------------
 
-  const feedbackAccess = (a: RoomAccess) => await feedback.access(a.room.id, a.role, a.permissions.manageRoom);
-  const requireFeedback = (cookies: Cookies, roomId: string, need: 'canRead' | 'canWrite') => {
+  const feedbackAccess = async (a: RoomAccess) => await feedback.access(a.room.id, a.role, a.permissions.manageRoom);
+  const requireFeedback = async (cookies: Cookies, roomId: string, need: 'canRead' | 'canWrite') => {
     const a = await guard.requireRoom(cookies, roomId);
-    if (!feedbackAccess(a)[need]) {
+    if (!(await feedbackAccess(a))[need]) {
       throw new AppError('forbidden', need === 'canRead' ? 'The host has not allowed your role to read client feedback.' : 'Only the host and the onderzoeker record client feedback.');
     }
     return a;
   };
-  const fragmentIds = (roomId: string) => new Set(readFragments(await notes.getDoc(sharedDocName(roomId))).map((f) => f.id));
+  const fragmentIds = async (roomId: string) => new Set(readFragments(await notes.getDoc(sharedDocName(roomId))).map((f) => f.id));
 
   app.get('/api/rooms/:roomId/feedback-settings', { schema: { params: RoomParamsSchema, response: { 200: FeedbackSettingsSchema, ...errors } } }, async (req) => {
     const a = await guard.requireRoom(req.cookies, req.params.roomId);
-    return { roles: await feedback.readerRoles(a.room.id), ...feedbackAccess(a) };
+    return { roles: await feedback.readerRoles(a.room.id), ...(await feedbackAccess(a)) };
   });
 
   app.put(
@@ -83,14 +83,14 @@ export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await feedback.setReaderRoles(a.room.id, req.body.roles);
       // Readers who just lost access drop what they show; new readers fetch it.
       realtime.io.to(roomChannel(a.room.id)).emit('kijkwijzer:feedback', { fragmentId: '*' });
-      return { roles: await feedback.readerRoles(a.room.id), ...feedbackAccess(a) };
+      return { roles: await feedback.readerRoles(a.room.id), ...(await feedbackAccess(a)) };
     },
   );
 
   app.get('/api/rooms/:roomId/feedback', { schema: { params: RoomParamsSchema, response: { 200: FeedbackListSchema, ...errors } } }, async (req) => {
-    const a = requireFeedback(req.cookies, req.params.roomId, 'canRead');
+    const a = await requireFeedback(req.cookies, req.params.roomId, 'canRead');
     // Feedback of a fragment deleted from the document stays stored (an undo brings it back) but is not shown.
-    const live = fragmentIds(a.room.id);
+    const live = await fragmentIds(a.room.id);
     return { feedback: (await feedback.list(a.room.id)).filter((f) => live.has(f.fragmentId)) };
   });
 
@@ -98,8 +98,8 @@ export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/fragments/:fragmentId/feedback',
     { schema: { params: FragmentParamsSchema, response: { 200: FeedbackSchema, ...errors } } },
     async (req) => {
-      const a = requireFeedback(req.cookies, req.params.roomId, 'canRead');
-      const found = fragmentIds(a.room.id).has(req.params.fragmentId) ? await feedback.get(a.room.id, req.params.fragmentId) : null;
+      const a = await requireFeedback(req.cookies, req.params.roomId, 'canRead');
+      const found = (await fragmentIds(a.room.id)).has(req.params.fragmentId) ? await feedback.get(a.room.id, req.params.fragmentId) : null;
       if (!found) throw new AppError('not_found', 'This fragment has no client feedback.');
       return found;
     },
@@ -109,7 +109,7 @@ export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/fragments/:fragmentId/feedback',
     { schema: { params: FragmentParamsSchema, body: FeedbackBodySchema, response: { 200: FeedbackSchema, 204: Type.Null(), ...errors } } },
     async (req, reply) => {
-      const a = requireFeedback(req.cookies, req.params.roomId, 'canWrite');
+      const a = await requireFeedback(req.cookies, req.params.roomId, 'canWrite');
       if (!readFragmentById(await notes.getDoc(sharedDocName(a.room.id)), req.params.fragmentId)) throw new AppError('not_found', 'No such fragment in this room.');
       const stored = await feedback.set(a.room.id, req.params.fragmentId, req.body.text, a.name);
       realtime.io.to(roomChannel(a.room.id)).emit('kijkwijzer:feedback', { fragmentId: req.params.fragmentId });
@@ -119,14 +119,14 @@ export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // ---- trajects ---------------------------------------------------------------------------------
 
-  const ownTraject = (cookies: Cookies, trajectId: string): TrajectRow => {
+  const ownTraject = async (cookies: Cookies, trajectId: string): Promise<TrajectRow> => {
     const user = await guard.requireStaff(cookies);
     const traject = await trajects.get(trajectId);
     // Someone else's traject is as unknown as a missing one: its title may name a client.
     if (!traject || traject.ownerId !== user.id) throw new AppError('not_found', 'No such traject.');
     return traject;
   };
-  const learningOf = (roomId: string) => {
+  const learningOf = async (roomId: string) => {
     const doc = await notes.getDoc(sharedDocName(roomId));
     return { aandachtspunten: readAandachtspunten(doc), leerpunten: readLeerpunten(doc) };
   };
@@ -143,12 +143,12 @@ export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/api/trajects/:trajectId', { schema: { params: TrajectParamsSchema, response: { 200: TrajectViewSchema, ...errors } } }, async (req) => {
-    const traject = ownTraject(req.cookies, req.params.trajectId);
-    return { traject: publicTraject(traject), rooms: (await trajects.rooms(traject.id)).map((room) => ({ room, ...learningOf(room.id) })) };
+    const traject = await ownTraject(req.cookies, req.params.trajectId);
+    return { traject: publicTraject(traject), rooms: await Promise.all((await trajects.rooms(traject.id)).map(async (room) => ({ room, ...(await learningOf(room.id)) }))) };
   });
 
   app.delete('/api/trajects/:trajectId', { schema: { params: TrajectParamsSchema, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
-    await trajects.remove(ownTraject(req.cookies, req.params.trajectId).id);
+    await trajects.remove((await ownTraject(req.cookies, req.params.trajectId)).id);
     return reply.status(204).send(null);
   });
 
@@ -178,7 +178,7 @@ export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const previous = rooms[rooms.findIndex((r) => r.id === a.room.id) - 1];
     return {
       traject: publicTraject(traject),
-      previous: previous ? { room: previous, aandachtspunten: learningOf(previous.id).aandachtspunten } : null,
+      previous: previous ? { room: previous, aandachtspunten: (await learningOf(previous.id)).aandachtspunten } : null,
     };
   });
 };

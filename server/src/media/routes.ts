@@ -77,8 +77,8 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   async function mediaInfo(a: RoomAccess): Promise<MediaInfo> {
     const consent = await consents.current(a.room.id);
     const row = await mediaStore.get(a.room.id);
-    const access = media.videoAccess(a);
-    const downloadState = downloads.settings(a.room.id);
+    const access = await media.videoAccess(a);
+    const downloadState = await downloads.settings(a.room.id);
     return {
       access,
       consent: consent && {
@@ -101,7 +101,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** The room's video for someone allowed to watch it, or the error that says why not. */
   async function watchable(cookies: Record<string, string | undefined>, roomId: string): Promise<{ access: RoomAccess; row: MediaRow }> {
     const a = await guard.requireRoom(cookies, roomId);
-    media.requireVideoAccess(a);
+    await media.requireVideoAccess(a);
     // Gone the moment the retention date has passed, not only at the next sweep.
     await media.removeIfExpired(a.room.id);
     const row = await mediaStore.get(a.room.id);
@@ -137,7 +137,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (body.retentionUntil < today) throw new AppError('bad_request', 'retentionUntil must be today or later.', { field: 'retentionUntil', rule: 'date_in_past' });
       if (body.retentionUntil < body.consentDate) throw new AppError('bad_request', 'retentionUntil must not be before consentDate.', { field: 'retentionUntil', rule: 'date_order' });
       const consent = await consents.give(a.room.id, body, { recordedBy: a.name });
-      downloads.afterConsentChange(a.room.id);
+      await downloads.afterConsentChange(a.room.id);
       return reply.status(201).send(consent);
     },
   );
@@ -153,7 +153,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (req.body.withdrawnOn > isoDay(Date.now())) throw new AppError('bad_request', 'withdrawnOn must not be in the future.', { field: 'withdrawnOn', rule: 'date_in_future' });
       if (req.body.withdrawnOn < current.consentDate) throw new AppError('bad_request', 'withdrawnOn must not be before the consent date.', { field: 'withdrawnOn', rule: 'date_order' });
       const withdrawn = (await consents.withdraw(a.room.id, req.body.withdrawnOn, req.body.note, a.name))!;
-      downloads.afterConsentChange(a.room.id);
+      await downloads.afterConsentChange(a.room.id);
       // Withdrawal deletes at once: the video, its poster and fingerprint, and uploads under way.
       await media.remove(a.room.id, 'withdrawn');
       await media.removeUploads(a.room.id);
@@ -180,7 +180,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { params: RoomParamsSchema, body: ByoBodySchema, response: { 201: MediaInfoSchema, ...errors } } },
     async (req, reply) => {
       const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
-      media.attachByo(a.room.id, req.body);
+      await media.attachByo(a.room.id, req.body);
       return reply.status(201).send(await mediaInfo(a));
     },
   );
@@ -212,7 +212,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { params: RoomParamsSchema },
     handler: async (req, reply) => {
       const { access, row } = await watchable(req.cookies, req.params.roomId);
-      downloads.require(access.room.id);
+      await downloads.require(access.room.id);
       if (!row.filePath || !row.mimeType) throw new AppError('not_found', 'This room uses local copies: the video is not on the server.');
       if (req.method === 'GET') await mediaStore.logPlay(access.room.id, access, 'download', row.mode);
       reply.header('Content-Disposition', contentDisposition(downloadFileName(row.fileName, row.container)));
@@ -304,7 +304,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
   let timer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
-    await media.removeOrphans((roomId) => await rooms.get(roomId) !== null);
+    await media.removeOrphans(async (roomId) => (await rooms.get(roomId)) !== null);
     await sweep();
     timer = setInterval(sweep, SWEEP_INTERVAL_MS);
     timer.unref();

@@ -76,7 +76,7 @@ export function createMediaService(deps: {
   const absolute = (relative: string): string => join(config.dataDir, relative);
   const roomDir = (roomId: string): string => join(mediaRoot, roomId);
 
-  function videoAccess(a: RoomAccess): VideoAccess {
+  async function videoAccess(a: RoomAccess): Promise<VideoAccess> {
     if (a.role === 'begeleider') return 'allowed';
     if (!a.permissions.seeVideo) return 'no_permission';
     const consent = await consents.current(a.room.id);
@@ -91,7 +91,7 @@ export function createMediaService(deps: {
   };
 
   /** A consent that is given and not past its retention date, and no video yet: else why not. */
-  function assertCanAttach(roomId: string, now = Date.now()): void {
+  async function assertCanAttach(roomId: string, now = Date.now()): Promise<void> {
     const consent = await consents.current(roomId);
     if (!consent) throw new AppError('conflict', 'Record the client’s consent before adding a video.');
     if (consent.kind !== 'given') throw new AppError('conflict', 'The client has withdrawn consent: record new consent before adding a video.');
@@ -143,7 +143,7 @@ export function createMediaService(deps: {
     const { row, files } = await place(roomId, source, inspection, fileName, Date.now());
     try {
       // Checked again after the slow part: consent may have been withdrawn, or a second upload won.
-      assertCanAttach(roomId);
+      await assertCanAttach(roomId);
       await store.insert(row);
     } catch (err) {
       await removeFiles(files);
@@ -202,8 +202,8 @@ export function createMediaService(deps: {
     return converter.conversion(roomId);
   }
 
-  function attachByo(roomId: string, body: ByoBody): MediaRow {
-    assertCanAttach(roomId);
+  async function attachByo(roomId: string, body: ByoBody): Promise<MediaRow> {
+    await assertCanAttach(roomId);
     const row: MediaRow = {
       id: newId(),
       roomId,
@@ -253,7 +253,7 @@ export function createMediaService(deps: {
   }
 
   /** Why the room's video may no longer be kept (consent gone, retention date passed), or null. */
-  function expiry(roomId: string, now: number): RemovalReason | null {
+  async function expiry(roomId: string, now: number): Promise<RemovalReason | null> {
     const consent = await consents.current(roomId);
     if (!consent || consent.kind !== 'given') return 'withdrawn';
     return consent.retentionUntil < isoDay(now) ? 'retention' : null;
@@ -266,7 +266,7 @@ export function createMediaService(deps: {
   async function sweep(now = Date.now()): Promise<{ expired: number; uploads: number }> {
     let expired = 0;
     for (const row of await store.all()) {
-      const reason = expiry(row.roomId, now);
+      const reason = await expiry(row.roomId, now);
       if (reason && (await remove(row.roomId, reason))) {
         expired++;
         log.info({ roomId: row.roomId, reason }, 'video deleted');
@@ -281,11 +281,11 @@ export function createMediaService(deps: {
    * Media folders and staged uploads nothing refers to (a crash between the database and the
    * file system). Only at start-up: while the server runs, an attach may be between the two.
    */
-  async function removeOrphans(roomExists: (roomId: string) => boolean): Promise<void> {
+  async function removeOrphans(roomExists: (roomId: string) => Promise<boolean>): Promise<void> {
     const entries = await readdir(mediaRoot, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       const roomId = entry.name;
-      const row = entry.isDirectory() && roomExists(roomId) ? await store.get(roomId) : null;
+      const row = entry.isDirectory() && (await roomExists(roomId)) ? await store.get(roomId) : null;
       if (!row?.filePath) {
         await rm(roomDir(roomId), { recursive: true, force: true });
         continue;
@@ -297,7 +297,7 @@ export function createMediaService(deps: {
     const staged = await readdir(uploadStore.directory).catch(() => [] as string[]);
     const infos = new Set(staged.filter((f) => extname(f) === '.json').map((f) => f.slice(0, -5)));
     for (const file of staged) if (extname(file) !== '.json' && !infos.has(file)) await rm(join(uploadStore.directory, file), { force: true });
-    for (const id of infos) if (!roomExists(String((await uploadStore.configstore.get(id))?.metadata?.roomId))) await removeUpload(id);
+    for (const id of infos) if (!(await roomExists(String((await uploadStore.configstore.get(id))?.metadata?.roomId)))) await removeUpload(id);
   }
 
   return {
@@ -305,8 +305,8 @@ export function createMediaService(deps: {
     absolute,
     videoAccess,
     /** Throws 403 with the reason unless this participant may watch the room's video. */
-    requireVideoAccess(a: RoomAccess): void {
-      const access = videoAccess(a);
+    async requireVideoAccess(a: RoomAccess): Promise<void> {
+      const access = await videoAccess(a);
       if (access !== 'allowed') throw new AppError('forbidden', REFUSALS[access]);
     },
     assertCanAttach,
@@ -325,7 +325,7 @@ export function createMediaService(deps: {
     sweep,
     /** Between two sweeps: deletes the room's video now if it has expired, and says whether it did. */
     async removeIfExpired(roomId: string, now = Date.now()): Promise<boolean> {
-      const reason = expiry(roomId, now);
+      const reason = await expiry(roomId, now);
       return reason !== null && (await remove(roomId, reason));
     },
     removeOrphans,

@@ -24,6 +24,7 @@ import {
 import type { RoomServer, RoomSocket, SocketFeature } from '../realtime/socket.ts';
 import type { PlayheadEventStore } from './event-store.ts';
 import { PlayheadRoom, type RoomResult, type Timers } from './room.ts';
+import { PLAYHEAD_LOG_SIZE } from '../../../shared/playhead/protocol.ts';
 
 export const serverNow = (): number => performance.timeOrigin + performance.now();
 
@@ -36,7 +37,7 @@ const MESSAGE_BURST = 60;
 export interface PlayheadFeatureOptions {
   events: PlayheadEventStore;
   /** Duration and frame rate of the room's video from the media module, if it knows them. */
-  media?: (roomId: string) => { duration: number; frameRate: number | null } | null;
+  media?: (roomId: string) => Promise<MediaFacts | null>;
   log: (err: unknown, msg: string) => void;
   now?: () => number;
   wallClock?: () => number;
@@ -44,6 +45,8 @@ export interface PlayheadFeatureOptions {
   seekReadyTimeoutMs?: number;
   timers?: Timers;
 }
+
+type MediaFacts = { duration: number; frameRate: number | null };
 
 type AckResult = { ok: true; value?: unknown } | { ok: false; error: { code: ErrorCode; message: string } };
 
@@ -76,28 +79,46 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
   const now = options.now ?? serverNow;
   const wallClock = options.wallClock ?? Date.now;
   const rooms = new Map<string, PlayheadRoom>();
+  /** Rooms whose log is being read, so two joins share one room. */
+  const opening = new Map<string, Promise<PlayheadRoom>>();
+  /** The media module's facts per room, as last read (a join reads them again). */
+  const facts = new Map<string, MediaFacts | null>();
+  const readFacts = async (roomId: string): Promise<void> => {
+    if (options.media) facts.set(roomId, await options.media(roomId));
+  };
 
-  function roomFor(roomId: string, io: RoomServer): PlayheadRoom {
-    let room = rooms.get(roomId);
-    if (!room) {
-      const channel = playheadChannel(roomId);
-      room = new PlayheadRoom({
-        roomId,
-        now,
-        wallClock,
-        events: options.events,
-        timers: options.timers,
-        media: options.media && (() => options.media!(roomId)),
-        barrier: options.barrier,
-        seekReadyTimeoutMs: options.seekReadyTimeoutMs,
-        out: {
-          state: (state) => io.to(channel).emit('playhead:state', state),
-          room: (info) => io.to(channel).emit('playhead:room', info),
-          log: (entry) => io.to(channel).emit('playhead:log', entry),
-        },
-      });
-      rooms.set(roomId, room);
+  async function roomFor(roomId: string, io: RoomServer): Promise<PlayheadRoom> {
+    const open = rooms.get(roomId);
+    if (open) return open;
+    let pending = opening.get(roomId);
+    if (!pending) {
+      pending = openRoom(roomId, io).finally(() => opening.delete(roomId));
+      opening.set(roomId, pending);
     }
+    return pending;
+  }
+
+  async function openRoom(roomId: string, io: RoomServer): Promise<PlayheadRoom> {
+    const [log] = await Promise.all([options.events.recent(roomId, PLAYHEAD_LOG_SIZE), readFacts(roomId)]);
+    const channel = playheadChannel(roomId);
+    const room = new PlayheadRoom({
+      roomId,
+      now,
+      wallClock,
+      events: options.events,
+      log,
+      onError: options.log,
+      timers: options.timers,
+      media: options.media && (() => facts.get(roomId) ?? null),
+      barrier: options.barrier,
+      seekReadyTimeoutMs: options.seekReadyTimeoutMs,
+      out: {
+        state: (state) => io.to(channel).emit('playhead:state', state),
+        room: (info) => io.to(channel).emit('playhead:room', info),
+        log: (entry) => io.to(channel).emit('playhead:log', entry),
+      },
+    });
+    rooms.set(roomId, room);
     return room;
   }
 
@@ -108,30 +129,52 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     /** The RTT reported before joining, handed to the room on join. */
     let rtt: number | null = null;
 
-    const handle = (event: string, handler: (payload: unknown) => RoomResult<unknown>) => {
+    /**
+     * The connection's messages one after another: a join waits for the room's log to be read,
+     * and what the client sent after it must not overtake it.
+     */
+    let queue: Promise<void> | null = null;
+    const inTurn = (task: () => void | Promise<void>): void => {
+      const run = async () => {
+        try {
+          await task();
+        } catch (err) {
+          options.log(err, 'playhead message failed');
+        }
+      };
+      // Nothing waiting: handled at once, as before there was anything to wait for.
+      const next: Promise<void> = queue ? queue.then(run) : run();
+      queue = next;
+      void next.then(() => {
+        if (queue === next) queue = null;
+      });
+    };
+    const handle = (event: string, handler: (payload: unknown) => RoomResult<unknown> | Promise<RoomResult<unknown>>) => {
       (socket as unknown as RawSocket).on(event, (...args) => {
         const last = args.at(-1);
         const ack = typeof last === 'function' ? (last as (result: AckResult) => void) : null;
         const payload = ack && args.length === 1 ? undefined : args[0];
-        let result: RoomResult<unknown>;
-        if (!bucket.take()) {
-          result = { ok: false, code: 'rate_limited', message: 'Too many playhead messages: slow down.' };
-        } else {
+        const reply = (result: RoomResult<unknown>) =>
+          ack?.(result.ok ? (result.value === undefined ? { ok: true } : { ok: true, value: result.value }) : { ok: false, error: { code: result.code, message: result.message } });
+        if (!bucket.take()) return reply({ ok: false, code: 'rate_limited', message: 'Too many playhead messages: slow down.' });
+        inTurn(async () => {
+          let result: RoomResult<unknown>;
           try {
-            result = handler(payload);
+            result = await handler(payload);
           } catch (err) {
             options.log(err, `playhead ${event} failed`);
             result = { ok: false, code: 'internal', message: 'The server could not handle this message.' };
           }
-        }
-        ack?.(result.ok ? (result.value === undefined ? { ok: true } : { ok: true, value: result.value }) : { ok: false, error: { code: result.code, message: result.message } });
+          reply(result);
+        });
       });
     };
     const joined = (fn: (room: PlayheadRoom) => RoomResult<unknown>): RoomResult<unknown> =>
       room ? fn(room) : { ok: false, code: 'conflict', message: 'Join the playhead first (playhead:join).' };
 
-    handle('playhead:join', () => {
-      room = roomFor(access.room.id, io);
+    handle('playhead:join', async () => {
+      const [opened] = await Promise.all([roomFor(access.room.id, io), readFacts(access.room.id)]);
+      room = opened;
       void socket.join(playheadChannel(access.room.id));
       const { participantId, name, role, permissions } = access;
       return { ok: true, value: room.join({ id: socket.id, participantId, name, role, permissions }, rtt) };
@@ -175,7 +218,7 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
       const parsed = parseMediaReport(payload);
       return parsed.ok ? joined((r) => r.media(socket.id, parsed.value)) : badRequest(parsed);
     });
-    socket.on('disconnect', () => room?.leave(socket.id));
+    socket.on('disconnect', () => inTurn(() => room?.leave(socket.id)));
   };
 
   return {
@@ -184,9 +227,12 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     room: (roomId: string): PlayheadRoom | undefined => rooms.get(roomId),
     /** Pauses the room's playhead because `who` talks (the call's pause-on-talk); false when nothing plays. */
     pauseForTalk: (roomId: string, who: PlayheadPerson & { role: Role }): boolean => rooms.get(roomId)?.pauseFor(who) ?? false,
-    close(): void {
-      for (const room of rooms.values()) room.dispose();
+    /** Stops every room; resolves once their log entries are stored. */
+    async close(): Promise<void> {
+      const open = [...rooms.values()];
+      for (const room of open) room.dispose();
       rooms.clear();
+      await Promise.all(open.map((room) => room.recorded()));
     },
   };
 }

@@ -76,7 +76,12 @@ export interface PlayheadRoomOptions {
   /** Wall clock (ms) for the event log. */
   wallClock(): number;
   out: PlayheadOutput;
-  events: PlayheadEventStore;
+  /** Where new log entries are stored (each one is broadcast once it has its id). */
+  events: Pick<PlayheadEventStore, 'append'>;
+  /** The newest stored entries, oldest first, read before the room opened. */
+  log: PlayheadLogEntry[];
+  /** Storing a log entry failed (the playhead itself goes on). */
+  onError?: (err: unknown, msg: string) => void;
   timers?: Timers;
   /** The recording's facts from the media module, when it knows them. */
   media?: () => { duration: number; frameRate: number | null } | null;
@@ -112,6 +117,8 @@ export class PlayheadRoom {
   /** The newest states, oldest first; the last one is the timeline every new command builds on. */
   #states: PlayheadState[];
   #log: PlayheadLogEntry[];
+  /** Log entries being stored, in order: each is broadcast once the store has given it an id. */
+  #recording: Promise<void> = Promise.resolve();
   #mode: PlayheadMode = 'everyone';
   #presenter: PlayheadPerson | null = null;
   #requests: PlayheadPerson[] = [];
@@ -131,7 +138,12 @@ export class PlayheadRoom {
     this.#states = [
       createPlayhead({ duration: facts?.duration ?? null, frameRate: facts?.frameRate ?? DEFAULT_FRAME_RATE, serverTime: options.now() }),
     ];
-    this.#log = options.events.recent(options.roomId, PLAYHEAD_LOG_SIZE);
+    this.#log = options.log.slice(-PLAYHEAD_LOG_SIZE);
+  }
+
+  /** Resolves once every log entry so far is stored and broadcast. */
+  async recorded(): Promise<void> {
+    await this.#recording;
   }
 
   get state(): PlayheadState {
@@ -374,15 +386,20 @@ export class PlayheadRoom {
   }
 
   #record(actor: (PlayheadPerson & { role: Role }) | null, action: PlayheadLogEntry['action'], position: number, value: PlayheadLogEntry['value']): void {
-    const entry = this.#o.events.append(this.#o.roomId, {
+    const line = {
       at: this.#o.wallClock(),
       actor: actor && { participantId: actor.participantId, name: actor.name, role: actor.role },
       action,
       position,
       value,
-    });
-    this.#log = [...this.#log, entry].slice(-PLAYHEAD_LOG_SIZE);
-    this.#out.log(entry);
+    };
+    this.#recording = this.#recording
+      .then(async () => {
+        const entry = await this.#o.events.append(this.#o.roomId, line);
+        this.#log = [...this.#log, entry].slice(-PLAYHEAD_LOG_SIZE);
+        this.#out.log(entry);
+      })
+      .catch((err: unknown) => this.#o.onError?.(err, 'storing a playhead log entry failed'));
   }
 
   #cancelPending(): void {

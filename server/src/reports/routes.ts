@@ -91,14 +91,14 @@ function parseImport(format: ImportFormat, content: string): ImportResult {
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { guard, notes, downloads, media, mediaStore } = app.services;
 
-  const requireExport = (cookies: Cookies, roomId: string): RoomAccess => await guard.requireRoom(cookies, roomId, 'export');
+  const requireExport = (cookies: Cookies, roomId: string): Promise<RoomAccess> => guard.requireRoom(cookies, roomId, 'export');
 
   app.get(
     '/api/rooms/:roomId/exports/:format',
     // The 200 body is a file (text or zip bytes), sent as it is, never serialised as JSON.
     { schema: { params: ExportParamsSchema, querystring: ExportQuerySchema, response: { 200: Type.Unknown(), ...errors } } },
     async (req, reply) => {
-      const a = requireExport(req.cookies, req.params.roomId);
+      const a = await requireExport(req.cookies, req.params.roomId);
       const { format } = req.params;
       const pseudonymise = req.query.pseudonymise === true;
       if (req.query.includeVideo && format !== 'qdpx') throw new AppError('bad_request', 'includeVideo applies to the qdpx export only.', { field: 'includeVideo', rule: 'not_applicable' });
@@ -106,7 +106,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // it, the host allowed downloads and the consent lets the video leave the room.
       const video = req.query.includeVideo ? await downloads.requireFile(a) : null;
       if (video && video.size > QDPX_MAX_VIDEO_BYTES) throw new AppError('too_large', 'The video is too large to go into a .qdpx file (4 GB at most).');
-      const report = buildRoomReport(app.services, a);
+      const report = await buildRoomReport(app.services, a);
       let body: string | Buffer | Readable;
       if (video) {
         const path = media.absolute(video.filePath);
@@ -134,9 +134,9 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/report',
     { schema: { params: RoomParamsSchema, querystring: ReportQuerySchema, response: { 200: WerkbladReportSchema, ...errors } } },
     async (req, reply) => {
-      const a = requireExport(req.cookies, req.params.roomId);
+      const a = await requireExport(req.cookies, req.params.roomId);
       reply.header('Cache-Control', 'private, no-store');
-      return werkbladReport(buildRoomReport(app.services, a), req.query.pseudonymise === true);
+      return werkbladReport(await buildRoomReport(app.services, a), req.query.pseudonymise === true);
     },
   );
 

@@ -41,7 +41,7 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, rooms, roomHooks, invites, participants, guard, realtime, db, notes, media, mediaStore } = app.services;
 
   const inviteFailure = { unknown: 'This invite link is not valid.', revoked: 'This invite link has been withdrawn by the host.', expired: 'This invite link has expired.' } as const;
-  const checkInvite = (token: string, roomId?: string) => {
+  const checkInvite = async (token: string, roomId?: string) => {
     const check = await invites.check(token);
     if (!check.ok) throw new AppError(check.reason === 'unknown' ? 'unauthorised' : 'forbidden', inviteFailure[check.reason]);
     if (roomId !== undefined && check.invite.roomId !== roomId) throw new AppError('unauthorised', inviteFailure.unknown);
@@ -53,12 +53,12 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/rooms', { schema: { response: { 200: RoomListSchema, ...errors } } }, async (req) => {
     const user = await guard.requireStaff(req.cookies);
     // The same rule as the poster endpoint itself, so the list never points at a refusal.
-    const posterSrc = (r: RoomRow): string | null => {
+    const posterSrc = async (r: RoomRow): Promise<string | null> => {
       const a = await guard.roomAccess(req.cookies, r.id);
-      if ('error' in a || media.videoAccess(a) !== 'allowed' || !(await mediaStore.get(r.id))?.posterPath) return null;
+      if ('error' in a || (await media.videoAccess(a)) !== 'allowed' || !(await mediaStore.get(r.id))?.posterPath) return null;
       return `/api/rooms/${r.id}/media/poster`;
     };
-    return { rooms: (await rooms.listByOwner(user.id)).map((r) => ({ ...toRoom(r), posterSrc: posterSrc(r) })) };
+    return { rooms: await Promise.all((await rooms.listByOwner(user.id)).map(async (r) => ({ ...toRoom(r), posterSrc: await posterSrc(r) }))) };
   });
 
   app.post(
@@ -69,14 +69,14 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req, reply) => {
       const user = await guard.requireStaff(req.cookies);
-      const id = await db.transaction(() => {
-        const roomId = rooms.create({
+      const id = await db.transaction(async () => {
+        const roomId = await rooms.create({
           ownerId: user.id,
           title: req.body.title.trim(),
           description: req.body.description?.trim() ?? '',
           recordedOn: req.body.recordedOn ?? null,
         });
-        participants.create({ roomId, inviteId: null, userId: user.id, name: user.name, role: 'begeleider' });
+        await participants.create({ roomId, inviteId: null, userId: user.id, name: user.name, role: 'begeleider' });
         return roomId;
       });
       return reply.status(201).send(toRoom((await rooms.get(id))!));
@@ -181,7 +181,7 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/invites/inspect',
     { config: { rateLimit: { max: config.signInLimitPerMinute * 3, timeWindow: '1 minute' } }, schema: { body: InspectInviteBodySchema, response: { 200: InviteInfoSchema, ...errors } } },
     async (req) => {
-      const { invite, room } = checkInvite(req.body.token);
+      const { invite, room } = await checkInvite(req.body.token);
       return { roomTitle: room.title, role: invite.role, hostName: room.hostName };
     },
   );
@@ -193,7 +193,7 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { params: RoomParamsSchema, body: JoinBodySchema, response: { 201: RoomViewSchema, ...errors } },
     },
     async (req, reply) => {
-      const { invite, room } = checkInvite(req.body.token, req.params.roomId);
+      const { invite, room } = await checkInvite(req.body.token, req.params.roomId);
       const participant = await participants.create({ roomId: room.id, inviteId: invite.id, userId: null, name: req.body.displayName.trim(), role: invite.role });
       const { token, expiresAt } = await app.services.sessions.create({ participantId: participant.id }, guard.participantPolicy);
       setSessionCookie(reply, config, roomCookieName(room.id), token, expiresAt);

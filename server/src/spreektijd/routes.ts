@@ -17,7 +17,7 @@ export const spreektijdRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** The host, or a participant who may watch the video: the turns tell what the recording says. */
   async function requireViewer(cookies: Cookies, roomId: string): Promise<RoomAccess> {
     const a = await guard.requireRoom(cookies, roomId);
-    media.requireVideoAccess(a);
+    await media.requireVideoAccess(a);
     await media.removeIfExpired(a.room.id);
     return a;
   }
