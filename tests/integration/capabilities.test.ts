@@ -51,16 +51,18 @@ function registeredRoutes(server: TestServer): string[] {
  * The row count of every table, and the content of the two rooms' documents. Not counted: sessions
  * (an expired one is removed when presented) and the documents' update log (compaction folds it).
  */
-function snapshot(w: World): string {
+async function snapshot(w: World): Promise<string> {
   const db = w.server.app.services.db;
-  const tables = db
+  const tables = await db
     .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions', 'doc_state', 'doc_updates') ORDER BY name")
     .all();
-  const counts = tables.map(({ name }) => `${name}=${db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM "${name}"`).get()!.n}`);
-  const docs = [w.a, w.x].map((r) => {
-    const doc = w.server.app.services.notes.getDoc(sharedDocName(r.id));
-    return JSON.stringify([readObservations(doc), readFragments(doc), metaMap(doc).toJSON()]);
-  });
+  const counts: string[] = [];
+  for (const { name } of tables) counts.push(`${name}=${(await db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM "${name}"`).get())!.n}`);
+  const docs: string[] = [];
+  for (const r of [w.a, w.x]) {
+    const doc = await w.server.app.services.notes.getDoc(sharedDocName(r.id));
+    docs.push(JSON.stringify([readObservations(doc), readFragments(doc), metaMap(doc).toJSON()]));
+  }
   return [...counts, ...docs].join('\n');
 }
 
@@ -109,7 +111,7 @@ describe('capability matrix', () => {
   });
 
   it('refuses everyone who may not, on every route, with the documented status, and changes nothing', async () => {
-    const before = snapshot(w);
+    const before = await snapshot(w);
     const wrong: string[] = [];
     for (const c of CASES.filter((x) => !x.last)) {
       for (const room of roomsOf(c)) {
@@ -123,7 +125,7 @@ describe('capability matrix', () => {
       }
     }
     expect(wrong).toEqual([]);
-    expect(snapshot(w)).toBe(before);
+    expect(await snapshot(w)).toBe(before);
   }, 120_000);
 
   it('answers everyone who may, on every route, with the documented answer', async () => {
@@ -158,21 +160,21 @@ describe('capability matrix', () => {
 
   it("reveals nothing when given another room's observation ids", async () => {
     // B's observations, and a private one of B's participant: ids that exist, elsewhere.
-    const bDoc = server.app.services.notes.getDoc(sharedDocName(w.b.id));
+    const bDoc = await server.app.services.notes.getDoc(sharedDocName(w.b.id));
     const bObservation = addObservation(bDoc, { start: 1, end: null, themes: [], kind: 'zie', text: 'van kamer B', authorId: 'b', authorName: 'B', role: 'onderzoeker' });
     for (const room of [w.a, w.x]) {
-      const before = snapshot(w);
+      const before = await snapshot(w);
       cells.foreign++;
       const res = await send(server.url, w.host, { method: 'POST', path: `/api/rooms/${room.id}/notes/reveal`, body: { ids: [bObservation] } });
       expect(res.status).toBe(200);
       expect(JSON.parse(res.text)).toEqual({ revealed: [] });
-      expect(snapshot(w)).toBe(before);
+      expect(await snapshot(w)).toBe(before);
     }
-    expect(readObservations(server.app.services.notes.getDoc(sharedDocName(w.b.id))).map((o) => o.text)).toEqual(['van kamer B']);
+    expect(readObservations(await server.app.services.notes.getDoc(sharedDocName(w.b.id))).map((o) => o.text)).toEqual(['van kamer B']);
   });
 
   it('refuses every state-changing route from another origin, even with the host’s cookie, and changes nothing', async () => {
-    const before = snapshot(w);
+    const before = await snapshot(w);
     const wrong: string[] = [];
     const host: Subject = { label: 'host', http: w.host, kind: 'member', role: 'begeleider' };
     for (const c of CASES.filter((x) => STATE_CHANGING.has(x.route.split(' ')[0]!))) {
@@ -183,7 +185,7 @@ describe('capability matrix', () => {
       }
     }
     expect(wrong).toEqual([]);
-    expect(snapshot(w)).toBe(before);
+    expect(await snapshot(w)).toBe(before);
     // Same origin passes, so the refusals above are about the origin and nothing else.
     expect((await send(server.url, w.host, { method: 'POST', path: '/api/rooms', body: { title: 'Eigen origin' } }, { origin: server.url })).status).toBe(201);
   }, 60_000);

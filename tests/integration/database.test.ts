@@ -3,40 +3,14 @@
  * PostgreSQL (a fresh database on the run's server, tests/setup/postgres.ts). Every numbered
  * migration applies on both; statements, ids, types and transactions behave the same.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openStore, SchemaError, type Database } from '../../server/src/db/database.ts';
+import { SchemaError, type Database } from '../../server/src/db/database.ts';
 import { MIGRATIONS } from '../../server/src/db/migrations.ts';
 import { DatabaseConfigError, openPostgres } from '../../server/src/db/postgres.ts';
+import { BACKENDS, type Backend } from '../helpers/backends.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 
-/** A place for a database (a file, a PostgreSQL database) that can be opened more than once. */
-interface Backend {
-  name: 'sqlite' | 'postgres';
-  create(): Promise<{ open(migrations?: typeof MIGRATIONS): Promise<Database>; dispose(): Promise<void> }>;
-}
-
-const sqlite: Backend = {
-  name: 'sqlite',
-  async create() {
-    const dir = mkdtempSync(join(tmpdir(), 'kijkkamer-db-'));
-    const target = { databaseUrl: null, sqliteFile: join(dir, 'db.sqlite') };
-    return { open: (migrations = MIGRATIONS) => openStore(target, migrations), dispose: async () => rmSync(dir, { recursive: true, force: true }) };
-  },
-};
-
-const postgres: Backend = {
-  name: 'postgres',
-  async create() {
-    const database = await createTestDatabase(inject('postgresUrl'));
-    const target = { databaseUrl: database.url, sqliteFile: '' };
-    return { open: (migrations = MIGRATIONS) => openStore(target, migrations), dispose: () => database.drop() };
-  },
-};
-
-describe.each([sqlite, postgres])('store interface on $name', (backend) => {
+describe.each(BACKENDS)('store interface on $name', (backend) => {
   let db: Database;
   let place: Awaited<ReturnType<Backend['create']>>;
   beforeAll(async () => {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { Db } from '../../server/src/db/database.ts';
+import { Db, SqliteDatabase } from '../../server/src/db/database.ts';
 import { createDocStore } from '../../server/src/notes/store.ts';
 import { readObservations } from '../../shared/notes/doc.ts';
 import { killChildren, signIn, startChild } from '../helpers/child.ts';
@@ -118,16 +118,16 @@ async function crashRound(round: number): Promise<RoundResult> {
     // hold what the server serves.
     second.proc.kill('SIGKILL');
     await second.exited;
-    const db = new Db(join(dataDir, 'kijkkamer.sqlite'), { readOnly: true });
+    const db = new SqliteDatabase(new Db(join(dataDir, 'kijkkamer.sqlite'), { readOnly: true }));
     try {
-      const stored = createDocStore(db).load(room.id);
+      const stored = await createDocStore(db).load(room.id);
       expect(stored).not.toBeNull();
       const fromDisk = new Y.Doc();
       Y.applyUpdate(fromDisk, stored!);
       expect(readObservations(fromDisk)).toEqual(before.content);
       fromDisk.destroy();
     } finally {
-      db.close();
+      await db.close();
     }
     return { seed, writes: writes.length, acknowledged: confirmed.length, lost: missing.length, killAfterMs };
   } finally {

@@ -126,7 +126,7 @@ describe('rooms, invites and joining', () => {
     expect((await host.get(`/api/rooms/${room.id}`)).status).toBe(404);
     const db = server.app.services.db;
     for (const table of ['invites', 'participants']) {
-      expect(db.prepare(`SELECT count(*) AS n FROM ${table} WHERE room_id = ?`).get(room.id)).toEqual({ n: 0 });
+      expect(await db.prepare(`SELECT count(*) AS n FROM ${table} WHERE room_id = ?`).get(room.id)).toEqual({ n: 0 });
     }
   });
 });

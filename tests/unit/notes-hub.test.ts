@@ -199,7 +199,7 @@ describe('DocHub over an in-memory socket', () => {
     expect(seen.map((o) => o.text)).toEqual(['tweede', 'B:eerste!']);
     expect(seen[1]!.themes).toEqual(['taal', 'tempo']);
     expect(readObservations(b.doc)).toEqual(seen);
-    expect(readObservations(hub.getDoc('room-1'))).toEqual(seen);
+    expect(readObservations(await hub.getDoc('room-1'))).toEqual(seen);
     expect(storedObservations(store, 'room-1')).toEqual(seen);
     expect(a.closedCode).toBeNull();
     expect(b.closedCode).toBeNull();
@@ -287,7 +287,7 @@ describe('DocHub over an in-memory socket', () => {
     net.pump();
     addObservation(a.doc, note());
     net.pump();
-    const before = Y.encodeStateAsUpdate(hub.getDoc('room-1'));
+    const before = Y.encodeStateAsUpdate(await hub.getDoc('room-1'));
 
     const scratch = new Y.Doc();
     addObservation(scratch, note({ text: 'x'.repeat(50) }));
@@ -297,7 +297,7 @@ describe('DocHub over an in-memory socket', () => {
 
     expect(b.closedCode).toBe(4400);
     expect(a.closedCode).toBeNull();
-    expect(Y.encodeStateAsUpdate(hub.getDoc('room-1'))).toEqual(before);
+    expect(Y.encodeStateAsUpdate(await hub.getDoc('room-1'))).toEqual(before);
     expect(storedObservations(store, 'room-1')).toHaveLength(1);
   });
 
@@ -332,7 +332,7 @@ describe('DocHub over an in-memory socket', () => {
           c.sendRaw(updateFrame(garbled));
           net.pump();
           // Whatever happened (accepted, refused, evicted), a fresh load equals the live state.
-          const live = hub.getDoc('room-1');
+          const live = await hub.getDoc('room-1');
           const fromStore = new Y.Doc();
           const stored = store.load('room-1');
           if (stored) Y.applyUpdate(fromStore, stored);
@@ -356,7 +356,7 @@ describe('DocHub over an in-memory socket', () => {
 
     // Garbled bytes no longer get this far (the schema check refuses them first), so the failure
     // is made inside Yjs' apply: an observer that throws once the update is in the live document.
-    const live = hub.getDoc('room-1');
+    const live = await hub.getDoc('room-1');
     live.on('afterTransaction', () => {
       throw new Error('apply failed halfway');
     });
@@ -419,7 +419,7 @@ describe('DocHub over an in-memory socket', () => {
       net.pump();
     }
     expect(a.closedCode).toBe(4413);
-    const live = Y.encodeStateAsUpdate(hub.getDoc('room-1'));
+    const live = Y.encodeStateAsUpdate(await hub.getDoc('room-1'));
     expect(live.byteLength).toBeLessThanOrEqual(3000);
     expect(storedObservations(store, 'room-1')).toHaveLength(i - 1);
   });
@@ -545,7 +545,7 @@ describe('DocHub over an in-memory socket', () => {
     const { store, hub, net, connect } = setup();
     const a = connect();
     net.pump();
-    addObservation(hub.getDoc('room-1'), note({ text: 'van de server' }), 'server');
+    addObservation(await hub.getDoc('room-1'), note({ text: 'van de server' }), 'server');
     net.pump();
     expect(readObservations(a.doc).map((o) => o.text)).toEqual(['van de server']);
     expect(storedObservations(store, 'room-1').map((o) => o.text)).toEqual(['van de server']);
