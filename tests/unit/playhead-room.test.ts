@@ -38,12 +38,12 @@ function memoryStore(seed: PlayheadLogEntry[] = []): PlayheadEventStore & { all:
   const all = [...seed];
   return {
     all,
-    append(_roomId, entry) {
+    async append(_roomId, entry) {
       const saved = { id: all.length + 1, ...entry };
       all.push(saved);
       return saved;
     },
-    recent: (_roomId, limit) => all.slice(-limit),
+    recent: async (_roomId, limit) => all.slice(-limit),
   };
 }
 
@@ -59,6 +59,7 @@ function setup(options: { media?: { duration: number; frameRate: number | null }
     wallClock: () => 1_700_000_000_000 + clock.now,
     out: { state: (s) => states.push(s), room: (r) => rooms.push(r), log: (e) => logs.push(e) },
     events: store,
+    log: store.all,
     timers: clock,
     media: () => options.media ?? null,
   });
@@ -67,7 +68,7 @@ function setup(options: { media?: { duration: number; frameRate: number | null }
 }
 
 describe('PlayheadRoom: buffering barrier', () => {
-  it('waits for a stalled client after the grace time and continues without it after the timeout', () => {
+  it('waits for a stalled client after the grace time and continues without it after the timeout', async () => {
     const { clock, room, logs, rooms, client } = setup();
     room.join(client('host', 'begeleider'), null);
     room.join(client('coen'), null);
@@ -78,6 +79,7 @@ describe('PlayheadRoom: buffering barrier', () => {
     expect(room.state.paused).toBe(false);
     clock.advance(1);
     expect(room.state.paused).toBe(true);
+    await room.recorded();
     expect(logs.at(-1)).toMatchObject({ action: 'wait', actor: null, value: 'coen' });
     expect(rooms.at(-1)!.waitingFor.map((p) => p.name)).toEqual(['coen']);
 
@@ -86,6 +88,7 @@ describe('PlayheadRoom: buffering barrier', () => {
     expect(room.state.paused).toBe(true);
     clock.advance(1);
     expect(room.state.paused).toBe(false);
+    await room.recorded();
     expect(logs.at(-1)).toMatchObject({ action: 'resume', actor: null });
     expect(rooms.at(-1)!.waitingFor).toEqual([]);
     expect(clock.pending).toBe(0);
@@ -190,6 +193,7 @@ describe('PlayheadRoom: scheduling, media facts, log', () => {
       wallClock: () => clock.now,
       out: { state: () => undefined, room: () => undefined, log: () => undefined },
       events: memoryStore(),
+      log: [],
       timers: clock,
       media: () => facts.current,
     });
@@ -206,13 +210,14 @@ describe('PlayheadRoom: scheduling, media facts, log', () => {
     expect(room.state).toMatchObject({ duration: 35.5, frameRate: 30, version: 2 });
   });
 
-  it('keeps the newest log entries in memory and starts from the stored ones', () => {
+  it('keeps the newest log entries in memory and starts from the stored ones', async () => {
     const stored = Array.from({ length: 80 }, (_, i): PlayheadLogEntry => ({ id: i + 1, at: i, actor: null, action: 'wait', position: 0, value: 'x' }));
     const { room, client, store } = setup({ store: memoryStore(stored) });
     const snapshot = room.join(client('host', 'begeleider'), null);
     expect(snapshot.log).toHaveLength(PLAYHEAD_LOG_SIZE);
     expect(snapshot.log[0]!.id).toBe(31);
     room.command('host', { type: 'play' });
+    await room.recorded();
     const again = room.join(client('coen'), null);
     expect(again.log.at(-1)).toMatchObject({ id: 81, action: 'play', actor: { name: 'host', role: 'begeleider' } });
     expect(again.log).toHaveLength(PLAYHEAD_LOG_SIZE);
