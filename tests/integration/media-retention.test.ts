@@ -97,7 +97,7 @@ describe('withdrawal, retention and deletion', () => {
   it('does not serve an expired video while waiting for the job: the next request deletes it', async () => {
     const room = await roomWithVideo();
     // A version whose retention date lies in the past, as if the days had gone by (the API refuses such dates).
-    server.app.services.consents.give(room.id, { ...consentBody(), retentionUntil: localDay(-1) }, { recordedBy: 'test' });
+    await server.app.services.consents.give(room.id, { ...consentBody(), retentionUntil: localDay(-1) }, { recordedBy: 'test' });
     expect((await host.get(`/api/rooms/${room.id}/media/video`)).status).toBe(410);
     await expectRemoved(room.id, 'retention');
   });

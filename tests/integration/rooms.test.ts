@@ -94,7 +94,7 @@ describe('rooms, invites and joining', () => {
 
     const expiring = await invite(host, room.id, 'collega', 1);
     const later = Date.now() + 2 * 86_400_000;
-    expect(server.app.services.invites.check(expiring.token, later)).toEqual({ ok: false, reason: 'expired' });
+    expect(await server.app.services.invites.check(expiring.token, later)).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('does not let a token for one room open another', async () => {

@@ -115,14 +115,14 @@ describe('a session that ends ends its live connections', () => {
     await synced(doc);
     const hostSocket = await socket(host, room.id);
     // Nothing ends while the session is live.
-    expect(server.app.services.liveSessions.sweep()).toBe(0);
+    expect(await server.app.services.liveSessions.sweep()).toBe(0);
     expect(hostSocket.connected).toBe(true);
 
     const idleMs = server.app.services.config.staffIdleMinutes * 60_000;
     await setSession(server, host, 'kk_staff', 'last_seen_at', Date.now() - idleMs - 1000);
     const closed = closeCode(doc);
     const endedReason = ended(hostSocket);
-    expect(server.app.services.liveSessions.sweep()).toBe(2);
+    expect(await server.app.services.liveSessions.sweep()).toBe(2);
     expect(await closed).toBe(4401);
     expect(await endedReason).toMatchObject({ code: 'unauthorised' });
     expect(await sessionRow(server, host, 'kk_staff')).toBeUndefined();
@@ -140,7 +140,7 @@ describe('a session that ends ends its live connections', () => {
     await setSession(server, guest, `kk_room_${room.id}`, 'expires_at', Date.now() - 1000);
     const codes = Promise.all([closeCode(shared), closeCode(own)]);
     const endedReason = ended(guestSocket);
-    server.app.services.liveSessions.sweep();
+    await server.app.services.liveSessions.sweep();
     expect(await codes).toEqual([4401, 4401]);
     expect(await endedReason).toMatchObject({ code: 'unauthorised' });
     expect((await guest.get(`/api/rooms/${room.id}`)).status).toBe(401);

@@ -217,7 +217,7 @@ describe('DocHub over an in-memory socket', () => {
     const { store, net, connect } = setup();
     const seed = new Y.Doc();
     addObservation(seed, note({ text: 'al opgeslagen' }));
-    store.append('room-1', Y.encodeStateAsUpdate(seed));
+    await store.append('room-1', Y.encodeStateAsUpdate(seed));
     const c = connect();
     await net.pump();
     expect(readObservations(c.doc).map((o) => o.text)).toEqual(['al opgeslagen']);
