@@ -97,6 +97,8 @@ const CLOSE = {
 /** One client connection; also the Yjs/awareness transaction origin of what it sends. */
 class Connection {
   closed = false;
+  /** Over a limit: nothing more is admitted, and the connection closes once what was admitted is handled. */
+  refused = false;
   /** Our sync step 1 is owed, to follow our answer to the client's step 1 (see handleConnection). */
   step1Pending = false;
   /** Awareness client ids this connection announced, removed when it leaves. */
@@ -216,10 +218,12 @@ export class DocHub {
     );
     socket.on('message', (data) => {
       const bytes = toBytes(data);
-      if (!this.admit(conn, bytes)) return;
+      const verdict = this.admit(conn, bytes);
+      if (verdict === 'ignore') return;
+      const task = verdict === 'admit' ? () => this.onMessage(conn, bytes) : () => this.closeConn(conn, verdict.code, verdict.reason);
       // Once loaded straight onto the queue; before that in arrival order behind the load.
-      if (conn.entry) this.enqueue(conn.entry, () => this.onMessage(conn, bytes));
-      else void ready.then((entry) => entry && this.enqueue(entry, () => this.onMessage(conn, bytes)));
+      if (conn.entry) void this.enqueue(conn.entry, task);
+      else void ready.then((entry) => entry && this.enqueue(entry, task));
     });
     socket.on('close', () => this.onClose(conn));
   }
@@ -566,18 +570,22 @@ export class DocHub {
 
   // --- messages --------------------------------------------------------------------------------
 
-  /** The checks a message passes on arrival, before it waits in the queue: size and rate. */
-  private admit(conn: Connection, data: Uint8Array): boolean {
-    if (conn.closed) return false;
-    if (data.byteLength > this.limits.maxMessageBytes) {
-      this.closeConn(conn, CLOSE.tooLarge, 'message too large');
-      return false;
-    }
-    if (!this.takeToken(conn)) {
-      this.closeConn(conn, CLOSE.rateLimited, 'too many messages');
-      return false;
-    }
-    return true;
+  /**
+   * The checks a message passes on arrival, before it waits in the queue: size and rate. Over a
+   * limit, the messages admitted before it are still handled (in order, as they would have been
+   * had the store answered at once), and then the connection closes.
+   */
+  private admit(conn: Connection, data: Uint8Array): 'admit' | 'ignore' | { code: number; reason: string } {
+    if (conn.closed || conn.refused) return 'ignore';
+    const over =
+      data.byteLength > this.limits.maxMessageBytes
+        ? { code: CLOSE.tooLarge, reason: 'message too large' }
+        : !this.takeToken(conn)
+          ? { code: CLOSE.rateLimited, reason: 'too many messages' }
+          : null;
+    if (!over) return 'admit';
+    conn.refused = true;
+    return over;
   }
 
   private async onMessage(conn: Connection, data: Uint8Array): Promise<void> {
