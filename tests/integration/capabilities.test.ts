@@ -10,7 +10,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { io as connect } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestDatabase } from '../helpers/postgres.ts';
 import * as Y from 'yjs';
 import { permissionsFor, type PermissionSet, type Role } from '../../shared/access/roles.ts';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.ts';
@@ -54,7 +55,11 @@ function registeredRoutes(server: TestServer): string[] {
 async function snapshot(w: World): Promise<string> {
   const db = w.server.app.services.db;
   const tables = await db
-    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions', 'doc_state', 'doc_updates') ORDER BY name")
+    .prepare<[], { name: string }>(
+      db.dialect === 'postgres'
+        ? "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('sessions', 'doc_state', 'doc_updates') ORDER BY tablename"
+        : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions', 'doc_state', 'doc_updates') ORDER BY name",
+    )
     .all();
   const counts: string[] = [];
   for (const { name } of tables) counts.push(`${name}=${(await db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM "${name}"`).get())!.n}`);
@@ -66,19 +71,24 @@ async function snapshot(w: World): Promise<string> {
   return [...counts, ...docs].join('\n');
 }
 
-describe('capability matrix', () => {
+// The same matrix on both stores: every answer comes from the store's rows (sessions, participants,
+// permission tables), so PostgreSQL must give exactly SQLite's.
+describe.each(['sqlite', 'postgres'] as const)('capability matrix on %s', (backend) => {
   let server: TestServer;
   let w: World;
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
   const cells = { http: 0, foreign: 0, crossOrigin: 0, socketHandshake: 0, socketEvent: 0, yjs: 0 };
 
   beforeAll(async () => {
-    server = await startServer({ KIJKKAMER_SIGNIN_LIMIT: '10000', KIJKKAMER_ROOM_LIMIT: '10000' });
+    database = backend === 'postgres' ? await createTestDatabase(inject('postgresUrl')) : null;
+    server = await startServer({ KIJKKAMER_SIGNIN_LIMIT: '10000', KIJKKAMER_ROOM_LIMIT: '10000', ...(database ? { DATABASE_URL: database.url } : {}) });
     w = await buildWorld(server);
   }, 120_000);
   afterAll(async () => {
     const total = Object.values(cells).reduce((a, b) => a + b, 0);
     console.log(`capability matrix: ${total} cells checked (${JSON.stringify(cells)})`);
     await server?.dispose();
+    await database?.drop();
   });
 
   /** One cell: the status, and for a refusal the error code in the body. */
