@@ -1,34 +1,64 @@
 /**
- * `npm run bench:sync`: how closely 5 headless Chromium contexts in one room play the test video
- * together, with the shared playhead and with a naive relay, on loopback and with unequal, jittery
- * delays (round trips 20/60/120/200/300 ms ± 50 ms through a delaying proxy per browser).
+ * `npm run bench:sync`: how closely 5 Chromium pages in one room play the test video together with
+ * the shared playhead, against a naive relay (bench/naive.ts) measured in the same run, on
+ * loopback and with unequal, jittery delays (round trips 20/60/120/200/300 ms ± 50 ms through a
+ * delaying proxy per page, bench/delay-proxy.ts).
  *
- * The measure (issue 4): for every presented frame of every client, its error against the ideal
- * timeline = expected position at the frame's display time minus the frame's mediaTime
- * (requestVideoFrameCallback). At each instant of a 5 ms grid, each client's latest error is taken
- * and the spread (max − min over clients) is recorded. Comparing errors rather than frames on
- * screen avoids the whole-frame (40 ms) steps around every frame change.
+ * A run first proves it can see the floor: the naive relay on loopback, whose pages all start on
+ * one message, must come out at a presented-frame spread p99 ≤ 20 ms (about one display refresh).
+ * If it does not, the machine is too busy to tell the product from the harness: the run is written
+ * down as too noisy, without figures, and stops.
+ *
+ * Keeping the harness cheap: one headless Chromium with a context per page (one browser and one
+ * compositor, a renderer process per page), the light 320×240 H.264 fixture, audio muted, no GPU,
+ * no background throttling; the DevTools protocol is only used between measurement windows (to
+ * map clocks and collect what the pages recorded). With PIN=1 the bench process (which hosts the
+ * server) runs on CPU 0 and Chromium on the others (`taskset`); by default nothing is pinned, as
+ * the runs below measured that better here (see RESULTS.md).
+ *
+ * Measures, per page, from requestVideoFrameCallback:
+ * - presented frames: the timeline's position at the frame's expectedDisplayTime minus its
+ *   mediaTime (what people see; quantized by frame and display refresh);
+ * - the media clock: the timeline's position when the callback runs minus currentTime read in it
+ *   (the players' clocks themselves).
+ * At each instant of a 5 ms grid each page's latest error counts (if at most 100 ms old and the
+ * timeline plays); the spread is max − min over the pages.
+ * Events (each repeated, median and worst):
+ * - seek while playing → the time from the command until all 5 media clocks are within 35 ms of
+ *   each other and stay so for the rest of a 4 s window (a page that is paused or has no fresh
+ *   frame counts as not yet; afterwards a gap of up to 300 ms in a page's frames is tolerated),
+ *   with where the time went (last `seeked`, the scheduled resume);
+ * - late join → from the Join click of a new guest (invite link, name, "Deelnemen") until its
+ *   media clock is within 25 ms of the others' mean and stays so for the rest of a 6 s window;
+ *   and whether anyone else paused meanwhile;
+ * - pause → whether all 5 pages show the same frame (the burned-in frame code).
  *
  * One common clock: the server runs in this process, so its clock (performance.timeOrigin +
  * performance.now()) is the bench's; each page's performance.now() is mapped onto it with the
  * lowest-round-trip of 25 DevTools evaluations (uncertainty ≤ that round trip / 2, reported).
- * The bench watches the room through a controller connection of the host that looks "on its own",
- * so it is not counted in the room's delays, barrier or seek waits.
+ * Commands come from the host's own extra connection that looks "on its own", so it is not counted
+ * in the room's delays, barrier or seek waits.
  *
- * Results are printed and written to bench/RESULTS.md under "## bench:sync". `ONLY=sync/jitter`
- * (mode/network) runs one scenario, for working on it; the report is then printed but not written.
+ * The machine is shared: before the floor check the bench waits (up to QUIET_WAIT_S, default 600 s)
+ * for the 1-minute load average to fall to QUIET_LOAD (default 2), and it tries the floor up to
+ * FLOOR_TRIES times (default 5), each time with fresh pages.
+ *
+ * Results are printed and written to bench/RESULTS.md under "## bench:sync" (the section keeps a
+ * table of every run). For working on it, printed but not written: `ONLY=loopback` or
+ * `ONLY=jitter` runs one network; SEEKS, JOINS, PAUSES set the repetitions; FORCE=1 goes on
+ * after a failed floor check; DUMP=/tmp/x writes the raw data.
  */
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { io as connectSocket } from 'socket.io-client';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { io as connectSocket, type Socket } from 'socket.io-client';
 import type { Room } from '../shared/api/schemas.ts';
 import { expectedPosition, governingState, type PlayheadCommand, type PlayheadState } from '../shared/playhead/index.ts';
-import type { ClientToServer, ServerToClient } from '../shared/realtime/events.ts';
-import type { Socket } from 'socket.io-client';
+import { roomQuery, type ClientToServer, type ServerToClient } from '../shared/realtime/events.ts';
 import { serverNow } from '../server/src/playhead/feature.ts';
-import { launchBrowser } from '../tests/helpers/browser.ts';
+import { CHROMIUM_PATH } from '../tests/helpers/browser.ts';
 import type { HttpClient } from '../tests/helpers/http.ts';
 import { invite, joinAsGuest, signedInAdmin } from '../tests/helpers/scenario.ts';
 import { startServer, type TestServer } from '../tests/helpers/server.ts';
@@ -41,39 +71,49 @@ const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const ROUND_TRIPS = [20, 60, 120, 200, 300];
 const JITTER_MS = 50;
 const GRID_MS = 5;
-/** A client's last frame older than this is no reading for the instant (paused, seeking, stalled). */
+/** A page's last frame older than this is no reading for the instant (paused, seeking, stalled). */
 const STALE_MS = 100;
+/**
+ * Once all pages were within the goal, a page may miss frames for up to this long (a renderer busy
+ * elsewhere on this 2-core machine) without that counting as falling out of step.
+ */
+const GAP_MS = 300;
 const SETTLE_MS = 4000;
-const STEADY_MS = 10_000;
-const SEEK_WATCH_MS = 4000;
-const LATE_WATCH_MS = 7000;
-const PAUSES = 5;
+const STEADY_MS = 15_000;
+const SEEK_WINDOW_MS = 4000;
+const JOIN_WINDOW_MS = 6000;
 const SEEK_GOAL_MS = 35;
-const LATE_GOAL_MS = 25;
+const JOIN_GOAL_MS = 25;
+/** The naive relay on loopback must reach this presented-frame spread p99 (ms) for a run to count. */
+const FLOOR_MS = 20;
+const REPS = {
+  seeks: Number(process.env.SEEKS ?? 10),
+  joins: Number(process.env.JOINS ?? 10),
+  pauses: Number(process.env.PAUSES ?? 20),
+};
+const PIN = process.env.PIN === '1';
+const QUIET_LOAD = Number(process.env.QUIET_LOAD ?? 2);
+const QUIET_WAIT_MS = Number(process.env.QUIET_WAIT_S ?? 600) * 1000;
+const FLOOR_TRIES = Number(process.env.FLOOR_TRIES ?? 5);
+const FORCE = process.env.FORCE === '1';
+/** Only the floor check, FLOOR_TRIES times whatever it shows: for comparing ways to run the pages. */
+const FLOOR_ONLY = process.env.FLOOR_ONLY === '1';
+const WRITE = !process.env.ONLY && !FORCE && !FLOOR_ONLY && !process.env.SEEKS && !process.env.JOINS && !process.env.PAUSES;
 /** Hard cap, so a hung browser cannot keep the bench running. */
-const BENCH_TIMEOUT_MS = 10 * 60_000;
+const BENCH_TIMEOUT_MS = 40 * 60_000;
 
 type Mode = 'sync' | 'naive';
 type Network = 'loopback' | 'jitter';
 
-interface Sample {
-  /** Display time on the bench/server clock (ms). */
+/** One reading of a page's error against the timeline (ms, positive = behind), at bench time `at`. */
+interface Reading {
   at: number;
-  mediaTime: number;
-}
-
-/** A presented frame as recorded, with the media clock (currentTime) read in the same callback. */
-interface FrameRecord extends Sample {
-  /** When the callback ran, on the bench/server clock (ms). */
-  clockAt: number;
-  currentTime: number;
+  error: number;
 }
 
 interface PageEvent {
   type: string;
   at: number;
-  /** The video's playbackRate right after the event. */
-  rate: number;
 }
 
 interface Client {
@@ -83,8 +123,10 @@ interface Client {
   offset: number;
   /** Round trip of the evaluation the offset came from (ms). */
   offsetRtt: number;
-  samples: FrameRecord[];
+  /** Presented frames: display time and mediaTime; callbacks: their time and currentTime. */
+  frames: { display: number; mediaTime: number; at: number; currentTime: number }[];
   events: PageEvent[];
+  clicks: number[];
 }
 
 interface Spread {
@@ -95,17 +137,40 @@ interface Spread {
   points: number;
 }
 
+interface SeekRep {
+  /** ms after the command: all within SEEK_GOAL_MS from then on (null: not within the window). */
+  within: number | null;
+  /** ms after the command: the last page's `seeked`, and the scheduled resume. */
+  lastSeeked: number | null;
+  resumeAt: number | null;
+}
+
+interface JoinRep {
+  within: number | null;
+  /** ms after the click: the requests for the room, the media facts and the video began (resource timing). */
+  requests: { room: number | null; media: number | null; video: number | null };
+  /** ms of main-thread tasks over 50 ms in the joiner's page between the click and its metadata. */
+  longTasksMs: number;
+  /** ms after the click: the video element's metadata, its first seeked, its first play(). */
+  metadata: number | null;
+  seeked: number | null;
+  play: number | null;
+  /** pause events of the other pages during the window. */
+  othersPaused: number;
+}
+
 interface ScenarioResult {
   mode: Mode;
   network: Network;
-  steady: Spread;
-  /** Each client's own |error| p99 in the steady window (ms). */
-  ownErrorP99: number[];
+  presented: Spread;
+  clock: Spread;
+  /** Each page's own |media clock error| p99 in the steady window (ms). */
+  ownClockP99: number[];
   correctiveSeeks: number;
   rateChanges: number;
+  seeks: SeekRep[];
+  joins: JoinRep[];
   pauses: { sameFrame: boolean; frames: number[] }[];
-  seeks: { allWithinMs: number | null; maxAfter2s: number | null }[];
-  lateJoinMs: number | null;
   clockUncertaintyMs: number;
   /** 1-minute load average at the start and the end of the scenario (the machine is shared). */
   load: [number, number];
@@ -114,22 +179,30 @@ interface ScenarioResult {
 // ---- page instrumentation ---------------------------------------------------------------------
 
 /**
- * Runs in every page before its own scripts: records each presented frame (display time, mediaTime)
- * and the video's seeking / ratechange events. A string, so that no transform of this file can add
- * helpers to it that do not exist in the page.
+ * Runs in every page before its own scripts: records each presented frame and each video event of
+ * whatever video element the page shows (the room renders it after the join), and every click.
+ * A string, so that no transform of this file can add helpers to it that do not exist in the page.
  */
 const RECORDER = `
-  const rec = { samples: [], events: [] };
+  const rec = { frames: [], events: [], clicks: [], longTasks: [] };
   window.__rec = rec;
+  document.addEventListener('click', (e) => rec.clicks.push(e.timeStamp), true);
+  // Main-thread tasks over 50 ms: where a page's own work holds things up.
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) rec.longTasks.push([e.startTime, e.duration]); }).observe({ type: 'longtask', buffered: true });
+  let current = null;
+  const types = ['seeking', 'seeked', 'play', 'playing', 'pause', 'ratechange', 'waiting', 'loadedmetadata', 'canplay'];
   const attach = () => {
     const video = document.querySelector('video');
-    if (!video) { setTimeout(attach, 50); return; }
-    const onFrame = (now, meta) => {
-      rec.samples.push([meta.expectedDisplayTime, meta.mediaTime, performance.now(), video.currentTime]);
+    if (video && video !== current) {
+      current = video;
+      const onFrame = (now, meta) => {
+        rec.frames.push([meta.expectedDisplayTime, meta.mediaTime, performance.now(), video.currentTime]);
+        if (current === video) video.requestVideoFrameCallback(onFrame);
+      };
       video.requestVideoFrameCallback(onFrame);
-    };
-    video.requestVideoFrameCallback(onFrame);
-    for (const type of ['seeking', 'ratechange']) video.addEventListener(type, () => rec.events.push([type, performance.now(), video.playbackRate]));
+      for (const type of types) video.addEventListener(type, () => rec.events.push([type, performance.now()]));
+    }
+    setTimeout(attach, 20);
   };
   attach();
 `;
@@ -146,15 +219,18 @@ async function measureOffset(client: Client): Promise<void> {
   client.offsetRtt = best.rtt;
 }
 
-/** Moves what the page recorded since the last call into the client, on the server clock. */
+/** Moves what the page recorded since the last call into the client, on the bench (server) clock. */
 async function collect(client: Client): Promise<void> {
-  const { samples, events } = await client.page.evaluate(() => {
-    const rec = (window as unknown as { __rec?: { samples: [number, number, number, number][]; events: [string, number, number][] } }).__rec;
-    return { samples: rec?.samples.splice(0) ?? [], events: rec?.events.splice(0) ?? [] };
+  const got = await client.page.evaluate(() => {
+    const rec = (window as unknown as { __rec?: { frames: number[][]; events: [string, number][]; clicks: number[] } }).__rec;
+    return { frames: rec?.frames.splice(0) ?? [], events: rec?.events.splice(0) ?? [], clicks: rec?.clicks.splice(0) ?? [] };
   });
-  const toServer = (pageMs: number): number => performance.timeOrigin + pageMs - client.offset;
-  for (const [display, mediaTime, now, currentTime] of samples) client.samples.push({ at: toServer(display), mediaTime, clockAt: toServer(now), currentTime });
-  for (const [type, at, rate] of events) client.events.push({ type, at: toServer(at), rate });
+  const toBench = (pageMs: number): number => performance.timeOrigin + pageMs - client.offset;
+  for (const [display, mediaTime, at, currentTime] of got.frames) {
+    client.frames.push({ display: toBench(display!), mediaTime: mediaTime!, at: toBench(at!), currentTime: currentTime! });
+  }
+  for (const [type, at] of got.events) client.events.push({ type, at: toBench(at) });
+  for (const at of got.clicks) client.clicks.push(toBench(at));
 }
 
 /**
@@ -211,75 +287,91 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-/** Each client's error (ms) against the timeline at every presented frame while it plays. */
-function errorSeries(client: Client, states: readonly PlayheadState[]): Sample[] {
-  const series: Sample[] = [];
-  for (const s of client.samples) {
-    const state = governingState(states, s.at);
+const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+
+/** A page's errors against the timeline while it plays: presented frames, or media clock readings. */
+function readings(client: Client, states: readonly PlayheadState[], kind: 'presented' | 'clock'): Reading[] {
+  const out: Reading[] = [];
+  for (const f of client.frames) {
+    const at = kind === 'presented' ? f.display : f.at;
+    const state = governingState(states, at);
     if (!state || state.paused) continue;
-    series.push({ at: s.at, mediaTime: (expectedPosition(state, s.at) - s.mediaTime) * 1000 });
+    out.push({ at, error: (expectedPosition(state, at) - (kind === 'presented' ? f.mediaTime : f.currentTime)) * 1000 });
   }
-  return series;
+  return out.sort((a, b) => a.at - b.at);
 }
 
-/** At each grid instant in [from, to): every client's latest error, or null if one has none. */
-function gridErrors(series: readonly Sample[][], from: number, to: number): { at: number; errors: number[] | null }[] {
-  const cursors = series.map(() => 0);
-  const points: { at: number; errors: number[] | null }[] = [];
+/** At each grid instant in [from, to): each page's latest fresh error, or null for a page without one. */
+function grid(series: readonly Reading[][], from: number, to: number, staleMs = STALE_MS): { at: number; errors: (number | null)[] }[] {
+  const cursors = series.map(() => -1);
+  const points: { at: number; errors: (number | null)[] }[] = [];
   for (let at = from; at < to; at += GRID_MS) {
-    const errors: number[] = [];
-    for (let c = 0; c < series.length; c++) {
-      const s = series[c]!;
+    const errors = series.map((s, c) => {
       while (cursors[c]! + 1 < s.length && s[cursors[c]! + 1]!.at <= at) cursors[c]!++;
-      const sample = s[cursors[c]!];
-      if (sample && sample.at <= at && at - sample.at <= STALE_MS) errors.push(sample.mediaTime);
-    }
-    points.push({ at, errors: errors.length === series.length ? errors : null });
+      const r = s[cursors[c]!];
+      return r && at - r.at <= staleMs ? r.error : null;
+    });
+    points.push({ at, errors });
   }
   return points;
 }
 
+const complete = (errors: readonly (number | null)[]): errors is number[] => errors.every((e) => e !== null);
 const spreadOf = (errors: readonly number[]): number => Math.max(...errors) - Math.min(...errors);
 
-function spreadStats(points: readonly { errors: number[] | null }[]): Spread {
-  const spreads = points.flatMap((p) => (p.errors ? [spreadOf(p.errors)] : [])).sort((a, b) => a - b);
+function spreadStats(points: readonly { errors: (number | null)[] }[]): Spread {
+  const spreads = points.flatMap((p) => (complete(p.errors) ? [spreadOf(p.errors)] : [])).sort((a, b) => a - b);
   return { p50: percentile(spreads, 50), p95: percentile(spreads, 95), p99: percentile(spreads, 99), max: spreads.at(-1) ?? Number.NaN, points: spreads.length };
 }
 
-/** First time (ms after `from`) from which every complete grid point until `to` meets `ok`. */
-function timeUntil(points: readonly { at: number; errors: number[] | null }[], from: number, ok: (errors: number[]) => boolean): number | null {
+/**
+ * The first grid instant from which every point up to the end of the window meets `ok`, in ms
+ * after `from`; null when the window ends without one. The first point needs a fresh reading of
+ * every page; after it, a reading up to GAP_MS old still counts.
+ */
+function settledAfter(series: readonly Reading[][], from: number, to: number, ok: (errors: (number | null)[]) => boolean): number | null {
+  const fresh = grid(series, from, to);
+  const recent = grid(series, from, to, GAP_MS);
   let since: number | null = null;
-  for (const p of points) {
-    if (!p.errors) continue;
-    if (ok(p.errors)) since ??= p.at;
+  for (const [i, p] of fresh.entries()) {
+    if (since === null ? ok(p.errors) : ok(recent[i]!.errors)) since ??= p.at;
     else since = null;
   }
   return since === null ? null : since - from;
 }
 
-// ---- one scenario -----------------------------------------------------------------------------
+/** With DUMP=/tmp/x: each page's events and media clock errors in a window, for working on the sync. */
+function dump(name: string, from: number, to: number, clients: readonly Client[], states: readonly PlayheadState[]): void {
+  if (!process.env.DUMP) return;
+  const inWindow = <T extends { at: number }>(xs: readonly T[]) => xs.filter((x) => x.at >= from - 500 && x.at < to).map((x) => ({ ...x, at: Math.round((x.at - from) * 10) / 10 }));
+  writeFileSync(
+    `${process.env.DUMP}-${name}.json`,
+    JSON.stringify({
+      states: states.filter((s) => s.atServerTime >= from - 2000).map((s) => ({ ...s, atServerTime: s.atServerTime - from })),
+      clients: clients.map((c) => ({ name: c.name, events: inWindow(c.events), clock: inWindow(readings(c, states, 'clock')).map((r) => [r.at, Math.round(r.error * 10) / 10]) })),
+    }),
+  );
+}
+
+// ---- harnesses --------------------------------------------------------------------------------
 
 interface Harness {
   clients: Client[];
   states(): PlayheadState[];
   command(command: PlayheadCommand): Promise<void>;
-  /** Loads the page of client `index` again: the late joiner. */
-  reload(index: number): Promise<void>;
+  /** A new guest opens an invite link, gives a name and clicks "Deelnemen": the late joiner. */
+  newGuest?(name: string): Promise<Client>;
   close(): Promise<void>;
 }
 
-async function openPages(browser: Browser, urls: string[], cookies: { name: string; value: string }[][], names: string[]): Promise<Client[]> {
-  return Promise.all(
-    urls.map(async (url, i) => {
-      const context = await browser.newContext({ locale: 'nl-NL' });
-      const origin = new URL(url).origin;
-      if (cookies[i]!.length) await context.addCookies(cookies[i]!.map((c) => ({ ...c, url: origin })));
-      const page = await context.newPage();
-      await page.addInitScript({ content: RECORDER });
-      await page.goto(url);
-      return { name: names[i]!, page, offset: 0, offsetRtt: 0, samples: [], events: [] };
-    }),
-  );
+async function openPage(browser: Browser, url: string, cookies: { name: string; value: string }[], name: string): Promise<Client> {
+  const context = await browser.newContext({ locale: 'nl-NL' });
+  const origin = new URL(url).origin;
+  if (cookies.length) await context.addCookies(cookies.map((c) => ({ ...c, url: origin })));
+  const page = await context.newPage();
+  await page.addInitScript({ content: RECORDER });
+  await page.goto(url);
+  return { name, page, offset: 0, offsetRtt: 0, frames: [], events: [], clicks: [] };
 }
 
 const cookiesOf = (http: HttpClient) =>
@@ -294,6 +386,9 @@ async function proxiesFor(network: Network, port: number): Promise<{ ports: numb
   return { ports: proxies.map((p) => p.port), proxies };
 }
 
+const videoReady = (page: Page, readyState: number) =>
+  page.waitForFunction((r) => (document.querySelector('video')?.readyState ?? 0) >= r, readyState, { timeout: 60_000 });
+
 async function syncHarness(browser: Browser, server: TestServer, admin: HttpClient, network: Network): Promise<Harness> {
   const demo = await admin.post<Room>('/api/demo');
   if (demo.status !== 201) throw new Error(`demo room: ${demo.status}`);
@@ -305,10 +400,13 @@ async function syncHarness(browser: Browser, server: TestServer, admin: HttpClie
   const people = [admin, ...guests];
   const port = Number(new URL(server.url).port);
   const { ports, proxies } = await proxiesFor(network, port);
+  // The late joiners come in over the slowest path, the worst case.
+  const joinPort = ports.at(-1)!;
 
   // The controller: the host's own extra connection, looking "on its own" so the room ignores it.
   const controller: Socket<ServerToClient, ClientToServer> = connectSocket(server.url, {
     auth: { roomId: room.id },
+    query: roomQuery(room.id),
     extraHeaders: { cookie: admin.cookieHeader },
     transports: ['websocket'],
   });
@@ -321,10 +419,12 @@ async function syncHarness(browser: Browser, server: TestServer, admin: HttpClie
   states.unshift(...snapshot.states);
   await new Promise((resolve) => controller.emit('playhead:solo', { solo: true }, resolve));
 
-  const urls = ports.map((p) => `http://127.0.0.1:${p}/kamer/${room.id}`);
-  const clients = await openPages(browser, urls, people.map(cookiesOf), ['host', 'coach', 'klantmanager', 'onderzoeker', 'collega']);
+  const names = ['host', 'coach', 'klantmanager', 'onderzoeker', 'collega'];
+  const clients: Client[] = [];
+  for (const [i, p] of ports.entries()) clients.push(await openPage(browser, `http://127.0.0.1:${p}/kamer/${room.id}`, cookiesOf(people[i]!), names[i]!));
   // Followers are ready once their video exists and shows the room's (paused) first frame.
-  for (const c of clients) await c.page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 2, null, { timeout: 60_000 });
+  for (const c of clients) await videoReady(c.page, 2);
+  const joiners: Client[] = [];
   return {
     clients,
     states: () => [...states].sort((a, b) => a.version - b.version),
@@ -332,14 +432,20 @@ async function syncHarness(browser: Browser, server: TestServer, admin: HttpClie
       new Promise<void>((resolve, reject) =>
         controller.emit('playhead:command', command, (reply) => (reply.ok ? resolve() : reject(new Error(reply.error.message)))),
       ),
-    reload: async (index) => {
-      const c = clients[index]!;
-      await c.page.reload();
-      await c.page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1, null, { timeout: 60_000 });
+    newGuest: async (name) => {
+      const { url } = await invite(admin, room.id, 'meekijker');
+      const link = new URL(url);
+      const joiner = await openPage(browser, `http://127.0.0.1:${joinPort}${link.pathname}${link.hash}`, [], name);
+      joiners.push(joiner);
+      await joiner.page.getByLabel('Je naam zoals anderen die zien').waitFor();
+      await measureOffset(joiner);
+      await joiner.page.getByLabel('Je naam zoals anderen die zien').fill(name);
+      await joiner.page.getByRole('button', { name: 'Deelnemen' }).click();
+      return joiner;
     },
     close: async () => {
       controller.disconnect();
-      await Promise.all(clients.map((c) => c.page.context().close()));
+      await Promise.all([...clients, ...joiners].map((c) => c.page.context().close().catch(() => undefined)));
       await Promise.all(proxies.map((p) => p.close()));
     },
   };
@@ -348,17 +454,15 @@ async function syncHarness(browser: Browser, server: TestServer, admin: HttpClie
 async function naiveHarness(browser: Browser, network: Network): Promise<Harness> {
   const naive: NaiveServer = await startNaiveServer(VIDEO, serverNow);
   const { ports, proxies } = await proxiesFor(network, naive.port);
-  const clients = await openPages(browser, ports.map((p) => `http://127.0.0.1:${p}/`), ports.map(() => []), ['c1', 'c2', 'c3', 'c4', 'c5']);
-  for (const c of clients) await c.page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 2, null, { timeout: 60_000 });
+  const clients: Client[] = [];
+  for (const [i, p] of ports.entries()) clients.push(await openPage(browser, `http://127.0.0.1:${p}/`, [], `c${i + 1}`));
+  for (const c of clients) await videoReady(c.page, 2);
   // The relay's pages need a moment to open their sockets; commands before that would be lost.
   await sleep(1500);
   return {
     clients,
     states: () => naive.states,
     command: async (command) => naive.relay(command),
-    reload: async () => {
-      throw new Error('a relay keeps no state for a late joiner');
-    },
     close: async () => {
       await Promise.all(clients.map((c) => c.page.context().close()));
       await Promise.all(proxies.map((p) => p.close()));
@@ -367,198 +471,376 @@ async function naiveHarness(browser: Browser, network: Network): Promise<Harness
   };
 }
 
-async function runScenario(mode: Mode, network: Network, h: Harness): Promise<ScenarioResult> {
+// ---- one scenario -----------------------------------------------------------------------------
+
+async function runScenario(mode: Mode, network: Network, h: Harness, steadyOnly = false): Promise<ScenarioResult> {
   const { clients } = h;
   const loadBefore = loadavg()[0]!;
   const log = (msg: string) => console.log(`  [${mode}/${network}] ${msg}`);
   const collectAll = () => Promise.all(clients.map(collect));
   for (const c of clients) await measureOffset(c);
-  const series = () => clients.map((c) => errorSeries(c, h.states()));
-  const countEvents = (type: string, from: number, to: number) =>
-    clients.reduce((n, c) => n + c.events.filter((e) => e.type === type && e.at >= from && e.at < to).length, 0);
+  const series = (kind: 'presented' | 'clock') => clients.map((c) => readings(c, h.states(), kind));
+  const countEvents = (type: string, from: number, to: number, among = clients) =>
+    among.reduce((n, c) => n + c.events.filter((e) => e.type === type && e.at >= from && e.at < to).length, 0);
 
-  // Steady playback from the start.
+  // Steady playback.
   await h.command({ type: 'seek', position: 0.5 });
   await sleep(1500);
   await h.command({ type: 'play' });
-  log('playing; settling');
   await sleep(SETTLE_MS);
   await collectAll();
   const steadyFrom = serverNow();
   await sleep(STEADY_MS);
   await collectAll();
   const steadyTo = serverNow();
-  const steadyPoints = gridErrors(series(), steadyFrom, steadyTo);
-  const steady = spreadStats(steadyPoints);
-  const ownErrorP99 = series().map((s) =>
+  const presented = spreadStats(grid(series('presented'), steadyFrom, steadyTo));
+  const clockPoints = grid(series('clock'), steadyFrom, steadyTo);
+  const clock = spreadStats(clockPoints);
+  const ownClockP99 = series('clock').map((s) =>
     percentile(
-      s.filter((x) => x.at >= steadyFrom && x.at < steadyTo).map((x) => Math.abs(x.mediaTime)).sort((a, b) => a - b),
+      s.filter((r) => r.at >= steadyFrom && r.at < steadyTo).map((r) => Math.abs(r.error)).sort((a, b) => a - b),
       99,
     ),
   );
-  if (process.env.DUMP) {
-    // Raw steady-window data for tuning: each client's error series and its rate/seek events.
-    const window = <T extends { at: number }>(xs: readonly T[]) => xs.filter((x) => x.at >= steadyFrom && x.at < steadyTo).map((x) => ({ ...x, at: x.at - steadyFrom }));
-    // The media clock's own error too, to tell the players' clocks apart from the frames their renderers pick.
-    const clockErrors = (c: Client) =>
-      c.samples.flatMap((s) => {
-        const state = governingState(h.states(), s.clockAt);
-        return state && !state.paused ? [{ at: s.clockAt, error: (expectedPosition(state, s.clockAt) - s.currentTime) * 1000 }] : [];
-      });
-    writeFileSync(
-      `${process.env.DUMP}-${mode}-${network}.json`,
-      JSON.stringify(clients.map((c, i) => ({ errors: window(series()[i]!), clockErrors: window(clockErrors(c)), events: window(c.events) }))),
-    );
-  }
   const correctiveSeeks = countEvents('seeking', steadyFrom, steadyTo);
   const rateChanges = countEvents('ratechange', steadyFrom, steadyTo);
-  log(`steady spread p50 ${steady.p50.toFixed(1)} p95 ${steady.p95.toFixed(1)} p99 ${steady.p99.toFixed(1)} max ${steady.max.toFixed(1)} ms`);
-  log(`median error per client: ${series().map((s) => percentile(s.filter((x) => x.at >= steadyFrom && x.at < steadyTo).map((x) => x.mediaTime).sort((a, b) => a - b), 50).toFixed(1)).join(' / ')} ms`);
+  log(`steady spread presented p99 ${presented.p99.toFixed(1)} ms, media clock p99 ${clock.p99.toFixed(1)} ms; ${correctiveSeeks} seeks, ${rateChanges} rate changes`);
+  if (process.env.DUMP) {
+    const window = (xs: readonly Reading[]) => xs.filter((r) => r.at >= steadyFrom && r.at < steadyTo).map((r) => ({ ...r, at: r.at - steadyFrom }));
+    writeFileSync(
+      `${process.env.DUMP}-${mode}-${network}-steady.json`,
+      JSON.stringify(clients.map((c, i) => ({ presented: window(series('presented')[i]!), clock: window(series('clock')[i]!), events: c.events.filter((e) => e.at >= steadyFrom && e.at < steadyTo) }))),
+    );
+  }
+  const result: ScenarioResult = {
+    mode,
+    network,
+    presented,
+    clock,
+    ownClockP99,
+    correctiveSeeks,
+    rateChanges,
+    seeks: [],
+    joins: [],
+    pauses: [],
+    clockUncertaintyMs: Math.max(...clients.map((c) => c.offsetRtt / 2)),
+    load: [loadBefore, loadBefore],
+  };
+  if (steadyOnly) {
+    result.load[1] = loadavg()[0]!;
+    return result;
+  }
 
-  // Seeks while playing.
-  const seeks: ScenarioResult['seeks'] = [];
-  for (const target of [2, 9]) {
+  // Seeks while playing, back and forth within the recording.
+  for (let i = 0; i < REPS.seeks; i++) {
+    const target = 2 + ((i * 7) % 12) + Math.random();
     const from = serverNow();
     await h.command({ type: 'seek', position: target });
-    await sleep(SEEK_WATCH_MS);
+    await sleep(SEEK_WINDOW_MS);
     await collectAll();
-    const points = gridErrors(series(), from, from + SEEK_WATCH_MS);
-    const after2s = points.filter((p) => p.at >= from + 2000 && p.errors).map((p) => spreadOf(p.errors!));
-    seeks.push({
-      allWithinMs: timeUntil(points, from, (e) => spreadOf(e) <= SEEK_GOAL_MS),
-      maxAfter2s: after2s.length ? Math.max(...after2s) : null,
-    });
-    log(`seek to ${target}s: all within ${SEEK_GOAL_MS} ms after ${seeks.at(-1)!.allWithinMs ?? 'never'} ms`);
+    const within = settledAfter(series('clock'), from, from + SEEK_WINDOW_MS, (e) => complete(e) && spreadOf(e) <= SEEK_GOAL_MS);
+    const seeked = clients.map((c) => c.events.find((e) => e.type === 'seeked' && e.at >= from)?.at ?? null);
+    const resume = h.states().find((s) => !s.paused && s.atServerTime >= from);
+    const rep: SeekRep = {
+      within,
+      lastSeeked: seeked.every((t) => t !== null) ? Math.max(...(seeked as number[])) - from : null,
+      resumeAt: resume ? resume.atServerTime - from : null,
+    };
+    result.seeks.push(rep);
+    dump(`${mode}-${network}-seek${i + 1}`, from, from + SEEK_WINDOW_MS, clients, h.states());
+    log(`seek ${i + 1} to ${target.toFixed(2)} s: all within ${SEEK_GOAL_MS} ms after ${rep.within ?? 'never'} ms (last seeked ${rep.lastSeeked?.toFixed(0)}, resume ${rep.resumeAt?.toFixed(0)})`);
   }
 
-  // A late joiner: the last client loads the page again while the room plays.
-  let lateJoinMs: number | null = null;
-  if (mode === 'sync') {
-    await h.command({ type: 'seek', position: 3 });
-    await sleep(2500);
-    await collectAll();
-    const late = clients.at(-1)!;
-    const from = serverNow();
-    await h.reload(clients.length - 1);
-    await measureOffset(late);
-    await sleep(LATE_WATCH_MS);
-    await collectAll();
-    const all = series();
-    const points = gridErrors(all, from, from + LATE_WATCH_MS + 1000);
-    // The joiner against the others' mean error: the common bias of the renderer cancels out.
-    lateJoinMs = timeUntil(points, from, (e) => {
-      const others = e.slice(0, -1);
-      return Math.abs(e.at(-1)! - others.reduce((a, b) => a + b, 0) / others.length) <= LATE_GOAL_MS;
-    });
-    log(`late joiner within ${LATE_GOAL_MS} ms after ${lateJoinMs ?? 'never'} ms`);
+  // Late joiners while the room plays.
+  if (h.newGuest) {
+    for (let i = 0; i < REPS.joins; i++) {
+      await h.command({ type: 'seek', position: 1 + ((i * 3) % 6) });
+      await sleep(2500);
+      await collectAll();
+      const joiner = await h.newGuest(`Laat ${i + 1}`);
+      await collect(joiner);
+      const clickAt = joiner.clicks.at(-1) ?? Number.NaN;
+      await sleep(JOIN_WINDOW_MS);
+      await collectAll();
+      await collect(joiner);
+      const all = [...clients, joiner].map((c) => readings(c, h.states(), 'clock'));
+      const within = settledAfter(all, clickAt, clickAt + JOIN_WINDOW_MS, (e) => {
+        const others = e.slice(0, -1);
+        const mine = e.at(-1);
+        if (mine === null || mine === undefined || !complete(others)) return false;
+        return Math.abs(mine - others.reduce((a, b) => a + b, 0) / others.length) <= JOIN_GOAL_MS;
+      });
+      const first = (type: string) => {
+        const at = joiner.events.find((e) => e.type === type && e.at >= clickAt)?.at;
+        return at === undefined ? null : at - clickAt;
+      };
+      const { requests, longTasks } = await joiner.page.evaluate(() => ({
+        requests: performance.getEntriesByType('resource').map((e) => ({ name: new URL(e.name).pathname, start: e.startTime })),
+        longTasks: (window as unknown as { __rec: { longTasks: [number, number][] } }).__rec.longTasks,
+      }));
+      const toClick = (pageMs: number) => performance.timeOrigin + pageMs - joiner.offset - clickAt;
+      const began = (pattern: RegExp) => {
+        const entry = requests.find((r) => pattern.test(r.name));
+        return entry ? toClick(entry.start) : null;
+      };
+      const metadataAt = joiner.events.find((e) => e.type === 'loadedmetadata' && e.at >= clickAt)?.at ?? clickAt + JOIN_WINDOW_MS;
+      const rep: JoinRep = {
+        within,
+        requests: { room: began(/^\/api\/rooms\/[^/]+$/), media: began(/\/media$/), video: began(/\/media\/video$/) },
+        longTasksMs: longTasks.filter(([start]) => toClick(start) >= 0 && toClick(start) < metadataAt - clickAt).reduce((sum, [, duration]) => sum + duration, 0),
+        metadata: first('loadedmetadata'),
+        seeked: first('seeked'),
+        play: first('play'),
+        othersPaused: countEvents('pause', clickAt, clickAt + JOIN_WINDOW_MS),
+      };
+      result.joins.push(rep);
+      dump(`${mode}-${network}-join${i + 1}`, clickAt, clickAt + JOIN_WINDOW_MS, [...clients, joiner], h.states());
+      log(
+        `join ${i + 1}: within ${JOIN_GOAL_MS} ms after ${rep.within ?? 'never'} ms (requests room ${rep.requests.room?.toFixed(0)}, media ${rep.requests.media?.toFixed(0)}, video ${rep.requests.video?.toFixed(0)}; long tasks ${rep.longTasksMs.toFixed(0)} ms; metadata ${rep.metadata?.toFixed(0)}, seeked ${rep.seeked?.toFixed(0)}, play ${rep.play?.toFixed(0)}); others paused ${rep.othersPaused}×`,
+      );
+      await joiner.page.context().close();
+    }
   }
 
-  // Pauses: every client should stop on the very same frame.
-  const pauses: ScenarioResult['pauses'] = [];
-  for (let i = 0; i < PAUSES; i++) {
-    await h.command({ type: 'seek', position: 2 + i * 3 });
+  // Pauses: every page should stop on the very same frame.
+  for (let i = 0; i < REPS.pauses; i++) {
+    await h.command({ type: 'seek', position: 2 + ((i * 5) % 14) + Math.random() });
     await sleep(800);
     await h.command({ type: 'play' });
     await sleep(1200 + Math.random() * 400);
     await h.command({ type: 'pause' });
     await sleep(600);
     const frames = (await Promise.all(clients.map((c) => settledFrame(c.page)))).map((s) => s.frame);
-    pauses.push({ sameFrame: frames.every((f) => f === frames[0]), frames });
+    result.pauses.push({ sameFrame: frames.every((f) => f === frames[0]), frames });
     log(`pause ${i + 1}: frames ${frames.join(', ')}`);
   }
-
-  return {
-    mode,
-    network,
-    steady,
-    ownErrorP99,
-    correctiveSeeks,
-    rateChanges,
-    pauses,
-    seeks,
-    lateJoinMs,
-    clockUncertaintyMs: Math.max(...clients.map((c) => c.offsetRtt / 2)),
-    load: [loadBefore, loadavg()[0]!],
-  };
+  result.load[1] = loadavg()[0]!;
+  return result;
 }
 
 // ---- report -----------------------------------------------------------------------------------
 
-const f1 = (n: number | null): string => (n === null || Number.isNaN(n) ? '–' : n.toFixed(1));
+const f1 = (n: number | null | undefined): string => (n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(1));
+const f0 = (n: number | null | undefined): string => (n === null || n === undefined || Number.isNaN(n) ? 'never' : n.toFixed(0));
 const ratio = (naive: number, sync: number): string => (sync > 0 ? `${(naive / sync).toFixed(1)}×` : '∞');
+/** Median and worst of repeated timings, where "never" (null) is the worst. */
+function medianWorst(values: readonly (number | null)[]): { median: number | null; worst: number | null } {
+  if (values.length === 0) return { median: null, worst: null };
+  const sorted = [...values].sort((a, b) => (a ?? Infinity) - (b ?? Infinity));
+  const mid = sorted[Math.ceil(sorted.length / 2) - 1]!;
+  return { median: mid, worst: sorted.at(-1)! };
+}
+const verdict = (met: boolean): string => (met ? 'met' : '**NOT met**');
 
-function report(results: ScenarioResult[], machine: string, rateCost: { leave: number; back: number }): string {
-  const find = (mode: Mode, network: Network) => results.find((r) => r.mode === mode && r.network === network)!;
+interface Run {
+  when: string;
+  machine: string;
+  floor: Spread;
+  load: [number, number];
+  results: ScenarioResult[];
+}
+
+function report(run: Run, rateCost: { leave: number; back: number } | null): string {
+  const find = (mode: Mode, network: Network) => run.results.find((r) => r.mode === mode && r.network === network);
   const lines: string[] = [];
-  lines.push('## bench:sync', '', machine, '');
-  lines.push('Spread between the 5 clients of their error against the ideal timeline, sampled every 5 ms (ms):', '');
-  lines.push('| mode | network | p50 | p95 | p99 | max | corrective seeks | rate changes | own error p99 per client | clock mapping ± | load avg (1 min) |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const r of results) {
+  lines.push(`Run ${run.when} · ${run.machine} · load average (1 min) ${run.load[0].toFixed(1)} at the start, ${run.load[1].toFixed(1)} at the end.`, '');
+  lines.push(
+    `Setup: one headless Chromium, a context per page, 5 pages in one room playing tests/fixtures/gesprek.mp4 (320×240 H.264, 25 fps, audio muted); the server in the bench process${PIN ? ' (pinned to CPU 0, Chromium to the others)' : ''}; jitter: round trips ${ROUND_TRIPS.join('/')} ms ± ${JITTER_MS / 2} ms per leg through a delaying proxy per page. Errors are against the ideal timeline; spreads are max − min over the pages on a 5 ms grid. Naive baseline: bench/naive.ts in the same run.`,
+    '',
+  );
+  lines.push(
+    `**Floor check:** naive relay on loopback, presented-frame spread p99 ${f1(run.floor.p99)} ms (must be ≤ ${FLOOR_MS} ms): the run ${run.floor.p99 <= FLOOR_MS ? 'counts' : 'is **too noisy** and gives no figures'}.`,
+    '',
+  );
+  if (run.floor.p99 > FLOOR_MS && !FORCE) return lines.join('\n');
+
+  lines.push('Steady playback, spread between the 5 pages (ms):', '');
+  lines.push('| mode | network | presented p50 | p95 | p99 | max | media clock p50 | p95 | p99 | max | corrective seeks | rate changes | own clock error p99 per page | clock mapping ± | load avg |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of run.results) {
     lines.push(
-      `| ${r.mode} | ${r.network} | ${f1(r.steady.p50)} | ${f1(r.steady.p95)} | ${f1(r.steady.p99)} | ${f1(r.steady.max)} | ${r.correctiveSeeks} | ${r.rateChanges} | ${r.ownErrorP99.map(f1).join(' / ')} | ${f1(r.clockUncertaintyMs)} | ${r.load.map((l) => l.toFixed(1)).join(' → ')} |`,
+      `| ${r.mode} | ${r.network} | ${f1(r.presented.p50)} | ${f1(r.presented.p95)} | ${f1(r.presented.p99)} | ${f1(r.presented.max)} | ${f1(r.clock.p50)} | ${f1(r.clock.p95)} | ${f1(r.clock.p99)} | ${f1(r.clock.max)} | ${r.correctiveSeeks} | ${r.rateChanges} | ${r.ownClockP99.map(f1).join(' / ')} | ${f1(r.clockUncertaintyMs)} | ${r.load.map((l) => l.toFixed(1)).join(' → ')} |`,
     );
   }
-  lines.push('', 'Naive ÷ synced (higher is better for the shared playhead):', '');
-  lines.push('| network | p50 | p95 | p99 | max |', '|---|---|---|---|---|');
+  lines.push('', 'Naive ÷ synced, steady spread (higher is better for the shared playhead):', '');
+  lines.push('| network | presented p95 | presented p99 | media clock p95 | media clock p99 |', '|---|---|---|---|---|');
   for (const network of ['loopback', 'jitter'] as const) {
-    const s = find('sync', network).steady;
-    const n = find('naive', network).steady;
-    lines.push(`| ${network} | ${ratio(n.p50, s.p50)} | ${ratio(n.p95, s.p95)} | ${ratio(n.p99, s.p99)} | ${ratio(n.max, s.max)} |`);
+    const s = find('sync', network);
+    const n = find('naive', network);
+    if (!s || !n) continue;
+    lines.push(`| ${network} | ${ratio(n.presented.p95, s.presented.p95)} | ${ratio(n.presented.p99, s.presented.p99)} | ${ratio(n.clock.p95, s.clock.p95)} | ${ratio(n.clock.p99, s.clock.p99)} |`);
   }
-  lines.push(
-    '',
-    `Media time one Chromium player loses at a playbackRate change (mean of 4, one page alone): ${f1(rateCost.leave)} ms leaving rate 1, ${f1(rateCost.back)} ms returning to it. The client's drift controller sizes its first nudge out of rate 1 for this (nudgeEntryCostMs = 20) and then stays off 1 until the timeline changes, switching between 1 ± 0.12 %.`,
-  );
-  lines.push('', 'Events:', '');
-  lines.push('| mode | network | pause → same frame | seek → all within 35 ms after (ms) | max spread 2–4 s after seek (ms) | late joiner within 25 ms after (ms) |');
-  lines.push('|---|---|---|---|---|---|');
-  for (const r of results) {
+
+  lines.push('', 'Events (median / worst over the repetitions; ms after the command or the Join click):', '');
+  lines.push('| mode | network | seek → all within 35 ms | … last page seeked | … resume scheduled at | late join → within 25 ms | … video requested / metadata / seeked / play() | others paused during joins | pause → same frame |');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
+  for (const r of run.results) {
+    const seek = medianWorst(r.seeks.map((s) => s.within));
+    const lastSeeked = medianWorst(r.seeks.map((s) => s.lastSeeked));
+    const resume = medianWorst(r.seeks.map((s) => s.resumeAt));
+    const join = medianWorst(r.joins.map((j) => j.within));
+    const steps = [medianWorst(r.joins.map((j) => j.requests.video)).median, ...(['metadata', 'seeked', 'play'] as const).map((k) => medianWorst(r.joins.map((j) => j[k])).median)].map(f0).join(' / ');
     const same = r.pauses.filter((p) => p.sameFrame).length;
+    const sameText = `${same}/${r.pauses.length}${same < r.pauses.length ? ` (e.g. frames ${r.pauses.find((p) => !p.sameFrame)!.frames.join(', ')})` : ''}`;
     lines.push(
-      `| ${r.mode} | ${r.network} | ${same}/${r.pauses.length}${same < r.pauses.length ? ` (e.g. frames ${r.pauses.find((p) => !p.sameFrame)!.frames.join(', ')})` : ''} | ${r.seeks.map((s) => s.allWithinMs ?? 'never').join(' / ')} | ${r.seeks.map((s) => f1(s.maxAfter2s)).join(' / ')} | ${r.mode === 'naive' ? 'n/a (relay keeps no state)' : (r.lateJoinMs ?? 'never')} |`,
+      `| ${r.mode} | ${r.network} | ${f0(seek.median)} / ${f0(seek.worst)} (${r.seeks.length}×) | ${f0(lastSeeked.median)} | ${r.mode === 'naive' ? 'n/a' : f0(resume.median)} | ${r.mode === 'naive' ? 'n/a (the relay keeps no state)' : `${f0(join.median)} / ${f0(join.worst)} (${r.joins.length}×)`} | ${r.mode === 'naive' ? '' : steps} | ${r.mode === 'naive' ? '' : `${r.joins.filter((j) => j.othersPaused > 0).length}/${r.joins.length}`} | ${sameText} |`,
+    );
+  }
+
+  const sl = find('sync', 'loopback');
+  const sj = find('sync', 'jitter');
+  const nj = find('naive', 'jitter');
+  const nl = find('naive', 'loopback');
+  lines.push('', 'Goals (issue 14):', '', '| goal | measured | |', '|---|---|---|');
+  if (sl) {
+    const seek = medianWorst(sl.seeks.map((s) => s.within));
+    lines.push(`| seek while playing → all within 35 ms: median ≤ 600 ms, worst ≤ 1 s (loopback) | ${f0(seek.median)} / ${f0(seek.worst)} ms | ${verdict(seek.median !== null && seek.median <= 600 && seek.worst !== null && seek.worst <= 1000)} |`);
+    const join = medianWorst(sl.joins.map((j) => j.within));
+    lines.push(`| late join → within 25 ms ≤ 1 s after the Join click (loopback, every join) | ${f0(join.median)} / ${f0(join.worst)} ms | ${verdict(join.worst !== null && join.worst <= 1000)} |`);
+    lines.push(`| a join pauses nobody | ${sl.joins.filter((j) => j.othersPaused > 0).length} of ${sl.joins.length} joins paused someone | ${verdict(sl.joins.every((j) => j.othersPaused === 0))} |`);
+  }
+  for (const r of [sl, sj].filter((x): x is ScenarioResult => x !== undefined)) {
+    const same = r.pauses.filter((p) => p.sameFrame).length;
+    lines.push(`| pause → same frame in 100 % of ≥ 20 pauses (${r.network}) | ${same}/${r.pauses.length} | ${verdict(same === r.pauses.length && r.pauses.length >= 20)} |`);
+  }
+  if (sl && nl) {
+    lines.push(`| steady media clock spread p99 ≤ 8 ms (loopback) | ${f1(sl.clock.p99)} ms | ${verdict(sl.clock.p99 <= 8)} |`);
+    lines.push(`| steady presented-frame spread p99 ≤ one display refresh (16.7 ms) and never worse than naive (loopback) | ${f1(sl.presented.p99)} ms (naive ${f1(nl.presented.p99)} ms) | ${verdict(sl.presented.p99 <= 1000 / 60 + 0.05 && sl.presented.p99 <= nl.presented.p99)} |`);
+    lines.push(`| 0 corrective seeks in steady state | ${sl.correctiveSeeks}${sj ? ` (jitter ${sj.correctiveSeeks})` : ''} | ${verdict(sl.correctiveSeeks === 0 && (sj?.correctiveSeeks ?? 0) === 0)} |`);
+  }
+  if (sj && nj) {
+    lines.push(`| jitter: presented-frame spread p95 ≤ 25 ms and ≥ 5× tighter than naive | ${f1(sj.presented.p95)} ms, ${ratio(nj.presented.p95, sj.presented.p95)} | ${verdict(sj.presented.p95 <= 25 && nj.presented.p95 >= 5 * sj.presented.p95)} |`);
+  }
+  if (rateCost) {
+    lines.push(
+      '',
+      `Media time one Chromium player loses at a playbackRate change (mean of 4, one page alone): ${f1(rateCost.leave)} ms leaving rate 1, ${f1(rateCost.back)} ms returning to it (the drift controller's nudgeEntryCostMs is 20).`,
     );
   }
   return lines.join('\n');
 }
 
-function writeSection(section: string): void {
+/** One line per run in the section's run table, kept across runs. */
+function runLine(run: Run): string {
+  const sl = run.results.find((r) => r.mode === 'sync' && r.network === 'loopback');
+  const sj = run.results.find((r) => r.mode === 'sync' && r.network === 'jitter');
+  const counts = run.floor.p99 <= FLOOR_MS;
+  const seek = sl ? medianWorst(sl.seeks.map((s) => s.within)) : null;
+  const join = sl ? medianWorst(sl.joins.map((j) => j.within)) : null;
+  const pauses = [sl, sj].flatMap((r) => r?.pauses ?? []);
+  return `| ${run.when} | ${run.load.map((l) => l.toFixed(1)).join(' → ')} | ${f1(run.floor.p99)} | ${counts ? 'counts' : 'too noisy'} | ${counts && sl ? `${f1(sl.clock.p99)} / ${f1(sl.presented.p99)}` : ''} | ${counts && seek ? `${f0(seek.median)} / ${f0(seek.worst)}` : ''} | ${counts && join ? `${f0(join.median)} / ${f0(join.worst)}` : ''} | ${counts && pauses.length ? `${pauses.filter((p) => p.sameFrame).length}/${pauses.length}` : ''} | ${counts && sj ? f1(sj.presented.p95) : ''} |`;
+}
+
+const RUNS_HEADER = [
+  '### bench:sync runs',
+  '',
+  'Every run, also the ones too noisy to count (naive floor = naive loopback presented-frame spread p99; sync figures on loopback unless marked).',
+  '',
+  '| when | load avg | naive floor p99 (ms) | verdict | steady p99 media clock / presented (ms) | seek → within 35 ms, median / worst (ms) | late join → within 25 ms, median / worst (ms) | pauses on one frame | jitter presented p95 (ms) |',
+  '|---|---|---|---|---|---|---|---|---|',
+];
+
+function writeSection(section: string, line: string): void {
   const existing = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
   const start = existing.indexOf('## bench:sync');
-  let next: string;
-  if (start === -1) next = `${existing.trimEnd()}\n\n${section}\n`;
-  else {
-    const after = existing.indexOf('\n## ', start + 1);
-    next = `${existing.slice(0, start)}${section}\n${after === -1 ? '' : existing.slice(after + 1)}`;
-  }
+  const after = start === -1 ? -1 : existing.indexOf('\n## ', start + 1);
+  const old = start === -1 ? '' : existing.slice(start, after === -1 ? undefined : after);
+  const keptRuns = old.includes('### bench:sync runs') ? old.slice(old.indexOf('### bench:sync runs')).split('\n').filter((l) => /^\| \d{4}-/.test(l)) : [];
+  const body = ['## bench:sync', '', section, '', ...RUNS_HEADER, ...keptRuns, line, '', ''].join('\n');
+  const next = start === -1 ? `${existing.trimEnd()}\n\n${body}` : `${existing.slice(0, start)}${body}${after === -1 ? '' : existing.slice(after + 1)}`;
   writeFileSync(RESULTS, next);
+}
+
+// ---- main -------------------------------------------------------------------------------------
+
+async function launch(): Promise<Browser> {
+  let executablePath = CHROMIUM_PATH;
+  if (PIN) {
+    // Chromium and every process it starts on the CPUs the bench process does not use.
+    const wrapper = '/tmp/kijkkamer-bench-chromium.sh';
+    writeFileSync(wrapper, `#!/bin/sh\nexec taskset -c 1-${availableParallelism() - 1} ${CHROMIUM_PATH} "$@"\n`, { mode: 0o755 });
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    executablePath = wrapper;
+  }
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+      '--mute-audio',
+      '--autoplay-policy=no-user-gesture-required',
+      // Never slow down a page's timers or rendering because it seems to be in the background.
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows',
+      ...(process.env.CHROMIUM_FLAGS?.split(' ').filter(Boolean) ?? []),
+    ],
+  });
 }
 
 async function main(): Promise<void> {
   const server = await startServer();
-  const browser = await launchBrowser(['--autoplay-policy=no-user-gesture-required']);
+  const browser = await launch();
+  const loadStart = loadavg()[0]!;
   const results: ScenarioResult[] = [];
+  const networks = (['loopback', 'jitter'] as const).filter((n) => !process.env.ONLY || process.env.ONLY === n);
   try {
     const admin = await signedInAdmin(server);
-    const rateCost = await measureRateChangeCost(browser);
-    console.log(`rate change costs ${rateCost.leave.toFixed(1)} ms leaving 1, ${rateCost.back.toFixed(1)} ms returning`);
-    for (const network of ['loopback', 'jitter'] as const) {
-      for (const mode of ['sync', 'naive'] as const) {
-        if (process.env.ONLY && process.env.ONLY !== `${mode}/${network}`) continue;
-        console.log(`${mode} on ${network}${network === 'jitter' ? ` (round trips ${ROUND_TRIPS.join('/')} ms ± ${JITTER_MS} ms)` : ''}`);
-        const harness = mode === 'sync' ? await syncHarness(browser, server, admin, network) : await naiveHarness(browser, network);
-        try {
-          results.push(await runScenario(mode, network, harness));
-        } finally {
-          await harness.close();
+    let floor: Spread | null = null;
+    let loadAtStart = loadStart;
+    for (let attempt = 1; attempt <= FLOOR_TRIES && (FLOOR_ONLY || !(floor && floor.p99 <= FLOOR_MS)); attempt++) {
+      const waitUntil = Date.now() + QUIET_WAIT_MS;
+      while (loadavg()[0]! > QUIET_LOAD && Date.now() < waitUntil) {
+        console.log(`waiting for a quieter machine: load average ${loadavg()[0]!.toFixed(1)} > ${QUIET_LOAD}`);
+        await sleep(15_000);
+      }
+      loadAtStart = loadavg()[0]!;
+      console.log(`floor check ${attempt}/${FLOOR_TRIES}: naive relay on loopback (load average ${loadAtStart.toFixed(1)})`);
+      const harness = await naiveHarness(browser, 'loopback');
+      try {
+        floor = (await runScenario('naive', 'loopback', harness, true)).presented;
+      } finally {
+        await harness.close();
+      }
+      console.log(`naive floor: presented-frame spread p99 ${floor.p99.toFixed(1)} ms (p95 ${floor.p95.toFixed(1)}, load average now ${loadavg()[0]!.toFixed(1)})`);
+    }
+    if (FLOOR_ONLY) return;
+    const counts = floor!.p99 <= FLOOR_MS;
+    console.log(counts ? 'the run counts' : 'too noisy');
+    let rateCost: { leave: number; back: number } | null = null;
+    if (counts || FORCE) {
+      rateCost = await measureRateChangeCost(browser);
+      console.log(`rate change costs ${rateCost.leave.toFixed(1)} ms leaving 1, ${rateCost.back.toFixed(1)} ms returning`);
+      for (const network of networks) {
+        for (const mode of ['naive', 'sync'] as const) {
+          console.log(`${mode} on ${network}${network === 'jitter' ? ` (round trips ${ROUND_TRIPS.join('/')} ms ± ${JITTER_MS / 2} ms per leg)` : ''}`);
+          const harness = mode === 'sync' ? await syncHarness(browser, server, admin, network) : await naiveHarness(browser, network);
+          try {
+            results.push(await runScenario(mode, network, harness));
+          } finally {
+            await harness.close();
+          }
         }
       }
     }
-    const machine = `${new Date().toISOString().slice(0, 10)} · ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}) · Chromium ${browser.version()} headless · Node ${process.version} · fixture tests/fixtures/gesprek.mp4 (H.264, 25 fps)`;
-    if (results.length < 4) return;
-    const section = report(results, machine, rateCost);
+    const run: Run = {
+      when: new Date().toISOString().slice(0, 19) + 'Z',
+      machine: `${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}) · Chromium ${browser.version()} headless · Node ${process.version}`,
+      floor: floor!,
+      load: [loadAtStart, loadavg()[0]!],
+      results,
+    };
+    const section = report(run, rateCost);
     console.log(`\n${section}\n`);
-    writeSection(section);
+    if (!WRITE) return;
+    writeSection(section, runLine(run));
     console.log(`written to ${RESULTS}`);
   } finally {
     await browser.close();

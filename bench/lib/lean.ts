@@ -12,6 +12,7 @@ import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { addObservation, observationText } from '../../shared/notes/doc.ts';
 import { messageAwareness, messageSync, YJS_PATH_PREFIX } from '../../shared/notes/protocol.ts';
+import { roomQuery } from '../../shared/realtime/events.ts';
 
 const SYNC_STEP1 = 0;
 const SYNC_STEP2 = 1;
@@ -162,6 +163,7 @@ export function leanSocket(base: string, roomId: string, cookie: string, localAd
   return io(base, {
     transports: ['websocket'],
     auth: { roomId },
+    query: roomQuery(roomId),
     extraHeaders: { cookie },
     forceNew: true,
     reconnection: false,

@@ -6,16 +6,21 @@ import rateLimit from '@fastify/rate-limit';
 import staticFiles from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { permissionsFor } from '../../shared/access/roles.ts';
 import { HealthSchema } from '../../shared/api/schemas.ts';
+import { closeCodeFor } from '../../shared/errors.ts';
 import { createStaffGuard } from './access/guard.ts';
 import { LiveSessions } from './access/live-sessions.ts';
 import { accessRoutes } from './access/routes.ts';
 import { createSessionStore } from './access/sessions.ts';
 import { createStaffInviteStore } from './access/staff-invites.ts';
 import { createUserStore } from './access/users.ts';
-import type { Config } from './config.ts';
+import { createCluster } from './cluster/cluster.ts';
+import { RedisUnreachable } from './cluster/redis.ts';
+import type { ClusterSignal } from './cluster/signals.ts';
+import { ConfigError, type Config } from './config.ts';
 import { openStore } from './db/database.ts';
-import { errorBody, installErrorHandlers } from './http/errors.ts';
+import { AppError, errorBody, installErrorHandlers } from './http/errors.ts';
 import { checkOrigin, installOriginCheck } from './http/origin.ts';
 import { createConsentStore } from './media/consent-store.ts';
 import { createDownloads } from './media/downloads.ts';
@@ -26,8 +31,9 @@ import { uploadRoutes } from './media/uploads.ts';
 import { createFeedbackStore } from './kijkwijzer/feedback-store.ts';
 import { kijkwijzerRoutes } from './kijkwijzer/routes.ts';
 import { createTrajectStore } from './kijkwijzer/traject-store.ts';
-import { createNotesEndpoint, privateDocName, sharedDocName } from './notes/endpoint.ts';
+import { createNotesEndpoint, isDocOfRoom, privateDocName, roomOfDoc, sharedDocName } from './notes/endpoint.ts';
 import { createPlayheadEventStore } from './playhead/event-store.ts';
+import { createPlayheadStateStore } from './playhead/state-store.ts';
 import { createPlayhead } from './playhead/feature.ts';
 import { DocHub } from './notes/hub.ts';
 import { notesRoutes } from './notes/routes.ts';
@@ -84,6 +90,9 @@ const CONTENT_SECURITY_POLICY = {
   },
 };
 
+/** Room routes (`/api/rooms/:roomId/<this>…`) that touch only the store and signals, never a room's memory. */
+const STORE_ONLY_ROOM_ROUTES: ReadonlySet<string> = new Set(['invites', 'permissions', 'participants', 'join', 'leave']);
+
 /** Builds the whole server without listening, so tests can `inject` or listen on port 0. */
 export async function buildApp(config: Config, options: { logStream?: NodeJS.WritableStream } = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -93,6 +102,11 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Before anything is opened: an unreachable Redis is a configuration error at start.
+  const cluster = await createCluster(config.redisUrl, app.log).catch((err: unknown) => {
+    throw err instanceof RedisUnreachable ? new ConfigError(err.message) : err;
+  });
+  const { ownership, signals } = cluster;
   const db = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'kijkkamer.sqlite') });
   const users = createUserStore(db);
   const sessions = createSessionStore(db);
@@ -101,6 +115,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   const guard = createGuard({ config, staffGuard: createStaffGuard({ config, sessions, users }), sessions, rooms, participants });
   const playhead = createPlayhead({
     events: createPlayheadEventStore(db),
+    saved: createPlayheadStateStore(db),
     // Probed facts of the room's uploaded video; without them the host's browser reports its own.
     media: async (roomId) => {
       const facts = (await mediaStore.get(roomId))?.facts;
@@ -118,13 +133,14 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   });
   const liveSessions = new LiveSessions(sessions);
   const publicUrl = () => config.publicUrl;
-  const realtime = createRealtime(app.server, { guard, liveSessions, publicUrl, features: [playhead.feature, voice.feature] });
+  const realtime = createRealtime(app.server, { guard, liveSessions, publicUrl, ownership, features: [playhead.feature, voice.feature] });
   const docStore = createDocStore(db);
   const notes = new DocHub({
     store: docStore,
     log: (level, msg, data) => app.log[level]({ ...data }, msg),
+    owns: (docName) => ownership.holds(roomOfDoc(docName)),
   });
-  const notesEndpoint = createNotesEndpoint({ hub: notes, guard, liveSessions, log: (msg, data) => app.log.warn(data, msg) });
+  const notesEndpoint = createNotesEndpoint({ hub: notes, guard, liveSessions, ownership, log: (msg, data) => app.log.warn(data, msg) });
   routeUpgrades(app.server, { '/yjs/': notesEndpoint.handleUpgrade }, {
     checkOrigin: (req) => checkOrigin(req.headers, publicUrl()),
     onRefused: (req, reason) => app.log.warn({ reason, url: req.url?.split('?')[0] }, 'cross-origin WebSocket refused'),
@@ -132,7 +148,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
 
   const consents = createConsentStore(db);
   const mediaStore = createMediaStore(db);
-  const announceMedia = (roomId: string, change: MediaChange) => realtime.io.to(roomChannel(roomId)).emit('media:changed', change);
+  const announceMedia = (roomId: string, change: MediaChange) => signals.publish({ kind: 'media-changed', roomId, reason: change.reason });
   const media = createMediaService({
     config,
     consents,
@@ -164,11 +180,13 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     log: app.log,
   });
   const roomHooks = new RoomHooks();
-  roomHooks.onDeleted((roomId) => realtime.endParticipants(roomId, 'all', { code: 'gone', message: 'This room has been deleted.' }));
-  roomHooks.onDeleted(async (roomId, participantIds) => {
+  const dropRoomDocs = async (roomId: string, participantIds: readonly string[]): Promise<void> => {
     await notes.dropDoc(sharedDocName(roomId));
     for (const id of participantIds) await notes.dropDoc(privateDocName(roomId, id));
-  });
+  };
+  roomHooks.onDeleted((roomId, participantIds) => signals.publish({ kind: 'room-deleted', roomId, participantIds: [...participantIds] }));
+  // Here as well, awaited: the documents' rows are gone before the deletion is answered.
+  roomHooks.onDeleted(dropRoomDocs);
   roomHooks.onDeleted((roomId) => media.removeRoom(roomId));
   roomHooks.onDeleted((roomId) => spreektijd.dropRoom(roomId));
   const services: Services = {
@@ -193,15 +211,81 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     feedback: createFeedbackStore(db),
     trajects: createTrajectStore(db),
     spreektijd,
+    signals,
   };
   app.decorate('services', services);
+
+  // Every signal, wherever it was made, reaches the live connections of this process here.
+  signals.handle((signal: ClusterSignal) => {
+    switch (signal.kind) {
+      case 'participants-ended':
+        realtime.endParticipants(signal.roomId, signal.participantIds === 'all' ? 'all' : new Set(signal.participantIds), signal.reason);
+        if (signal.participantIds !== 'all') notes.closeUsers(new Set(signal.participantIds), closeCodeFor(signal.reason.code), signal.reason.message);
+        return;
+      case 'sessions-ended':
+        liveSessions.endSessions(signal.sessionIds);
+        return;
+      case 'permissions-changed':
+        realtime.refreshPermissions(signal.roomId, (role) => permissionsFor(role, signal.overrides));
+        notes.closeUsers(new Set(signal.participantIds), closeCodeFor('internal'), 'permissions changed');
+        return;
+      case 'room-deleted':
+        realtime.endParticipants(signal.roomId, 'all', { code: 'gone', message: 'This room has been deleted.' });
+        playhead.forget(signal.roomId);
+        // Deleting rows already gone is harmless: every process closes the documents it has open.
+        void dropRoomDocs(signal.roomId, signal.participantIds).catch((err: unknown) => app.log.error({ err }, 'dropping the documents of a deleted room failed'));
+        return;
+      case 'media-changed':
+        realtime.io.to(roomChannel(signal.roomId)).emit('media:changed', { reason: signal.reason });
+        return;
+      default:
+        signal satisfies never;
+    }
+  });
+  if (cluster.shared) {
+    // A sign-out here ends that session's connections in every process (a staff session spans rooms).
+    sessions.onEnded((ids) => signals.publish({ kind: 'sessions-ended', sessionIds: [...ids] }));
+    // Handing a room over: its connections reconnect through the proxy to the new owner, which
+    // then reads the room from the store.
+    ownership.onRelease(async (roomId) => {
+      await realtime.moveRoom(roomId);
+      await Promise.all([
+        playhead.release(roomId),
+        notes.release(isDocOfRoom(roomId), closeCodeFor('internal'), 'this room moved to another server; reconnecting'),
+      ]);
+    });
+    ownership.onAcquire((roomId) => {
+      notes.forget(isDocOfRoom(roomId));
+      playhead.forget(roomId);
+    });
+    // A request that may read or write what a room keeps in memory (its documents, playhead,
+    // conversions) is served only by the room's process: the proxy sends it there, and should it
+    // land elsewhere, this process takes the room over first. Requests that only touch the store
+    // and then signal (invites, permissions, participants, joining, leaving) may run anywhere.
+    app.addHook('onRequest', async (req) => {
+      const match = /^\/api\/rooms\/([A-Za-z0-9_-]{8,64})(?:\/([a-z-]+))?(?:[/?]|$)/.exec(req.url);
+      const roomId = match?.[1];
+      if (!roomId || STORE_ONLY_ROOM_ROUTES.has(match[2] ?? '')) return;
+      const claimed = ownership.claim(roomId);
+      if (claimed !== true && !(await claimed)) throw new AppError('internal', 'This room is moving to another server. Try again in a moment.');
+    });
+  }
 
   const sweep = setInterval(() => {
     sessions.removeExpired().catch((err: unknown) => app.log.error({ err }, 'removing expired sessions failed'));
   }, 3_600_000);
   sweep.unref();
   liveSessions.start(undefined, (err) => app.log.error({ err }, 'checking live sessions failed'));
+  // Before Fastify waits for the connections to end: playing rooms pause where they are and say so,
+  // then the socket.io connections (upgraded, so Fastify does not close them itself) end after
+  // delivering that.
+  app.addHook('preClose', async () => {
+    await playhead.stop();
+    realtime.io.disconnectSockets(true);
+  });
   app.addHook('onClose', async () => {
+    // First: rooms are handed back (their clients reconnect to another process) and leases freed.
+    await cluster.close();
     clearInterval(sweep);
     liveSessions.stop();
     // Documents unloaded (their last version and compaction written) before the database closes.

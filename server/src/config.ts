@@ -34,6 +34,8 @@ export interface Config {
   iceServers: IceServer[];
   /** coturn's static-auth-secret: TURN entries without credentials get short-lived ones made from it. */
   turnSecret: string | null;
+  /** Redis for several processes behind a proxy (room leases, cross-process signals); null: one process. */
+  redisUrl: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -82,6 +84,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const databaseUrl = env.DATABASE_URL || null;
   if (databaseUrl !== null) checkDatabaseUrl(databaseUrl);
+  const redisUrl = env.REDIS_URL || null;
+  if (redisUrl !== null) {
+    let scheme: string | null = null;
+    try {
+      scheme = new URL(redisUrl).protocol;
+    } catch {
+      // named below
+    }
+    if (scheme !== 'redis:' && scheme !== 'rediss:') {
+      throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379), got "${redisUrl.replace(/\/\/([^@/]*)@/, '//***@')}"`);
+    }
+  }
   const turnSecret = env.ICE_TURN_SECRET || null;
   const ice = parseIceServers(env.ICE_SERVERS, turnSecret !== null);
   if (!ice.ok) throw new ConfigError(ice.message);
@@ -107,5 +121,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ffmpegPath: env.FFMPEG_PATH || 'ffmpeg',
     iceServers: ice.servers,
     turnSecret,
+    redisUrl,
   };
 }

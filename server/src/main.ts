@@ -19,8 +19,9 @@ async function main(): Promise<void> {
   try {
     app = await buildApp(config);
   } catch (err) {
-    // Bad database configuration is said in a sentence at start, not as a stack trace (or later).
-    if (err instanceof DatabaseConfigError || err instanceof SchemaError) {
+    // Bad configuration (database, or what can only be checked by trying: Redis reachable) is said
+    // in a sentence at start, not as a stack trace (or later).
+    if (err instanceof ConfigError || err instanceof DatabaseConfigError || err instanceof SchemaError) {
       console.error(`Kijkkamer: ${err.message}`);
       process.exit(2);
     }

@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import type { Signals } from './cluster/signals.ts';
 import type { Database } from './db/database.ts';
 import type { Guard } from './rooms/guard.ts';
 import type { LiveSessions } from './access/live-sessions.ts';
@@ -43,6 +44,8 @@ export interface Services {
   feedback: FeedbackStore;
   trajects: TrajectStore;
   spreektijd: Spreektijd;
+  /** Changes that must reach live connections in every process (cluster/signals.ts). */
+  signals: Signals;
 }
 
 declare module 'fastify' {

@@ -51,6 +51,7 @@ export class ClockEstimator {
   #window: Measurement[] = [];
   #offset = 0;
   #rtt = 0;
+  #rttSpread = 0;
   #samples = 0;
 
   constructor(options: Partial<ClockEstimatorOptions> = {}) {
@@ -82,7 +83,9 @@ export class ClockEstimator {
     const accepted = byRtt.filter((m) => m.rtt <= limit);
     const best = accepted.slice(0, this.#options.best);
     this.#offset = best.reduce((sum, m) => sum + m.offset, 0) / best.length;
-    this.#rtt = median(accepted.map((m) => m.rtt));
+    const rtts = accepted.map((m) => m.rtt);
+    this.#rtt = median(rtts);
+    this.#rttSpread = rtts[Math.min(rtts.length - 1, Math.ceil(0.9 * rtts.length) - 1)]! - this.#rtt;
     this.#samples = accepted.length;
   }
 
@@ -94,6 +97,15 @@ export class ClockEstimator {
   /** Typical round trip (median of the accepted exchanges, ms); what `scheduleDelay` wants. */
   get rtt(): number {
     return this.#rtt;
+  }
+
+  /**
+   * How much slower than typical a round trip gets (90th percentile minus median of the accepted
+   * exchanges, ms): the server adds it to a command's lead, so a state still arrives in time on
+   * a jittery path.
+   */
+  get rttSpread(): number {
+    return this.#rttSpread;
   }
 
   /** Exchanges in the window that passed the outlier check. */

@@ -1,25 +1,33 @@
 /**
  * Keeps one client's video on the shared timeline while it plays. Feed it one sample per presented
- * frame (requestVideoFrameCallback: mediaTime, and the timeline's expected position at that frame's
- * expectedDisplayTime on the server clock); apply every decision it returns.
+ * frame (requestVideoFrameCallback: the media clock, and the timeline's expected position at that
+ * moment on the server clock); apply every decision it returns.
  *
- * The bands follow what users complain about most, over-eager correction that stutters or loops:
- * - |error| under the dead band while the video plays at exactly the room's rate: nothing.
+ * What Chromium's media clock does decides the design (measured with the fixture, five headless
+ * pages, bench/sync.ts and the probes described in bench/RESULTS.md):
+ * - at exactly rate 1 it is steady to ±0.1–0.4 ms; at any other rate (time-stretched audio, even a
+ *   constant 1.0012 or 1.05) currentTime jitters by ±5 ms, and a rate within 0.11 % of 1 is not
+ *   honoured reliably;
+ * - a new rate shows only after about 150 ms (what the player has buffered still plays at the old
+ *   one), in both directions: a nudge of 8 % ended at an error of 0 leaves the video 12 ms ahead;
+ * - leaving rate 1 loses about 20 ms of media time at once.
+ * So the controller leaves the video at exactly the room's rate while the error stays within the
+ * dead band, and corrects a larger error with one nudge that is sized for the loss of entering it,
+ * held until the error has come back to where the buffered rest of the nudge takes it to 0 (the
+ * last few ms at a fine 1 % nudge, whose rest is small and well known), and then returns to
+ * exactly the room's rate. Between corrections nothing touches the player (the
+ * Jellyfin complaint: speed correction that keeps fiddling). Errors from before a change has
+ * shown are not used for the next decision.
+ * - |error| under the dead band (10 ms): nothing. A playing video is best left alone: a correction
+ *   costs a 20 ms dip, and the error a client sees moves by a few ms as its clock estimate improves.
  * - up to 1 s: nudge playbackRate in proportion (time constant 1 s), at most 5 % off the target,
- *   which is inaudible on speech, and at least 0.12 % off, because Chrome ignores rates within
- *   about 0.11 % of 1 (timingsrc clamps at 882/881).
+ *   which is inaudible on speech, and at least 0.12 % off (Chrome ignores less, see above).
  * - 1 s or more: seek, aiming ahead by the learned seek latency, then keep quiet until the video
  *   reports `seeked` and has settled, so the seek's own delay is never read as drift (the
  *   re-seeking loop of Syncplay PR #24).
- *
- * Once nudged, a video at room rate 1 is never set back to exactly 1 until the timeline changes:
- * Chromium plays rate 1 without time-stretching and its media clock stalls by about 20 ms (its
- * 20 ms overlap-add window) whenever it enters any other rate, while changes between two other
- * rates cost next to nothing (measured with the fixture in headless Chromium 156). A controller
- * that returns to 1 pays that stall on every correction and hunts around it; one that stays
- * stretched pays it once and then holds the error within a millisecond or two by switching between
- * 1 + 0.12 % and 1 − 0.12 %, which nobody can hear.
- *
+ * - right after a start, `kick` corrects the start's own miss (measured from its first frames) at
+ *   once, faster (0.4 s, up to 8 %), from 3 ms: a start is where a video is set on the timeline, the
+ *   wider dead band is for leaving a playing video alone.
  * Decisions use the median of the last few errors, so one late frame or a jittery sample does not
  * move anything. The controller owns playbackRate while playing: the client sets it only from
  * `rate` decisions, and the room's rate changes reach it as `targetRate`.
@@ -31,33 +39,36 @@ export type DriftDecision =
   | { readonly kind: 'seek'; readonly position: number };
 
 export interface DriftSample {
-  /** Media time of the presented frame (s). */
+  /** The video's media clock (s): currentTime, read in the frame callback. */
   readonly mediaTime: number;
-  /** The timeline's position when that frame is displayed (s), from expectedPosition. */
+  /** The timeline's position at that moment (s), from expectedPosition. */
   readonly expected: number;
   /** The timeline's rate (PlayheadState.rate). */
   readonly targetRate: number;
-  /** Local clock (performance.now, ms), for the seek window. */
+  /** Local clock (performance.now, ms): for the seek window, holds and the age of the median. */
   readonly nowMs: number;
 }
 
 export interface DriftOptions {
   /** Errors kept for the median. */
   readonly window: number;
-  /** Errors needed before correcting anything; until then the video plays at the target rate. */
+  /** Errors needed before correcting anything (after every change of rate the count starts again). */
   readonly minSamples: number;
-  /** Seconds of error tolerated without action. */
+  /** Seconds of error tolerated at the room's rate without action. */
   readonly deadband: number;
+  /** Seconds of a start's miss from which `kick` corrects it. */
+  readonly kickMin: number;
   /** Seconds of error from which the controller seeks instead of nudging. */
   readonly seekThreshold: number;
   /** Seconds in which a nudge would remove the error: fraction off the target = error / timeConstant. */
   readonly timeConstant: number;
-  /** Nudges are rounded to multiples of this fraction, so the rate changes only now and then. */
-  readonly nudgeStep: number;
   /** Largest nudge, as a fraction of the target rate. */
   readonly maxNudge: number;
-  /** Smallest nudge, as a fraction of the target rate; also the dead zone kept around rate 1. */
+  /** Smallest nudge, as a fraction of the target rate (Chrome ignores less around 1). */
   readonly minNudge: number;
+  /** `kick`: the time (s) in which the nudge after a start removes its miss, and its largest fraction. */
+  readonly kickTime: number;
+  readonly maxKick: number;
   /** Quiet time after `seeked` before errors count again (ms). */
   readonly settleMs: number;
   /** Give up waiting for `seeked` after this long (ms), so a lost event cannot silence the controller. */
@@ -68,35 +79,41 @@ export interface DriftOptions {
   readonly latencySmoothing: number;
   /** Observed latencies are capped here (ms): a seek held up by buffering says nothing about the next. */
   readonly maxSeekLatencyMs: number;
-  /**
-   * Media time the player loses when a nudge leaves rate 1 (ms; see the class comment); 0 ignores
-   * it. The first nudge out of rate 1 is sized to also win it back, so a lead smaller than the loss
-   * means speeding up a little, not slowing down.
-   */
+  /** Media time the player loses when it leaves rate 1 (ms); 0 ignores it. */
   readonly nudgeEntryCostMs: number;
-  /** Errors smaller than this (s) keep the direction of the current nudge: no switching on noise. */
-  readonly hysteresis: number;
-  /** A rate is kept at least this long (ms) before the next change, so the player is not fiddled with. */
+  /** How long after a change of rate the player still plays at the old one (ms); 0 ignores it. */
+  readonly bufferMs: number;
+  /** A nudge is kept at least this long (ms) before it may end. */
   readonly minHoldMs: number;
+  /**
+   * A nudge ends at this fraction off the target: it switches to it when the error is `fineSpan`
+   * seconds from where to end, so the end depends little on how long the old rate still plays.
+   */
+  readonly fineNudge: number;
+  readonly fineSpan: number;
 }
 
 export const DRIFT_DEFAULTS: DriftOptions = {
   window: 5,
   minSamples: 3,
   deadband: 0.01,
+  kickMin: 0.003,
   seekThreshold: 1,
   timeConstant: 1,
-  nudgeStep: 0.005,
   maxNudge: 0.05,
   minNudge: 0.0012,
+  kickTime: 0.4,
+  maxKick: 0.08,
   settleMs: 300,
   seekTimeoutMs: 5000,
   seekLatencyMs: 150,
   latencySmoothing: 0.3,
   maxSeekLatencyMs: 1000,
   nudgeEntryCostMs: 0,
-  hysteresis: 0.001,
-  minHoldMs: 0,
+  bufferMs: 0,
+  minHoldMs: 300,
+  fineNudge: 0.01,
+  fineSpan: 0.005,
 };
 
 const NONE: DriftDecision = { kind: 'none' };
@@ -107,17 +124,25 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** A nudge under way: which way the error moves, since when, and whether it is in its fine last stretch. */
+interface Correction {
+  /** +1 while the video catches up (the error falls), −1 while it waits (the error rises). */
+  readonly direction: 1 | -1;
+  readonly since: number;
+  readonly fine: boolean;
+}
+
 export class DriftController {
   readonly #options: DriftOptions;
-  /** Positive when the video is behind the timeline. */
-  #errors: number[] = [];
+  /** Positive when the video is behind the timeline; with the local time of each. */
+  #errors: { error: number; at: number }[] = [];
   #playbackRate: number;
   #seekLatencyMs: number;
   #seekRequestedAt: number | null = null;
   #quietUntil = -Infinity;
-  #rateChangedAt = -Infinity;
-  /** The room rate the current nudge is around; null while the video plays at exactly the room rate. */
-  #nudgedAround: number | null = null;
+  /** Until then (local ms) the last change of rate has not shown yet: its errors are left out. */
+  #showsAt = -Infinity;
+  #correction: Correction | null = null;
 
   /** `playbackRate` is the video's rate when the controller takes over (default 1). */
   constructor(options: Partial<DriftOptions> & { readonly playbackRate?: number } = {}) {
@@ -137,21 +162,68 @@ export class DriftController {
     return this.#seekLatencyMs;
   }
 
+  /** True while a nudge is under way. */
+  get correcting(): boolean {
+    return this.#correction !== null;
+  }
+
   sample({ mediaTime, expected, targetRate, nowMs }: DriftSample): DriftDecision {
-    if (![mediaTime, expected, targetRate, nowMs].every(Number.isFinite) || this.#quiet(nowMs)) return NONE;
-    this.#errors = [...this.#errors, expected - mediaTime].slice(-this.#options.window);
+    if (![mediaTime, expected, targetRate, nowMs].every(Number.isFinite) || !(targetRate > 0) || this.#quiet(nowMs)) return NONE;
+    if (nowMs < this.#showsAt) return NONE;
+    this.#errors = [...this.#errors, { error: expected - mediaTime, at: nowMs }].slice(-this.#options.window);
     if (this.#errors.length < this.#options.minSamples) return NONE;
-    const error = median(this.#errors);
+    const error = median(this.#errors.map((e) => e.error));
     if (Math.abs(error) >= this.#options.seekThreshold) {
       this.#errors = [];
+      this.#correction = null;
       this.#seekRequestedAt = nowMs;
       // The timeline moves on while the video seeks, so aim where it will be when the seek lands.
       return { kind: 'seek', position: expected + (this.#seekLatencyMs / 1000) * targetRate };
     }
-    if (nowMs - this.#rateChangedAt < this.#options.minHoldMs) return NONE;
-    const decision = this.#setRate(this.#rateFor(error, targetRate));
-    if (decision.kind === 'rate') this.#rateChangedAt = nowMs;
-    return decision;
+    const correction = this.#correction;
+    if (!correction) {
+      // The room's rate changed under the controller: follow it before anything else.
+      if (this.#playbackRate !== targetRate) return this.#setRate(targetRate, nowMs);
+      if (Math.abs(error) < this.#options.deadband) return NONE;
+      return this.#correct(error, targetRate, nowMs, this.#options.timeConstant, this.#options.maxNudge);
+    }
+    if (nowMs - correction.since < this.#options.minHoldMs) return NONE;
+    // The median is about half a window old: project it to now at the current nudge.
+    const lagSeconds = (nowMs - median(this.#errors.map((e) => e.at))) / 1000;
+    const projected = error + (targetRate - this.#playbackRate) * lagSeconds;
+    const { direction } = correction;
+    const reached = (mark: number) => (direction > 0 ? projected <= mark : projected >= mark);
+    if (correction.fine) {
+      // After the return the buffered rest still plays at the nudge: end where that takes it to 0.
+      if (!reached(this.#landing(this.#playbackRate, targetRate))) return NONE;
+      this.#correction = null;
+      return this.#setRate(targetRate, nowMs);
+    }
+    // The coarse nudge hands over to the fine one early enough that its own buffered rest and the
+    // fine nudge's last `fineSpan` still lie ahead; only the fine nudge ends a correction, so how
+    // much entering cost (20 ms, at times nothing) or how long the old rate plays matters little.
+    const fineRate = targetRate * (1 + direction * this.#options.fineNudge);
+    if (!reached(this.#landing(this.#playbackRate, targetRate) + this.#landing(fineRate, targetRate) + direction * this.#options.fineSpan)) return NONE;
+    this.#correction = { ...correction, since: nowMs, fine: true };
+    return this.#setRate(fineRate, nowMs);
+  }
+
+  /** Where the error must be when the nudge at `rate` ends, so that its buffered rest lands it on 0. */
+  #landing(rate: number, targetRate: number): number {
+    return (rate - targetRate) * (this.#options.bufferMs / 1000);
+  }
+
+  /**
+   * A start just measured its own miss (`error`, s of timeline, positive when behind) from its
+   * first frames: correct it at once with one nudge sized to remove it in `kickTime` (at most
+   * `maxKick`), instead of waiting for the window to fill and nudging at the usual pace. A start
+   * misses by 8–40 ms on a busy machine; at 5 % and a 1 s time constant that took seconds.
+   */
+  kick(error: number, targetRate: number, nowMs: number): DriftDecision {
+    if (![error, targetRate, nowMs].every(Number.isFinite) || !(targetRate > 0)) return NONE;
+    this.#errors = [];
+    if (this.#correction || Math.abs(error) < this.#options.kickMin) return NONE;
+    return this.#correct(error, targetRate, nowMs, this.#options.kickTime, this.#options.maxKick);
   }
 
   /**
@@ -170,11 +242,10 @@ export class DriftController {
     this.#quietUntil = nowMs + this.#options.settleMs;
   }
 
-  /** Forget the measured errors and the nudge: call when a new timeline state takes effect or playback resumes. */
+  /** Forget the measured errors and any nudge under way: call when a new timeline state takes effect or playback resumes. */
   reset(): void {
     this.#errors = [];
-    this.#nudgedAround = null;
-    this.#rateChangedAt = -Infinity;
+    this.#correction = null;
   }
 
   /**
@@ -183,7 +254,8 @@ export class DriftController {
    */
   retarget(targetRate: number): DriftDecision {
     this.reset();
-    return Number.isFinite(targetRate) && targetRate > 0 ? this.#setRate(targetRate) : NONE;
+    this.#showsAt = -Infinity;
+    return Number.isFinite(targetRate) && targetRate > 0 ? this.#setRate(targetRate, -Infinity) : NONE;
   }
 
   /** True while a seek is in flight or settling; gives up on a seek whose `seeked` never came. */
@@ -195,34 +267,32 @@ export class DriftController {
     return nowMs < this.#quietUntil;
   }
 
-  #rateFor(error: number, targetRate: number): number {
-    const { deadband, hysteresis, nudgeEntryCostMs } = this.#options;
-    if (this.#nudgedAround !== targetRate || this.#playbackRate === targetRate) {
-      if (Math.abs(error) < deadband) return targetRate;
-      // Only leaving rate 1 costs; at any other rate the player is time-stretching already.
-      const gain = error + (this.#playbackRate === 1 ? nudgeEntryCostMs / 1000 : 0);
-      this.#nudgedAround = targetRate;
-      return this.#nudge(gain >= 0 ? 1 : -1, Math.abs(gain), targetRate);
-    }
-    const direction = Math.abs(error) < hysteresis ? Math.sign(this.#playbackRate - targetRate) : Math.sign(error);
-    return this.#nudge(direction, Math.abs(error), targetRate);
+  /** Only leaving rate 1 costs: at any other rate the player stretches already. */
+  #entryCost(targetRate: number): number {
+    return targetRate === 1 ? this.#options.nudgeEntryCostMs / 1000 : 0;
   }
 
-  /** A rate `direction` of the target that removes `amount` seconds in about the time constant. */
-  #nudge(direction: number, amount: number, targetRate: number): number {
-    const { timeConstant, nudgeStep, maxNudge, minNudge } = this.#options;
-    const proportional = Math.round(amount / timeConstant / nudgeStep) * nudgeStep;
-    const rate = targetRate * (1 + direction * Math.min(maxNudge, Math.max(minNudge, proportional)));
-    // Near rate 1 Chrome would play the nudge at exactly 1, so step over its dead zone, still in the
-    // correcting direction; for a target within 5 % of 1 this can add up to 2 × minNudge to the cap.
-    return Math.abs(rate - 1) < minNudge ? 1 + direction * minNudge : rate;
+  /**
+   * Starts a nudge that takes `error` (and the loss of entering it) to 0 in about `time` seconds,
+   * at most `max` off the target.
+   */
+  #correct(error: number, targetRate: number, nowMs: number, time: number, max: number): DriftDecision {
+    const needed = error + this.#entryCost(targetRate);
+    const direction = needed >= 0 ? 1 : -1;
+    const fraction = Math.min(max, Math.max(this.#options.minNudge, Math.abs(needed) / time));
+    const rate = targetRate * (1 + direction * fraction);
+    this.#correction = { direction, since: nowMs, fine: fraction <= this.#options.fineNudge };
+    // Near rate 1 Chrome would play the nudge at exactly 1, so step over its dead zone, still in
+    // the correcting direction.
+    return this.#setRate(Math.abs(rate - 1) < this.#options.minNudge ? 1 + direction * this.#options.minNudge : rate, nowMs);
   }
 
-  #setRate(rate: number): DriftDecision {
+  #setRate(rate: number, nowMs: number): DriftDecision {
     if (rate === this.#playbackRate) return NONE;
     this.#playbackRate = rate;
-    // Errors from before a change describe the old rate.
+    // Errors from before a change, and until it shows, describe the old rate.
     this.#errors = [];
+    this.#showsAt = nowMs + this.#options.bufferMs;
     return { kind: 'rate', rate };
   }
 }

@@ -26,6 +26,8 @@ export const MIN_FRAME_RATE = 1;
 export const MAX_FRAME_RATE = 240;
 /** A reported RTT above this is a stalled path, not a delay worth scheduling for. */
 export const MAX_REPORTED_RTT_MS = 10_000;
+/** Reported start and seek latencies are at most this (ms): the client clamps its own far lower. */
+export const MAX_REPORTED_LATENCY_MS = 10_000;
 
 export interface PlayheadPerson {
   participantId: string;
@@ -92,9 +94,16 @@ export interface CommandReceipt {
 
 // ---- client → server payloads ----------------------------------------------------------------
 
+/** A clock exchange, carrying what the server schedules by (all ms; the optional fields since 2026-12). */
 export interface ClockPing {
-  /** The client's current RTT estimate (ms), or null before it has one; the server schedules by it. */
+  /** The client's current RTT estimate, or null before it has one. */
   rtt: number | null;
+  /** How much slower than typical its round trips get (90th percentile − median). */
+  rttSpread?: number;
+  /** Its start latency: play() → the media clock moving. */
+  startLatency?: number;
+  /** Its seek latency (90th percentile): a seek request → `seeked`. */
+  seekLatency?: number;
 }
 
 export interface BufferReport {
@@ -141,9 +150,15 @@ const PARTICIPANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export function parseClockPing(input: unknown): Parsed<ClockPing> {
   if (!isRecord(input)) return fail('a clock ping must be an object');
   const { rtt } = input;
-  if (rtt === null) return ok({ rtt: null });
-  if (!isFiniteNumber(rtt) || rtt < 0 || rtt > MAX_REPORTED_RTT_MS) return fail(`rtt must be null or a number from 0 to ${MAX_REPORTED_RTT_MS}`);
-  return ok({ rtt });
+  if (rtt !== null && (!isFiniteNumber(rtt) || rtt < 0 || rtt > MAX_REPORTED_RTT_MS)) return fail(`rtt must be null or a number from 0 to ${MAX_REPORTED_RTT_MS}`);
+  const ping: ClockPing = { rtt };
+  for (const [field, max] of [['rttSpread', MAX_REPORTED_RTT_MS], ['startLatency', MAX_REPORTED_LATENCY_MS], ['seekLatency', MAX_REPORTED_LATENCY_MS]] as const) {
+    const value = input[field];
+    if (value === undefined) continue;
+    if (!isFiniteNumber(value) || value < 0 || value > max) return fail(`${field} must be left out or a number from 0 to ${max}`);
+    ping[field] = value;
+  }
+  return ok(ping);
 }
 
 export function parseBufferReport(input: unknown): Parsed<BufferReport> {

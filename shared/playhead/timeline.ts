@@ -160,6 +160,44 @@ export function withMedia(
 }
 
 /**
+ * A room's timeline as the server stores it (docs/protocol-playhead.md, "Stored"): its last state
+ * with the server clock replaced by the wall clock, which is the only clock two server processes
+ * share, and the last time the server confirmed the room was still playing.
+ */
+export interface StoredTimeline {
+  readonly version: number;
+  readonly paused: boolean;
+  readonly rate: number;
+  readonly position: number;
+  /** Wall clock (ms) at which `position` held (the state's atServerTime). */
+  readonly at: number;
+  /** Wall clock (ms) up to which the room is known to have played; ignored while paused. */
+  readonly aliveAt: number;
+  readonly duration: number | null;
+  readonly frameRate: number;
+}
+
+/**
+ * The timeline a room reopens with after a restart: paused, on the centre of the frame where it
+ * was. A room that was still playing when the process ended (a crash) stops where it was last
+ * known to play (`aliveAt`, never before its own `at`). Versions go on from the stored one, so a
+ * reconnecting client never mistakes the reopened state for an older one.
+ */
+export function reopenTimeline(stored: StoredTimeline, serverTime: number): PlayheadState {
+  const last: PlayheadState = {
+    version: stored.version,
+    paused: stored.paused,
+    rate: stored.rate,
+    position: stored.position,
+    atServerTime: stored.at,
+    duration: stored.duration,
+    frameRate: stored.frameRate,
+  };
+  const position = stored.paused ? stored.position : applyCommand(last, { type: 'pause' }, Math.max(stored.at, stored.aliveAt)).position;
+  return { ...last, version: stored.version + 1, paused: true, position, atServerTime: serverTime };
+}
+
+/**
  * Of the states a client holds, the one that governs at `serverTimeMs`: the newest already in effect,
  * or, when all are still scheduled ahead, the oldest. A client keeps the state it is following until
  * a newer one's atServerTime arrives, which is what makes a scheduled pause land on the same frame
@@ -178,20 +216,39 @@ export function governingState(states: readonly PlayheadState[], serverTimeMs: n
 }
 
 /** Bounds and safety margin of the lead between a command's arrival and its effectiveAt. */
-export const SCHEDULE_MIN_MS = 100;
+export const SCHEDULE_MIN_MS = 60;
 export const SCHEDULE_MAX_MS = 600;
-/** Covers delivery jitter, the client's handling and `play()` starting late (≈ 44 ms measured). */
-export const SCHEDULE_MARGIN_MS = 50;
+/** Covers the client's own handling of a state and a timer that fires late. */
+export const SCHEDULE_MARGIN_MS = 25;
+/** A client's start latency until it reports its own (the client's first guess, too). */
+export const DEFAULT_START_LATENCY_MS = 70;
+
+/** What a connection reported about itself in its clock pings (ms). */
+export interface ClientTiming {
+  /** Typical round trip, and how much slower than typical one gets (90th percentile − median). */
+  readonly rttMs: number | null;
+  readonly rttSpreadMs: number;
+  /** From play() to the media clock moving. */
+  readonly startLatencyMs: number;
+}
+
+const nonNegative = (value: number | null): number => (value !== null && Number.isFinite(value) && value > 0 ? value : 0);
 
 /**
- * How far ahead of its arrival the server schedules a command: the slowest client's one-way delay
- * (RTT / 2, one smoothed RTT per connected client) plus a margin. The floor keeps a fast room from
- * racing its own jitter; the ceiling keeps one bad connection from making every click feel slow:
- * that client gets the state late and catches up by seeking.
+ * How far ahead of its arrival the server schedules a command: the slowest following client must
+ * have the state before it has to act. For anything that starts playback that is its start
+ * latency before the instant (it calls play() that early), so its one-way delay (RTT / 2), the
+ * jitter of its path and its start latency add up; other commands need only the first two. Plus a
+ * margin. The floor keeps a fast room from racing its own jitter; the ceiling keeps one bad
+ * connection from making every click feel slow: that client gets the state late and catches up.
  */
-export function scheduleDelay(rttSamplesMs: readonly number[]): number {
-  const oneWay = rttSamplesMs.reduce((max, rtt) => (Number.isFinite(rtt) && rtt > 0 ? Math.max(max, rtt / 2) : max), 0);
-  return Math.min(SCHEDULE_MAX_MS, Math.max(SCHEDULE_MIN_MS, Math.round(oneWay + SCHEDULE_MARGIN_MS)));
+export function scheduleDelay(clients: readonly ClientTiming[], starting: boolean): number {
+  let slowest = 0;
+  for (const c of clients) {
+    const needed = nonNegative(c.rttMs) / 2 + nonNegative(c.rttSpreadMs) + (starting ? nonNegative(c.startLatencyMs) : 0);
+    slowest = Math.max(slowest, needed);
+  }
+  return Math.min(SCHEDULE_MAX_MS, Math.max(SCHEDULE_MIN_MS, Math.round(slowest + SCHEDULE_MARGIN_MS)));
 }
 
 export type CommandValidation =

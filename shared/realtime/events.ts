@@ -41,6 +41,14 @@ export interface HandshakeAuth {
   roomId: string;
 }
 
+/**
+ * The handshake's URL carries the room id too (`/socket.io/?room=<id>`), so a proxy in front of
+ * several processes can send every connection of a room to the process that serves it; the server
+ * refuses a handshake whose query and `auth.roomId` disagree.
+ */
+export const ROOM_QUERY = 'room';
+export const roomQuery = (roomId: string): Record<typeof ROOM_QUERY, string> => ({ [ROOM_QUERY]: roomId });
+
 /** `connect_error` data: the same codes as HTTP errors and WebSocket close codes. */
 export interface ConnectErrorData {
   code: ErrorCode;

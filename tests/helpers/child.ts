@@ -1,6 +1,7 @@
 /**
  * The compiled server as a child process, exactly as `npm start` runs it (`npm test` builds it
- * first), for tests that must kill it or run the ops scripts beside it.
+ * first), for what only a real process shows: a SIGTERM, a `kill -9`, a restart on the same data,
+ * the ops scripts beside it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -25,6 +26,7 @@ async function freePort(): Promise<number> {
 
 export interface ChildServer {
   proc: ChildProcess;
+  port: number;
   url: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output: () => string;
@@ -45,11 +47,16 @@ export const childEnv = (dataDir: string, extra: Record<string, string> = {}): N
   ...extra,
 });
 
-export async function startChild(dataDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
+/**
+ * Starts `dist/server/src/main.js` on `dataDir` and waits until /api/health answers. With `port`
+ * it listens there (a restart that reconnecting clients find again); otherwise on a free port.
+ */
+export async function startChild(dataDir: string, env: Record<string, string> = {}, options: { port?: number } = {}): Promise<ChildServer> {
   let lastError = '';
-  // The free port can be taken by someone else between probing and binding: try a few.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+  // A free port can be taken by someone else between probing and binding, and a port just
+  // released may still be held for a moment: try a few times.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = options.port ?? (await freePort());
     const proc = spawn(process.execPath, ['--enable-source-maps', 'dist/server/src/main.js'], {
       cwd: ROOT,
       env: childEnv(dataDir, { ...env, PORT: String(port) }),
@@ -72,7 +79,7 @@ export async function startChild(dataDir: string, env: Record<string, string> = 
     while (!hasExited && Date.now() < end) {
       try {
         const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) });
-        if (res.status === 200) return { proc, url, exited, output: () => out };
+        if (res.status === 200) return { proc, port, url, exited, output: () => out };
       } catch {
         // not listening yet
       }
@@ -84,6 +91,7 @@ export async function startChild(dataDir: string, env: Record<string, string> = 
       await exited;
     }
     if (!/EADDRINUSE/.test(out)) break;
+    await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`server child did not become healthy:\n${lastError}`);
 }

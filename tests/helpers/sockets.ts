@@ -1,5 +1,5 @@
 import { io as connect, type Socket } from 'socket.io-client';
-import type { ClientToServer, OnlineParticipant, ServerToClient } from '../../shared/realtime/events.ts';
+import { roomQuery, type ClientToServer, type OnlineParticipant, type ServerToClient } from '../../shared/realtime/events.ts';
 import type { HttpClient } from './http.ts';
 
 export type TestSocket = Socket<ServerToClient, ClientToServer>;
@@ -8,6 +8,7 @@ export type TestSocket = Socket<ServerToClient, ClientToServer>;
 export function roomSocket(http: HttpClient, roomId: string): TestSocket {
   return connect(http.base, {
     auth: { roomId },
+    query: roomQuery(roomId),
     extraHeaders: { cookie: http.cookieHeader },
     transports: ['websocket'],
     reconnection: false,

@@ -17,7 +17,7 @@ import { permissionsFor, type PermissionSet, type Role } from '../../shared/acce
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.ts';
 import { readFragments } from '../../shared/kijkwijzer/doc.ts';
 import { addObservation, metaMap, readObservations } from '../../shared/notes/doc.ts';
-import type { ClientToServer } from '../../shared/realtime/events.ts';
+import { roomQuery, type ClientToServer } from '../../shared/realtime/events.ts';
 import { sharedDocName } from '../../server/src/notes/endpoint.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -203,7 +203,7 @@ describe.each(['sqlite', 'postgres'] as const)('capability matrix on %s', (backe
   // ---- socket.io ----------------------------------------------------------------------------------
 
   const socketFor = (http: HttpClient, roomId: string, headers: Record<string, string> = {}): TestSocket =>
-    connect(server.url, { auth: { roomId }, extraHeaders: { cookie: http.cookieHeader, ...headers }, transports: ['websocket'], reconnection: false, forceNew: true });
+    connect(server.url, { auth: { roomId }, query: roomQuery(roomId), extraHeaders: { cookie: http.cookieHeader, ...headers }, transports: ['websocket'], reconnection: false, forceNew: true });
 
   /** 'connected', or the connect_error code. */
   async function handshake(http: HttpClient, roomId: string, headers: Record<string, string> = {}): Promise<string> {

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ERROR_CODES } from '../../shared/errors.ts';
 import { messageAwareness, messageSync } from '../../shared/notes/protocol.ts';
-import type { ClientToServer } from '../../shared/realtime/events.ts';
+import { roomQuery, type ClientToServer } from '../../shared/realtime/events.ts';
 import { sharedDocName } from '../../server/src/notes/endpoint.ts';
 import { anyJson, FUZZ_RUNS, FUZZ_SEED, hostile, LEAK, NASTY_STRINGS } from '../helpers/fuzz.ts';
 import type { HttpClient } from '../helpers/http.ts';
@@ -217,7 +217,7 @@ describe('fuzzing every surface', () => {
       socket?.disconnect();
       const http = members[sent % members.length]!;
       const roomId = http === w.x.members.client ? w.x.id : w.a.id;
-      const s = connect(server.url, { auth: { roomId }, extraHeaders: { cookie: http.cookieHeader }, transports: ['websocket'], reconnection: false, forceNew: true }) as TestSocket;
+      const s = connect(server.url, { auth: { roomId }, query: roomQuery(roomId), extraHeaders: { cookie: http.cookieHeader }, transports: ['websocket'], reconnection: false, forceNew: true }) as TestSocket;
       await connected(s);
       await s.emitWithAck('playhead:join');
       return s;

@@ -7,6 +7,7 @@ import { io as connect } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../../shared/api/schemas.ts';
+import { roomQuery } from '../../shared/realtime/events.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { createRoom, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -98,7 +99,7 @@ describe('cross-origin requests with a valid cookie', () => {
 
   it('refuses a socket.io connection from another origin with connect_error forbidden', async () => {
     const open = (headers: Record<string, string>) =>
-      connect(server.url, { auth: { roomId: room.id }, extraHeaders: { cookie: host.cookieHeader, ...headers }, transports: ['websocket'], reconnection: false, forceNew: true });
+      connect(server.url, { auth: { roomId: room.id }, query: roomQuery(room.id), extraHeaders: { cookie: host.cookieHeader, ...headers }, transports: ['websocket'], reconnection: false, forceNew: true });
     for (const headers of FOREIGN) {
       const socket = open(headers);
       try {
@@ -108,7 +109,7 @@ describe('cross-origin requests with a valid cookie', () => {
       }
     }
     // The long-polling transport (where a browser starts) is refused the same way.
-    const polling = connect(server.url, { auth: { roomId: room.id }, extraHeaders: { cookie: host.cookieHeader, origin: 'http://evil.example' }, transports: ['polling'], reconnection: false, forceNew: true });
+    const polling = connect(server.url, { auth: { roomId: room.id }, query: roomQuery(room.id), extraHeaders: { cookie: host.cookieHeader, origin: 'http://evil.example' }, transports: ['polling'], reconnection: false, forceNew: true });
     try {
       expect(await connectError(polling)).toMatchObject({ code: 'forbidden' });
     } finally {

@@ -53,16 +53,23 @@ describe('shared playhead over socket.io: convergence, conflicts, snapshots', ()
     for (const p of all) expect(p.states.map((s) => s.version)).toEqual(h.states.map((s) => s.version));
   });
 
-  it('schedules each command a little ahead on the server clock, between 100 and 600 ms', async () => {
+  it('schedules a play ahead by what the clients report: half the round trip, its spread and the start latency', async () => {
     const { room } = await roomWithGuests();
     const h = await join(host, room.id);
-    const ping = await h.emit<{ t1: number; t2: number }>('playhead:clock', { rtt: 2 });
+    const ping = await h.emit<{ t1: number; t2: number }>('playhead:clock', { rtt: 200, rttSpread: 10, startLatency: 50, seekLatency: 300 });
     const serverTime = ping.ok ? ping.value!.t1 : Number.NaN;
     const ack = await h.command({ type: 'play' });
     expect(ack.ok).toBe(true);
     const { effectiveAt } = (ack as { value: { effectiveAt: number } }).value;
-    expect(effectiveAt - serverTime).toBeGreaterThanOrEqual(100);
-    expect(effectiveAt - serverTime).toBeLessThan(100 + 600);
+    // 100 + 10 + 50 + the 25 ms margin, counted from the command's arrival (a little after the ping's).
+    expect(effectiveAt - serverTime).toBeGreaterThanOrEqual(185);
+    expect(effectiveAt - serverTime).toBeLessThan(185 + 600);
+    // A pause needs no start latency (the exact leads: tests/unit/playhead-room.test.ts).
+    const pausePing = await h.emit<{ t1: number }>('playhead:clock', { rtt: 200, rttSpread: 10 });
+    const pause = await h.command({ type: 'pause' });
+    const pauseAt = (pause as { value: { effectiveAt: number } }).value.effectiveAt;
+    expect(pauseAt - (pausePing.ok ? pausePing.value!.t1 : Number.NaN)).toBeGreaterThanOrEqual(135);
+    expect(pauseAt - (pausePing.ok ? pausePing.value!.t1 : Number.NaN)).toBeLessThan(135 + 600);
   });
 
   it('resolves two conflicting commands 50 ms apart to one identical final state everywhere: the last one wins', async () => {

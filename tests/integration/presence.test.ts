@@ -1,3 +1,4 @@
+import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../helpers/http.ts';
 import { createRoom, invite, joinAsGuest, signedInAdmin } from '../helpers/scenario.ts';
@@ -62,6 +63,18 @@ describe('room presence over socket.io', () => {
     expect(await connectError(open(forged, room.id))).toMatchObject({ code: 'unauthorised' });
     expect(await connectError(open(host, 'AAAAAAAAAAAA'))).toMatchObject({ code: 'not_found' });
     expect(await connectError(open(host, '../../etc'))).toMatchObject({ code: 'bad_request' });
+  });
+
+  it("refuses a handshake whose URL names no room, or another room than auth.roomId (a proxy routes by the URL)", async () => {
+    const room = await createRoom(host);
+    const other = await createRoom(host);
+    const withQuery = (query: Record<string, string>) =>
+      connect(host.base, { auth: { roomId: room.id }, query, extraHeaders: { cookie: host.cookieHeader }, transports: ['websocket'], reconnection: false, forceNew: true });
+    expect(await connectError(withQuery({}))).toMatchObject({ code: 'bad_request' });
+    expect(await connectError(withQuery({ room: other.id }))).toMatchObject({ code: 'bad_request' });
+    const agreeing = withQuery({ room: room.id });
+    await connected(agreeing);
+    agreeing.disconnect();
   });
 
   it('ends the live connection of a participant whose link is revoked, and refuses them afterwards', async () => {

@@ -20,6 +20,13 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://kijkkamer.gemeente.nl/' }).publicUrl).toBe('https://kijkkamer.gemeente.nl');
   });
 
+  it('runs as one process without REDIS_URL, and keeps a Redis password out of its messages', () => {
+    expect(loadConfig({}).redisUrl).toBeNull();
+    expect(loadConfig({ REDIS_URL: 'rediss://kijkkamer:geheim@redis.gemeente.nl:6380/2' }).redisUrl).toBe('rediss://kijkkamer:geheim@redis.gemeente.nl:6380/2');
+    expect(() => loadConfig({ REDIS_URL: 'redis//kijkkamer:geheim@redis' })).toThrow(ConfigError);
+    expect(() => loadConfig({ REDIS_URL: 'http://kijkkamer:geheim@redis' })).toThrow(/http:\/\/\*\*\*@redis/);
+  });
+
   it.each([
     [{ PORT: 'tachtig' }, /PORT must be a whole number/],
     [{ PORT: '70000' }, /PORT must be a whole number from 0 to 65535/],
@@ -28,6 +35,8 @@ describe('configuration from the environment', () => {
     [{ PUBLIC_URL: 'kijkkamer' }, /PUBLIC_URL must be an absolute URL/],
     [{ KIJKKAMER_ADMIN_EMAIL: 'a@b.nl' }, /both KIJKKAMER_ADMIN_EMAIL and KIJKKAMER_ADMIN_PASSWORD/],
     [{ KIJKKAMER_ADMIN_EMAIL: 'a@b.nl', KIJKKAMER_ADMIN_PASSWORD: 'kort' }, /at least 10 characters/],
+    [{ REDIS_URL: '127.0.0.1:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -87,6 +87,14 @@ describe('ClockEstimator', () => {
     expect(clock.rtt).toBe(21);
   });
 
+  it('says how much slower than typical its round trips get', () => {
+    const clock = new ClockEstimator({ windowSize: 10 });
+    for (const [i, rtt] of [10, 12, 10, 14, 11, 10, 13, 30, 10, 12].entries()) clock.add(exchange(i * 1000, rtt / 2, rtt / 2));
+    // 30 is an outlier (above 2 × the median, 11.5); of the other nine the median is 11, the 90th percentile 14.
+    expect(clock.rtt).toBe(11);
+    expect(clock.rttSpread).toBe(3);
+  });
+
   it('follows a clock that moves, as old exchanges leave the window', () => {
     const clock = new ClockEstimator({ windowSize: 8 });
     for (let i = 0; i < 8; i++) clock.add(exchange(i * 1000, 10, 10));

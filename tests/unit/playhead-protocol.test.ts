@@ -16,6 +16,11 @@ describe('playhead message validation', () => {
   it('accepts the documented shapes', () => {
     expect(parseClockPing({ rtt: null })).toEqual({ ok: true, value: { rtt: null } });
     expect(parseClockPing({ rtt: 12.5 })).toEqual({ ok: true, value: { rtt: 12.5 } });
+    expect(parseClockPing({ rtt: 12.5, rttSpread: 3, startLatency: 64.2, seekLatency: 280 })).toEqual({
+      ok: true,
+      value: { rtt: 12.5, rttSpread: 3, startLatency: 64.2, seekLatency: 280 },
+    });
+    expect(parseClockPing({ rtt: null, startLatency: 70 })).toEqual({ ok: true, value: { rtt: null, startLatency: 70 } });
     expect(parseBufferReport({ state: 'stalled', version: 3 })).toEqual({ ok: true, value: { state: 'stalled', version: 3 } });
     expect(parseSoloRequest({ solo: false })).toEqual({ ok: true, value: { solo: false } });
     expect(parseSoloPosition({ position: 3.5, paused: false, rate: 2 })).toEqual({ ok: true, value: { position: 3.5, paused: false, rate: 2 } });
@@ -41,6 +46,9 @@ describe('playhead message validation', () => {
       }),
     );
     expect(parseClockPing({ rtt: Infinity }).ok).toBe(false);
+    for (const bad of [{ rtt: 1, rttSpread: -1 }, { rtt: 1, startLatency: null }, { rtt: 1, seekLatency: 1e9 }, { rtt: 1, startLatency: '70' }]) {
+      expect(parseClockPing(bad)).toMatchObject({ ok: false, message: expect.stringMatching(/must be left out or a number/) });
+    }
     expect(parseBufferReport({ state: 'ready', version: Number.MAX_SAFE_INTEGER + 2 }).ok).toBe(false);
     expect(parseSoloPosition({ position: 1, paused: 'no', rate: 1 }).ok).toBe(false);
     expect(parseControlRequest({ action: 'handover', to: 'x'.repeat(65) }).ok).toBe(false);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_RATE,
   MIN_RATE,
+  SCHEDULE_MARGIN_MS,
   SCHEDULE_MAX_MS,
   SCHEDULE_MIN_MS,
   applyCommand,
@@ -11,6 +12,7 @@ import {
   frameCentre,
   frameIndex,
   governingState,
+  reopenTimeline,
   scheduleDelay,
   validateCommand,
   type PlayheadCommand,
@@ -178,19 +180,44 @@ describe('governingState', () => {
   });
 });
 
+describe('reopenTimeline', () => {
+  const stored = { version: 7, paused: false, rate: 2, position: 10.02, at: 1_000_000, aliveAt: 1_003_000, duration: 100, frameRate: FPS };
+
+  it('reopens a paused timeline exactly where it was, with versions going on', () => {
+    const paused = { ...stored, paused: true, aliveAt: stored.at };
+    expect(reopenTimeline(paused, 55)).toEqual({ version: 8, paused: true, rate: 2, position: 10.02, atServerTime: 55, duration: 100, frameRate: FPS });
+  });
+
+  it('stops a timeline that was playing where it was last known to play, on a frame centre, within the recording', () => {
+    // 3 s at rate 2 from 10.02: 16.02, frame 400's centre.
+    expect(reopenTimeline(stored, 0)).toMatchObject({ paused: true, position: 16.02 });
+    // Never before the state itself took effect; past the end, on the last frame.
+    expect(reopenTimeline({ ...stored, aliveAt: 0 }, 0).position).toBe(10.02);
+    expect(reopenTimeline({ ...stored, aliveAt: stored.at + 60_000 }, 0).position).toBe(frameCentre(2499, FPS));
+  });
+});
+
 describe('scheduleDelay', () => {
-  it('adds a margin to the slowest one-way delay', () => {
-    expect(scheduleDelay([40, 300, 120])).toBe(200);
+  const client = (rttMs: number | null, rttSpreadMs = 0, startLatencyMs = 70) => ({ rttMs, rttSpreadMs, startLatencyMs });
+
+  it('gives the slowest client its one-way delay and the jitter of its path, plus a margin', () => {
+    expect(scheduleDelay([client(40), client(300, 30), client(120, 50)], false)).toBe(150 + 30 + SCHEDULE_MARGIN_MS);
   });
 
-  it('stays within 100–600 ms', () => {
-    expect(scheduleDelay([])).toBe(SCHEDULE_MIN_MS);
-    expect(scheduleDelay([2, 4])).toBe(SCHEDULE_MIN_MS);
-    expect(scheduleDelay([5000])).toBe(SCHEDULE_MAX_MS);
+  it('adds each client’s own start latency to anything that starts playback', () => {
+    // 10 + 5 + 40 against 2 + 0 + 90: the quick start of the far one does not decide.
+    expect(scheduleDelay([client(20, 5, 40), client(4, 0, 90)], true)).toBe(92 + SCHEDULE_MARGIN_MS);
+    expect(scheduleDelay([client(200, 5, 40), client(4, 0, 90)], true)).toBe(145 + SCHEDULE_MARGIN_MS);
   });
 
-  it('ignores measurements that cannot be real', () => {
-    expect(scheduleDelay([Number.NaN, Infinity, -400, 300])).toBe(200);
+  it('stays within 60–600 ms', () => {
+    expect(scheduleDelay([], true)).toBe(SCHEDULE_MIN_MS);
+    expect(scheduleDelay([client(2), client(4)], false)).toBe(SCHEDULE_MIN_MS);
+    expect(scheduleDelay([client(5000)], false)).toBe(SCHEDULE_MAX_MS);
+  });
+
+  it('ignores measurements that cannot be real, and a client without a round trip yet', () => {
+    expect(scheduleDelay([client(Number.NaN), client(Infinity, Number.NaN, -5), client(-400), client(null, 0, 60), client(300)], true)).toBe(150 + 70 + SCHEDULE_MARGIN_MS);
   });
 });
 
@@ -272,7 +299,7 @@ describe('timeline properties', () => {
         let replica: PlayheadState = JSON.parse(JSON.stringify(server));
         for (const { command, gapMs, rttsMs } of arrivals) {
           serverTime += gapMs;
-          const effectiveAt = serverTime + scheduleDelay(rttsMs);
+          const effectiveAt = serverTime + scheduleDelay(rttsMs.map((rttMs) => ({ rttMs, rttSpreadMs: 0, startLatencyMs: 70 })), command.type === 'play');
           server = applyCommand(server, command, effectiveAt);
           // The replica receives the command as JSON and must validate it like the server would.
           const received = validateCommand(JSON.parse(JSON.stringify(command)));
@@ -293,7 +320,7 @@ describe('timeline properties', () => {
         const arrivals = [...alice, ...bob].sort((a, b) => a.atMs - b.atMs);
         let state = createPlayhead({ ...room, serverTime: 0 });
         arrivals.forEach(({ command, atMs }, index) => {
-          const next = applyCommand(state, command, atMs + scheduleDelay([rttMs]));
+          const next = applyCommand(state, command, atMs + scheduleDelay([{ rttMs, rttSpreadMs: 0, startLatencyMs: 70 }], command.type === 'play'));
           expectValid(next);
           expect(next.version).toBe(index + 1);
           expect(next.atServerTime).toBeGreaterThanOrEqual(state.atServerTime);

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 const LAYERS: Record<string, number> = {
   db: 0,
   http: 0,
+  cluster: 0,
   access: 1,
   rooms: 2,
   realtime: 3,

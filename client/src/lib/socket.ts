@@ -1,7 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServer, ServerToClient } from '../../../shared/realtime/events.ts';
+import { roomQuery, type ClientToServer, type ServerToClient } from '../../../shared/realtime/events.ts';
 
 export type RoomSocket = Socket<ServerToClient, ClientToServer>;
 
-/** One socket per open room; the room cookie travels with it, the room id says which cookie applies. */
-export const connectRoomSocket = (roomId: string): RoomSocket => io({ auth: { roomId }, transports: ['websocket', 'polling'] });
+/** One socket per open room; the room cookie travels with it, the room id (in auth and URL) says which cookie applies and which process serves it. */
+export const connectRoomSocket = (roomId: string): RoomSocket => io({ auth: { roomId }, query: roomQuery(roomId), transports: ['websocket', 'polling'] });

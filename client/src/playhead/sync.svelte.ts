@@ -2,20 +2,24 @@
  * Keeps this browser's <video> on the room's shared timeline (docs/protocol-playhead.md).
  *
  * The server owns the timeline and stamps each state with the server time from which it governs;
- * this class only maps that clock onto `performance.now()` (ClockEstimator, NTP-style pings) and
- * steers the video towards `expectedPosition` of the governing state:
- * - paused states: pause at their atServerTime, then seek to the exact paused position, so every
- *   browser shows the same frame; report `ready` once the frame is there (the server resumes a
+ * this class maps that clock onto `performance.now()` (ClockEstimator, NTP-style pings) and carries
+ * out what `steer` (shared/playhead/steer.ts) decides from the states, the clock, the video and
+ * what this browser learned about itself:
+ * - paused states: pause, seek exactly to the paused position (unless a seek already put the video
+ *   there), and report `ready` once the frame is there with data to play on (the server resumes a
  *   seek while playing when everyone is);
- * - playing states: start so that playback really begins at the right instant. A video already
- *   on the spot calls play() `startLatencyMs` early (learned from the first frames of each start);
- *   one that is elsewhere ("preroll": late joiner, back from looking alone) seeks paused to where the
- *   timeline will be a little later and starts when the timeline gets there, which makes the
- *   seek's own duration irrelevant;
+ * - playing states: start so that playback really begins at the right instant. play() is called
+ *   early by the learned start latency, on a timer that ends in a short busy-wait (a bare timeout
+ *   fires up to ~10 ms late on a busy page); a video that is elsewhere (late joiner, back from
+ *   looking alone) first seeks paused to where the timeline will be once the seek is done
+ *   ("preroll", aimed by the learned seek latency) and starts when the timeline gets there;
+ * - the first frames of every start measure when the media clock really began: that teaches the
+ *   start latency, and the miss goes straight to the drift controller as one short nudge;
  * - while playing, every presented frame (requestVideoFrameCallback) feeds the DriftController,
  *   the only code that sets playbackRate or seeks while playing.
- * Stalls and recoveries are reported for the room's buffering barrier. A browser that refuses to
- * start without a click gets `needsGesture`, which the UI turns into a "Klik om mee te kijken" button.
+ * The learned latencies are kept in localStorage, so the next visit starts with them. Stalls and
+ * recoveries are reported for the room's buffering barrier. A browser that refuses to start without
+ * a click gets `needsGesture`, which the UI turns into a "Klik om mee te kijken" button.
  */
 import {
   ClockEstimator,
@@ -23,13 +27,14 @@ import {
   expectedPosition,
   frameCentre,
   frameIndex,
-  governingState,
   MAX_RATE,
   MIN_RATE,
   type PlayheadCommand,
   type PlayheadState,
 } from '../../../shared/playhead/index.ts';
-import type { PlayheadLogEntry, PlayheadMode, PlayheadRoomInfo, PlayheadSnapshot } from '../../../shared/playhead/protocol.ts';
+import { LatencyEstimator } from '../../../shared/playhead/latency.ts';
+import type { ClockPing, PlayheadLogEntry, PlayheadMode, PlayheadRoomInfo, PlayheadSnapshot } from '../../../shared/playhead/protocol.ts';
+import { committedState, HAVE_FUTURE_DATA, nextChangeAt, RESEEK_NUDGE, steer, type Preroll, type Steer } from '../../../shared/playhead/steer.ts';
 import type { ErrorCode } from '../../../shared/errors.ts';
 import type { RoomSocket } from '../lib/socket.ts';
 import type { RoomPlayer } from '../rooms/player.svelte.ts';
@@ -45,35 +50,39 @@ const PING_EVERY_MS = 500;
  * a few bytes.
  */
 const CLOCK_WINDOW = 64;
-/** Media time Chromium loses when a nudge leaves rate 1 (ms); see DriftOptions.nudgeEntryCostMs. */
+/**
+ * Chromium's player: media time lost when a nudge leaves rate 1, and how long the old rate still
+ * plays after a change (ms; measured with `npm run bench:sync`); see DriftOptions.
+ */
 const NUDGE_ENTRY_COST_MS = 20;
+const RATE_BUFFER_MS = 150;
 const newDrift = (playbackRate: number): DriftController =>
-  new DriftController({ playbackRate, window: 5, minSamples: 3, deadband: 0.002, hysteresis: 0.001, minHoldMs: 400, nudgeEntryCostMs: NUDGE_ENTRY_COST_MS });
+  new DriftController({ playbackRate, nudgeEntryCostMs: NUDGE_ENTRY_COST_MS, bufferMs: RATE_BUFFER_MS });
 /** Samples before the offset is trusted enough to follow the timeline. */
 const CLOCK_SAMPLES_NEEDED = 3;
 const ACK_TIMEOUT_MS = 5000;
-/** First guess of the time from play() to the first frame moving; Chromium measured ≈ 44 ms. */
-const START_LATENCY_MS = 40;
-const START_LATENCY_MAX_MS = 500;
-/** Frames after a start whose median error corrects the start latency. */
-const START_LEARN_FRAMES = 5;
+/**
+ * First guesses until this browser has measured itself: play() → media clock moving took 44–90 ms
+ * with five Chromium pages on two busy cores (5–26 ms for one alone); a seek 40–310 ms. A seek
+ * guessed too short costs one more seek (the preroll aims again by what it took), one guessed too
+ * long costs its whole margin on every join, so the seek's guess is on the short side.
+ */
+const START_LATENCY = { seedMs: 70, minMs: 0, maxMs: 300 };
+const SEEK_LATENCY = { seedMs: 150, minMs: 30, maxMs: 2000 };
+/** Where the learned latencies are kept between visits (this browser only; nothing is sent). */
+const LATENCY_STORAGE_KEY = 'kijkkamer.playhead.latency';
+/** Frames whose media clock dates a start. */
+const START_FRAMES = 3;
 /**
  * A start that missed by more than this (ms; a busy machine, a slow decoder) is redone once from a
- * paused preroll with the latency just measured, instead of being pulled in by a 5 % rate nudge
- * for seconds (100 ms would take 2 s).
+ * paused preroll, instead of being pulled in by rate nudges for seconds.
  */
 const START_RETRY_MS = 100;
-/** Within this (s) of where the timeline will be, a paused video starts directly instead of prerolling. */
-const START_TOLERANCE = 0.02;
-/** A paused video this close (s) to its target is on it: floating point, not a different frame. */
-const ON_TARGET = 0.0005;
-const PREROLL_MIN_MS = 250;
-const PREROLL_MAX_MS = 8000;
+/** A wake-up timer stops this early (ms) and busy-waits the rest. */
+const PRECISE_MS = 12;
 const SOLO_REPORT_MS = 2000;
 const UI_TICK_MS = 100;
 const DRIFT_WINDOW = 25;
-const HAVE_CURRENT_DATA = 2;
-const HAVE_FUTURE_DATA = 3;
 
 export interface PlayheadDiagnostics {
   /** Server clock minus this machine's wall clock (ms), null before the first ping. */
@@ -85,6 +94,9 @@ export interface PlayheadDiagnostics {
   seeks: number;
   rateChanges: number;
   startLatency: number;
+  seekLatency: number;
+  /** How far the last start missed its instant (ms, positive = late), null before the first. */
+  startMiss: number | null;
 }
 
 export interface PlayheadMe {
@@ -102,6 +114,19 @@ export interface CommandError {
 
 type AckReply<T> = { ok: true; value?: T } | { ok: false; error: { code: ErrorCode; message: string } };
 
+/** A start in progress: when play() was meant to be called, and from where, to date its first frames. */
+interface Starting {
+  version: number;
+  /** Local time (performance.now) play() was meant to be called. */
+  plannedAt: number;
+  /** Local time the timeline passes `from`: when playback should have begun. */
+  dueAt: number;
+  from: number;
+  rate: number;
+  /** Local times at which the media clock began, one per frame. */
+  began: number[];
+}
+
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
@@ -115,7 +140,7 @@ export class PlayheadSync implements RoomPlayer {
   groupPosition = $state(0);
   duration = $state<number | null>(null);
   paused = $state(true);
-  /** The governing state, for the UI. */
+  /** The state this browser steers by, for the UI. */
   shared = $state.raw<PlayheadState | null>(null);
   room = $state.raw<PlayheadRoomInfo>({ mode: 'everyone', presenter: null, requests: [], waitingFor: [], outOfSync: [] });
   log = $state.raw<PlayheadLogEntry[]>([]);
@@ -128,7 +153,17 @@ export class PlayheadSync implements RoomPlayer {
   others = $state.raw<{ participantId: string; name: string; position: number }[]>([]);
   lastError = $state.raw<CommandError | null>(null);
   joined = $state(false);
-  diagnostics = $state<PlayheadDiagnostics>({ offset: null, rtt: null, drift: null, playbackRate: 1, seeks: 0, rateChanges: 0, startLatency: START_LATENCY_MS });
+  diagnostics = $state<PlayheadDiagnostics>({
+    offset: null,
+    rtt: null,
+    drift: null,
+    playbackRate: 1,
+    seeks: 0,
+    rateChanges: 0,
+    startLatency: START_LATENCY.seedMs,
+    seekLatency: SEEK_LATENCY.seedMs,
+    startMiss: null,
+  });
 
   readonly #socket: RoomSocket;
   readonly me: PlayheadMe;
@@ -138,27 +173,34 @@ export class PlayheadSync implements RoomPlayer {
   #clock = new ClockEstimator({ windowSize: CLOCK_WINDOW });
   #drift = newDrift(1);
   #clockReady = false;
-  /** Version of the state the video was last steered by. */
+  /** Version of the state the video is steered by; the committed state never goes below it. */
   #applied = -1;
   /** `ready:12` / `stalled:12`: the last buffer report, so each is sent once. */
   #reported: string | null = null;
   #stalled = false;
-  #seekTarget: number | null = null;
-  #startLatencyMs = START_LATENCY_MS;
-  #learning: { version: number; errors: number[] } | null = null;
+  readonly #startLatency = new LatencyEstimator(START_LATENCY);
+  readonly #seekLatency = new LatencyEstimator(SEEK_LATENCY);
+  /** The seek in flight: its target and when it was asked for (local ms). */
+  #seeking: { target: number; since: number } | null = null;
+  /** Where the last completed seek landed, while nothing has played since. */
+  #landed: number | null = null;
+  /** How long the last seek took (ms). */
+  #lastSeekMs: number | null = null;
+  #preroll: Preroll | null = null;
+  #starting: Starting | null = null;
   /** The version whose start was already redone once. */
   #retried = -1;
-  #preroll: { version: number; target: number; margin: number; timer: ReturnType<typeof setTimeout> | null } | null = null;
-  #nextTimer: ReturnType<typeof setTimeout> | null = null;
+  #wake: ReturnType<typeof setTimeout> | null = null;
   #frameHandle: number | null = null;
+  /** Errors (ms) of the last frames, for the diagnostics. */
   #errors: number[] = [];
-  /** Errors (s) of the last frames since the video's course last changed, for the smoothed error. */
   readonly #intervals: ReturnType<typeof setInterval>[] = [];
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(socket: RoomSocket, me: PlayheadMe) {
     this.#socket = socket;
     this.me = me;
+    this.#recallLatencies();
     const onState = (state: PlayheadState) => this.#addStates([state]);
     const onRoom = (info: PlayheadRoomInfo) => (this.room = info);
     const onLog = (entry: PlayheadLogEntry) => {
@@ -202,25 +244,28 @@ export class PlayheadSync implements RoomPlayer {
     if (!video) return;
     const hadControls = video.controls;
     video.controls = false;
+    // A followed video buffers ahead: seeks and starts should not wait for the network.
+    video.preload = 'auto';
     this.#drift = newDrift(video.playbackRate);
     this.#applied = -1;
+    this.#seeking = null;
+    this.#landed = null;
+    this.#starting = null;
     const on = (type: keyof HTMLMediaElementEventMap, listener: () => void) => {
       video.addEventListener(type, listener);
       return () => video.removeEventListener(type, listener);
     };
     const off = [
-      on('seeked', () => {
-        this.#seekTarget = null;
-        this.#drift.notifySeeked(performance.now());
-        this.#reportSolo();
-        this.#reconcile();
-      }),
+      on('seeked', () => this.#seeked()),
       on('canplay', () => this.#recovered()),
       on('playing', () => this.#recovered()),
       on('waiting', () => this.#waiting()),
       on('loadedmetadata', () => this.#loadedMetadata()),
       on('progress', () => this.#readBuffered()),
-      on('play', () => this.#reportSolo()),
+      on('play', () => {
+        this.#landed = null;
+        this.#reportSolo();
+      }),
       on('pause', () => this.#reportSolo()),
       on('ratechange', () => this.#reportSolo()),
     ];
@@ -229,7 +274,7 @@ export class PlayheadSync implements RoomPlayer {
       for (const remove of off) remove();
       if (this.#frameHandle !== null) video.cancelVideoFrameCallback(this.#frameHandle);
       this.#frameHandle = null;
-      this.#cancelPreroll();
+      this.#preroll = null;
       video.controls = hadControls;
     };
     if (video.readyState >= 1) this.#loadedMetadata();
@@ -243,7 +288,7 @@ export class PlayheadSync implements RoomPlayer {
     this.attach(null);
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     for (const interval of this.#intervals) clearInterval(interval);
-    if (this.#nextTimer !== null) clearTimeout(this.#nextTimer);
+    this.#clearWake();
   }
 
   // ---- commands (RoomPlayer and the controls) ---------------------------------------------------
@@ -285,7 +330,8 @@ export class PlayheadSync implements RoomPlayer {
     this.solo = solo;
     this.#socket.emit('playhead:solo', { solo }, () => undefined);
     const video = this.#video;
-    this.#cancelPreroll();
+    this.#preroll = null;
+    this.#clearWake();
     if (solo) {
       this.#reportSolo();
       return;
@@ -294,6 +340,7 @@ export class PlayheadSync implements RoomPlayer {
     // playing group is joined through a paused preroll, which lands exactly.
     this.#drift = newDrift(video?.playbackRate ?? 1);
     this.#applied = -1;
+    this.#landed = null;
     video?.pause();
     this.#reconcile();
   }
@@ -331,9 +378,10 @@ export class PlayheadSync implements RoomPlayer {
       ),
     );
     if (!snapshot) return;
-    // A snapshot replaces what was known: after a server restart versions begin again at 0.
+    // A snapshot replaces what was known (after a server restart, a room reopened where it was).
     this.#states = [];
     this.#applied = -1;
+    this.#reported = null;
     this.room = snapshot.room;
     this.log = snapshot.log;
     this.joined = true;
@@ -345,7 +393,8 @@ export class PlayheadSync implements RoomPlayer {
     const pings: Promise<void>[] = [];
     for (let i = 0; i < BURST_PINGS; i++) {
       pings.push(this.#ping());
-      await new Promise((r) => setTimeout(r, BURST_GAP_MS));
+      // The first few at once: following the timeline waits for them (CLOCK_SAMPLES_NEEDED).
+      if (i >= CLOCK_SAMPLES_NEEDED - 1) await new Promise((r) => setTimeout(r, BURST_GAP_MS));
     }
     await Promise.all(pings);
   }
@@ -353,9 +402,14 @@ export class PlayheadSync implements RoomPlayer {
   #ping(): Promise<void> {
     if (!this.#socket.connected) return Promise.resolve();
     const t0 = performance.now();
-    const rtt = this.#clock.samples > 0 ? this.#clock.rtt : null;
+    // What the server schedules by: this browser's round trip and how much it varies, and how long
+    // its starts and seeks take.
+    const ping: ClockPing =
+      this.#clock.samples > 0
+        ? { rtt: this.#clock.rtt, rttSpread: this.#clock.rttSpread, startLatency: this.#startLatency.estimate, seekLatency: this.#seekLatency.p90 }
+        : { rtt: null, startLatency: this.#startLatency.estimate, seekLatency: this.#seekLatency.p90 };
     return new Promise((resolve) => {
-      this.#socket.timeout(ACK_TIMEOUT_MS).emit('playhead:clock', { rtt }, (err: Error | null, reply: AckReply<{ t1: number; t2: number }>) => {
+      this.#socket.timeout(ACK_TIMEOUT_MS).emit('playhead:clock', ping, (err: Error | null, reply: AckReply<{ t1: number; t2: number }>) => {
         const t3 = performance.now();
         if (!err && reply.ok && reply.value) {
           this.#clock.add({ t0, t1: reply.value.t1, t2: reply.value.t2, t3 });
@@ -392,102 +446,128 @@ export class PlayheadSync implements RoomPlayer {
     this.#reconcile();
   }
 
-  /** Brings the video in line with the governing state; called on every state, event and transition. */
+  /** Brings the video in line with the timeline; called on every state, video event and wake-up. */
   #reconcile = (): void => {
-    if (this.#nextTimer !== null) clearTimeout(this.#nextTimer);
-    this.#nextTimer = null;
+    this.#clearWake();
     const video = this.#video;
     if (this.#states.length === 0 || !this.#clockReady) return;
     const now = this.serverNow();
-    let state = governingState(this.#states, now)!;
-    // A paused video is started early by the start latency, so look that far ahead for a play.
-    if (video?.paused) {
-      const soon = governingState(this.#states, now + this.#startLatencyMs)!;
-      if (!soon.paused) state = soon;
-    }
-    this.shared = state;
+    const latency = this.#startLatency.estimate;
+    const committed = committedState(this.#states, now, latency, this.#applied)!;
+    this.shared = committed;
     if (this.solo) return;
-    this.paused = state.paused;
+    this.paused = committed.paused;
     if (!video) return;
-    if (state.version !== this.#applied) {
-      this.#applied = state.version;
-      // Also while paused: a start then begins at the room's speed.
-      const decision = this.#drift.retarget(state.rate);
-      if (decision.kind === 'rate') video.playbackRate = decision.rate;
-      this.#cancelPreroll();
-    }
-    if (state.paused) this.#holdAt(state);
-    else this.#follow(state, now);
-    this.#scheduleNext(now, video.paused);
+    const decision = steer({
+      states: this.#states,
+      now,
+      applied: this.#applied,
+      startLatencyMs: latency,
+      seekLatencyMs: this.#seekLatency.p90,
+      lastSeekMs: this.#lastSeekMs,
+      video: {
+        paused: video.paused,
+        seeking: this.#seeking !== null,
+        currentTime: video.currentTime,
+        readyState: video.readyState,
+        duration: video.duration,
+        landed: this.#landed,
+        seekTarget: this.#seeking?.target ?? null,
+      },
+      preroll: this.#preroll,
+    });
+    let wakeAt = nextChangeAt(this.#states, now, latency, this.#applied);
+    if (decision.kind !== 'none') this.#follows(decision.state);
+    const startAt = this.#carryOut(decision, now);
+    if (startAt !== null && (wakeAt === null || startAt < wakeAt)) wakeAt = startAt;
+    if (wakeAt !== null) this.#wakeAt(wakeAt);
   };
 
-  #holdAt(state: PlayheadState): void {
+  /** Does what `steer` decided; returns the server time of a start still ahead, if any. */
+  #carryOut(decision: Steer, now: number): number | null {
     const video = this.#video!;
-    if (!video.paused) video.pause();
-    const target = Number.isFinite(video.duration) ? Math.min(state.position, video.duration) : state.position;
-    if (video.seeking && this.#seekTarget === target) return;
-    if (Math.abs(video.currentTime - target) > ON_TARGET) {
-      this.#seekTo(target);
-      return;
+    switch (decision.kind) {
+      case 'none':
+      case 'follow':
+        return null;
+      case 'hold':
+        if (!video.paused) video.pause();
+        if (decision.action === 'seek') this.#seekTo(decision.position);
+        else if (decision.action === 'reseek') this.#seekTo(decision.position - RESEEK_NUDGE);
+        // Report only for the state in force (not one still ahead, e.g. the end of a timeline).
+        else if (decision.action === 'ready' && decision.state.paused) this.#report('ready', decision.state.version);
+        return null;
+      case 'preroll':
+        this.#preroll = decision.plan;
+        if (!video.paused) video.pause();
+        if (decision.seek) this.#seekTo(decision.plan.target);
+        return null;
+      case 'start':
+        if (this.needsGesture) return null;
+        if (decision.at > now) return decision.at;
+        this.#start(decision.state, decision.at);
+        return null;
     }
-    if (!video.seeking && video.readyState >= HAVE_FUTURE_DATA) this.#report('ready', state.version);
   }
 
-  #follow(state: PlayheadState, now: number): void {
-    const video = this.#video!;
-    // Playing already: the frame callback and the drift controller keep it there.
-    if (!video.paused || this.needsGesture) return;
-    if (this.#preroll?.version === state.version) {
-      if (!video.seeking) this.#armPreroll(state);
-      return;
-    }
-    const atStart = expectedPosition(state, now + this.#startLatencyMs);
-    if (state.duration !== null && atStart >= state.duration) {
-      // The timeline has run to the end: show the last frame, as everyone else does.
-      this.#holdAt({ ...state, paused: true, position: state.duration });
-      return;
-    }
-    if (Math.abs(video.currentTime - atStart) <= START_TOLERANCE && video.readyState >= HAVE_CURRENT_DATA) {
-      this.#start(state);
-      return;
-    }
-    const margin = Math.min(PREROLL_MAX_MS, Math.max(PREROLL_MIN_MS, 2 * this.#drift.seekLatencyMs + 150));
-    this.#preroll = { version: state.version, target: expectedPosition(state, now + margin), margin, timer: null };
-    this.#seekTo(this.#preroll.target);
+  /** From here on the video follows `state`: the room's rate applies at once, also while paused. */
+  #follows(state: PlayheadState): void {
+    if (state.version === this.#applied) return;
+    this.#applied = state.version;
+    const decision = this.#drift.retarget(state.rate);
+    if (decision.kind === 'rate') this.#video!.playbackRate = decision.rate;
+    if (this.#preroll?.version !== state.version) this.#preroll = null;
+    if (this.#starting?.version !== state.version) this.#starting = null;
   }
 
-  /** The preroll seek landed: start when the timeline reaches the target, or aim further ahead. */
-  #armPreroll(state: PlayheadState): void {
-    const preroll = this.#preroll!;
-    const video = this.#video!;
-    if (preroll.timer !== null || video.readyState < HAVE_FUTURE_DATA) return;
-    const reachedAt = state.atServerTime + ((preroll.target - state.position) / state.rate) * 1000;
-    const delay = this.#clock.toLocalTime(reachedAt) - this.#startLatencyMs - performance.now();
-    if (delay < 0) {
-      preroll.margin = Math.min(PREROLL_MAX_MS, preroll.margin * 2);
-      preroll.target = expectedPosition(state, this.serverNow() + preroll.margin);
-      this.#seekTo(preroll.target);
-      return;
-    }
-    preroll.timer = setTimeout(() => {
-      this.#preroll = null;
-      this.#start(state);
-    }, delay);
+  /** One timer for the next thing due (server time): stops PRECISE_MS early and busy-waits the rest. */
+  #wakeAt(serverTime: number): void {
+    this.#clearWake();
+    // A fraction of a millisecond past the instant, so the clock read afterwards is surely there.
+    const local = this.#clock.toLocalTime(serverTime) + 0.2;
+    const arm = () => {
+      const left = local - performance.now();
+      if (left > PRECISE_MS) {
+        this.#wake = setTimeout(arm, left - PRECISE_MS);
+        return;
+      }
+      this.#wake = null;
+      // A bare timeout fires up to ~10 ms late on a busy page; a start must not.
+      while (performance.now() < local) {
+        /* busy-wait */
+      }
+      this.#reconcile();
+    };
+    this.#wake = setTimeout(arm, Math.max(0, local - performance.now() - PRECISE_MS));
   }
 
-  #cancelPreroll(): void {
-    if (this.#preroll?.timer) clearTimeout(this.#preroll.timer);
+  #clearWake(): void {
+    if (this.#wake !== null) clearTimeout(this.#wake);
+    this.#wake = null;
+  }
+
+  /** play(), meant to be called at server time `at`; its first frames date the start. */
+  #start(state: PlayheadState, at: number): void {
+    const video = this.#video!;
     this.#preroll = null;
-  }
-
-  #start(state: PlayheadState): void {
-    const video = this.#video;
-    if (!video) return;
+    const now = performance.now();
+    const from = video.currentTime;
     // Only a start from decoded data says something about the start latency.
-    this.#learning = video.readyState >= HAVE_FUTURE_DATA ? { version: state.version, errors: [] } : null;
+    this.#starting =
+      video.readyState >= HAVE_FUTURE_DATA
+        ? {
+            version: state.version,
+            plannedAt: Math.min(now, this.#clock.toLocalTime(at)),
+            dueAt: this.#clock.toLocalTime(state.atServerTime + ((from - state.position) / state.rate) * 1000),
+            from,
+            rate: state.rate,
+            began: [],
+          }
+        : null;
     video.play().then(
       () => (this.needsGesture = false),
       (err: unknown) => {
+        this.#starting = null;
         // Never silently: the UI asks for the click the browser wants. (An AbortError only means
         // a pause or seek came first; the next reconcile decides again.)
         if (err instanceof DOMException && err.name === 'NotAllowedError') this.needsGesture = true;
@@ -495,21 +575,26 @@ export class PlayheadSync implements RoomPlayer {
     );
   }
 
-  /** One timer for the next state that takes effect: at its time, or early by the start latency. */
-  #scheduleNext(now: number, videoPaused: boolean): void {
-    let next: number | null = null;
-    for (const state of this.#states) {
-      if (state.version <= this.#applied) continue;
-      const trigger = !state.paused && videoPaused ? state.atServerTime - this.#startLatencyMs : state.atServerTime;
-      if (trigger > now && (next === null || trigger < next)) next = trigger;
-    }
-    if (next !== null) this.#nextTimer = setTimeout(this.#reconcile, Math.max(0, this.#clock.toLocalTime(next) - performance.now()));
-  }
-
   #seekTo(position: number): void {
     const video = this.#video!;
-    this.#seekTarget = position;
+    this.#seeking = { target: position, since: performance.now() };
+    this.#landed = null;
     video.currentTime = position;
+  }
+
+  #seeked(): void {
+    const seeking = this.#seeking;
+    if (seeking) {
+      this.#lastSeekMs = performance.now() - seeking.since;
+      this.#seekLatency.add(this.#lastSeekMs);
+      // A seek while playing (a drift correction) lands nowhere: the video moves on at once.
+      this.#landed = this.#video?.paused ? seeking.target : null;
+      this.#seeking = null;
+      this.#keepLatencies();
+    }
+    this.#drift.notifySeeked(performance.now());
+    this.#reportSolo();
+    this.#reconcile();
   }
 
   /**
@@ -525,16 +610,52 @@ export class PlayheadSync implements RoomPlayer {
     if (!video) return;
     this.#frameHandle = video.requestVideoFrameCallback(this.#onFrame);
     if (this.solo || !this.#clockReady || video.paused || video.seeking) return;
-    const at = this.serverNow();
+    const local = performance.now();
+    const at = this.#clock.toServerTime(local);
     const mediaTime = video.currentTime;
-    const state = governingState(this.#states, at);
+    const state = committedState(this.#states, at, this.#startLatency.estimate, this.#applied);
     if (!state || state.paused) return;
+    if (this.#starting?.version === state.version) {
+      this.#dateStart(this.#starting, local, mediaTime);
+      return;
+    }
+    // Until the state takes effect the video, started early, is not running yet.
+    if (at < state.atServerTime) return;
     const expected = expectedPosition(state, at);
-    const error = expected - mediaTime;
-    this.#errors = [...this.#errors, error * 1000].slice(-DRIFT_WINDOW);
-    // A redone start replaces whatever the controller would do with this frame.
-    if (this.#learnStart(state, error)) return;
-    const decision = this.#drift.sample({ mediaTime, expected, targetRate: state.rate, nowMs: performance.now() });
+    this.#errors = [...this.#errors, (expected - mediaTime) * 1000].slice(-DRIFT_WINDOW);
+    this.#correct(this.#drift.sample({ mediaTime, expected, targetRate: state.rate, nowMs: local }));
+  };
+
+  /**
+   * Dates a start from its first frames: the media clock began at now − (currentTime − from) / rate.
+   * That teaches the start latency (including the timer's own lateness), and the miss goes to the
+   * drift controller as one nudge, or, beyond START_RETRY_MS, the start is redone once.
+   */
+  #dateStart(starting: Starting, local: number, mediaTime: number): void {
+    // Frames of the paused picture before the clock moves say nothing.
+    if (mediaTime <= starting.from) return;
+    starting.began.push(local - ((mediaTime - starting.from) / starting.rate) * 1000);
+    if (starting.began.length < START_FRAMES) return;
+    this.#starting = null;
+    const began = median(starting.began);
+    this.#startLatency.add(began - starting.plannedAt);
+    this.#keepLatencies();
+    const miss = began - starting.dueAt;
+    this.diagnostics.startMiss = miss;
+    // This browser is on the timeline: the server counts a joiner's stalls from now on.
+    this.#report('ready', starting.version);
+    if (Math.abs(miss) > START_RETRY_MS && this.#retried !== starting.version) {
+      this.#retried = starting.version;
+      this.#video!.pause();
+      this.#reconcile();
+      return;
+    }
+    this.#correct(this.#drift.kick((miss / 1000) * starting.rate, starting.rate, local));
+  }
+
+  /** Carries out a drift decision: the only place that sets playbackRate or seeks while playing. */
+  #correct(decision: ReturnType<DriftController['sample']>): void {
+    const video = this.#video!;
     if (decision.kind === 'rate') {
       video.playbackRate = decision.rate;
       this.diagnostics.rateChanges++;
@@ -542,28 +663,28 @@ export class PlayheadSync implements RoomPlayer {
       this.#seekTo(decision.position);
       this.diagnostics.seeks++;
     }
-  };
+  }
 
-  /**
-   * Corrects the start latency by what the first frames of a start measured: halfway, so one odd
-   * start does not swing it; fully when the start is redone, since that start must land. True when
-   * it redid the start.
-   */
-  #learnStart(state: PlayheadState, error: number): boolean {
-    const learning = this.#learning;
-    if (!learning || learning.version !== state.version) return false;
-    learning.errors.push((error / state.rate) * 1000);
-    if (learning.errors.length < START_LEARN_FRAMES) return false;
-    this.#learning = null;
-    const late = median(learning.errors);
-    const retry = Math.abs(late) > START_RETRY_MS && this.#retried !== state.version;
-    this.#startLatencyMs = Math.min(START_LATENCY_MAX_MS, Math.max(0, this.#startLatencyMs + (retry ? late : late / 2)));
-    if (retry) {
-      this.#retried = state.version;
-      this.#video!.pause();
-      this.#reconcile();
+  // ---- what this browser learned about itself ---------------------------------------------------
+
+  #recallLatencies(): void {
+    try {
+      const kept = JSON.parse(localStorage.getItem(LATENCY_STORAGE_KEY) ?? 'null') as { start?: unknown; seek?: unknown } | null;
+      if (kept) {
+        this.#startLatency.restore(kept.start);
+        this.#seekLatency.restore(kept.seek);
+      }
+    } catch {
+      // Storage blocked or damaged: start from the first guesses.
     }
-    return retry;
+  }
+
+  #keepLatencies(): void {
+    try {
+      localStorage.setItem(LATENCY_STORAGE_KEY, JSON.stringify({ start: this.#startLatency.memory(), seek: this.#seekLatency.memory() }));
+    } catch {
+      // Storage blocked or full: the estimates live as long as the page.
+    }
   }
 
   // ---- buffering --------------------------------------------------------------------------------
@@ -669,11 +790,12 @@ export class PlayheadSync implements RoomPlayer {
     this.diagnostics.rtt = this.#clock.samples > 0 ? this.#clock.rtt : null;
     this.diagnostics.drift = this.#errors.length > 0 && !this.paused ? median(this.#errors) : null;
     this.diagnostics.playbackRate = video?.playbackRate ?? 1;
-    this.diagnostics.startLatency = this.#startLatencyMs;
-    // The governing state changes at its atServerTime even when no event arrives.
-    if (!this.solo && this.#states.length > 0 && this.#clockReady) {
-      const governing = governingState(this.#states, this.serverNow());
-      if (governing && governing.version !== this.shared?.version && governing.version > this.#applied) this.#reconcile();
+    this.diagnostics.startLatency = this.#startLatency.estimate;
+    this.diagnostics.seekLatency = this.#seekLatency.p90;
+    // A safety net: the wake-up timer normally catches every change of the committed state.
+    if (!this.solo && this.#states.length > 0 && this.#clockReady && this.#wake === null) {
+      const committed = committedState(this.#states, this.serverNow(), this.#startLatency.estimate, this.#applied);
+      if (committed && committed.version !== this.#applied) this.#reconcile();
     }
   }
 }

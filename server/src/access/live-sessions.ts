@@ -66,6 +66,11 @@ export class LiveSessions {
     };
   }
 
+  /** Sessions that ended in another process (a sign-out there): end their connections here too. */
+  endSessions(ids: readonly string[]): void {
+    for (const id of ids) this.#end(id);
+  }
+
   /** Ends the connections of every tracked session that is no longer live; returns how many. */
   async sweep(now = Date.now()): Promise<number> {
     let ended = 0;

@@ -75,6 +75,12 @@ export interface DocHubOptions {
   compactEveryUpdates?: number;
   /** What client updates must keep the document like; the room document's schema by default. */
   schema?: DocSchema;
+  /**
+   * Whether this process serves the document's room (several processes, see cluster/): only the
+   * owner folds the update log, because a copy loaded elsewhere may lack updates the owner wrote
+   * after it and would replace them. Always true for one process.
+   */
+  owns?: (docName: string) => boolean;
 }
 
 /** Version labels the hub writes. */
@@ -186,6 +192,7 @@ export class DocHub {
   private readonly versionEveryMs: number;
   private readonly compactEveryUpdates: number;
   private readonly schema: DocSchema;
+  private readonly owns: (docName: string) => boolean;
 
   constructor(opts: DocHubOptions) {
     this.store = opts.store;
@@ -195,6 +202,7 @@ export class DocHub {
     this.versionEveryMs = opts.versionEveryMs ?? 10 * 60_000;
     this.compactEveryUpdates = opts.compactEveryUpdates ?? 500;
     this.schema = opts.schema ?? ROOM_DOC_SCHEMA;
+    this.owns = opts.owns ?? (() => true);
   }
 
   handleConnection(socket: HubSocket, info: HubConnectionInfo): void {
@@ -323,6 +331,27 @@ export class DocHub {
     for (const entry of this.docs.values()) {
       for (const conn of entry.conns) if (conn.socket === socket) return this.closeConn(conn, code, reason);
     }
+  }
+
+  /**
+   * The room moves to another process: close the connections of these documents with `code` (a
+   * code their providers reconnect on) and unload them (a version if there was activity, the log
+   * folded), so the next owner reads everything from the store.
+   */
+  async release(isOfRoom: (docName: string) => boolean, code: number, reason: string): Promise<void> {
+    for (const entry of [...this.docs.values()]) {
+      if (!isOfRoom(entry.name)) continue;
+      for (const conn of [...entry.conns]) this.closeConn(conn, code, reason);
+      this.unload(entry);
+    }
+    // Loads still under way finish first, then every unload of the room is written.
+    await Promise.all([...this.loading].filter(([name]) => isOfRoom(name)).map(([, p]) => p.catch(() => {})));
+    await Promise.all([...this.unloading].filter(([name]) => isOfRoom(name)).map(([, p]) => p));
+  }
+
+  /** The room was just taken over from another process: copies loaded before are forgotten unread. */
+  forget(isOfRoom: (docName: string) => boolean): void {
+    for (const entry of [...this.docs.values()]) if (isOfRoom(entry.name) && entry.conns.size === 0) this.discard(entry);
   }
 
   /** Shutdown: close every connection (1001 lets providers reconnect) and unload every document. */
@@ -507,7 +536,7 @@ export class DocHub {
    * `compact` applies the state to a Y.Doc: a stall of hundreds of ms for a large room.)
    */
   private async compact(entry: DocEntry): Promise<void> {
-    if (entry.updatesSinceCompact === 0) return;
+    if (entry.updatesSinceCompact === 0 || !this.owns(entry.name)) return;
     const state = this.encodedState(entry);
     const { lastId, updatesSinceCompact } = entry;
     await this.store.replace(entry.name, state, lastId);

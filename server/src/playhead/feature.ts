@@ -18,6 +18,7 @@ import {
   parseModeRequest,
   parseSoloPosition,
   parseSoloRequest,
+  type ClockPing,
   type Parsed,
   type PlayheadPerson,
 } from '../../../shared/playhead/protocol.ts';
@@ -25,6 +26,7 @@ import type { RoomServer, RoomSocket, SocketFeature } from '../realtime/socket.t
 import type { PlayheadEventStore } from './event-store.ts';
 import { PlayheadRoom, type RoomResult, type Timers } from './room.ts';
 import { PLAYHEAD_LOG_SIZE } from '../../../shared/playhead/protocol.ts';
+import type { PlayheadStateStore } from './state-store.ts';
 
 export const serverNow = (): number => performance.timeOrigin + performance.now();
 
@@ -33,9 +35,15 @@ export const playheadChannel = (roomId: string): string => `playhead:${roomId}`;
 /** Messages per second per connection, sustained and as a burst: a ping burst plus fast clicking fits. */
 const MESSAGES_PER_SECOND = 30;
 const MESSAGE_BURST = 60;
+/**
+ * How often the store hears that the playing rooms still play (ms): a room whose process is killed
+ * reopens at most this much before where it was. One UPDATE per playing room.
+ */
+export const ALIVE_EVERY_MS = 1000;
 
 export interface PlayheadFeatureOptions {
   events: PlayheadEventStore;
+  saved: PlayheadStateStore;
   /** Duration and frame rate of the room's video from the media module, if it knows them. */
   media?: (roomId: string) => Promise<MediaFacts | null>;
   log: (err: unknown, msg: string) => void;
@@ -79,13 +87,26 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
   const now = options.now ?? serverNow;
   const wallClock = options.wallClock ?? Date.now;
   const rooms = new Map<string, PlayheadRoom>();
-  /** Rooms whose log is being read, so two joins share one room. */
+  /** Rooms whose log and stored timeline are being read, so two joins share one room. */
   const opening = new Map<string, Promise<PlayheadRoom>>();
   /** The media module's facts per room, as last read (a join reads them again). */
   const facts = new Map<string, MediaFacts | null>();
   const readFacts = async (roomId: string): Promise<void> => {
     if (options.media) facts.set(roomId, await options.media(roomId));
   };
+  /** The heartbeat's write in progress: the next tick skips rather than queue behind a slow store. */
+  let beating: Promise<void> | null = null;
+  const alive = setInterval(() => {
+    if (beating) return;
+    const playing = [...rooms].flatMap(([id, room]) => (room.playing ? [id] : []));
+    beating = options.saved
+      .alive(playing, wallClock())
+      .catch((err: unknown) => options.log(err, 'playhead: storing that rooms still play failed'))
+      .finally(() => {
+        beating = null;
+      });
+  }, ALIVE_EVERY_MS);
+  alive.unref();
 
   async function roomFor(roomId: string, io: RoomServer): Promise<PlayheadRoom> {
     const open = rooms.get(roomId);
@@ -99,7 +120,7 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
   }
 
   async function openRoom(roomId: string, io: RoomServer): Promise<PlayheadRoom> {
-    const [log] = await Promise.all([options.events.recent(roomId, PLAYHEAD_LOG_SIZE), readFacts(roomId)]);
+    const [log, stored] = await Promise.all([options.events.recent(roomId, PLAYHEAD_LOG_SIZE), options.saved.load(roomId), readFacts(roomId)]);
     const channel = playheadChannel(roomId);
     const room = new PlayheadRoom({
       roomId,
@@ -107,6 +128,8 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
       wallClock,
       events: options.events,
       log,
+      saved: options.saved,
+      stored,
       onError: options.log,
       timers: options.timers,
       media: options.media && (() => facts.get(roomId) ?? null),
@@ -126,8 +149,8 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     const access = socket.data.access;
     const bucket = new TokenBucket(now);
     let room: PlayheadRoom | null = null;
-    /** The RTT reported before joining, handed to the room on join. */
-    let rtt: number | null = null;
+    /** What the pings said before joining, handed to the room on join. */
+    let timing: ClockPing | null = null;
 
     /**
      * The connection's messages one after another: a join waits for the room's log to be read,
@@ -177,7 +200,7 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
       room = opened;
       void socket.join(playheadChannel(access.room.id));
       const { participantId, name, role, permissions } = access;
-      return { ok: true, value: room.join({ id: socket.id, participantId, name, role, permissions }, rtt) };
+      return { ok: true, value: room.join({ id: socket.id, participantId, name, role, permissions }, timing) };
     });
     handle('playhead:leave', () => {
       room?.leave(socket.id);
@@ -189,8 +212,8 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
       const t1 = now();
       const parsed = parseClockPing(payload);
       if (!parsed.ok) return badRequest(parsed);
-      rtt = parsed.value.rtt ?? rtt;
-      room?.reportRtt(socket.id, parsed.value.rtt);
+      timing = { ...timing, ...parsed.value, rtt: parsed.value.rtt ?? timing?.rtt ?? null };
+      room?.reportTiming(socket.id, parsed.value);
       return { ok: true, value: { t1, t2: now() } };
     });
     handle('playhead:command', (payload) => joined((r) => r.command(socket.id, payload)));
@@ -225,10 +248,38 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     feature,
     /** The room's playhead, if anyone has joined it since the server started. */
     room: (roomId: string): PlayheadRoom | undefined => rooms.get(roomId),
+    /**
+     * Shutting down: pauses every playing room where it is and tells its clients (before the sockets
+     * close); resolves once those pauses are stored.
+     */
+    async stop(): Promise<void> {
+      const open = [...rooms.values()];
+      for (const room of open) room.stop();
+      await Promise.all(open.map((room) => room.recorded()));
+    },
+    /**
+     * The room moved to another process (its connections are gone): pause it where it is, which
+     * writes that through, so the new owner opens it on the same frame; then forget it here.
+     * Resolves once that is stored.
+     */
+    async release(roomId: string): Promise<void> {
+      const room = rooms.get(roomId);
+      rooms.delete(roomId);
+      if (!room) return;
+      room.stop();
+      room.dispose();
+      await room.recorded();
+    },
+    /** The room was deleted: its playhead is forgotten here, nothing of it stored. */
+    forget(roomId: string): void {
+      rooms.get(roomId)?.dispose();
+      rooms.delete(roomId);
+    },
     /** Pauses the room's playhead because `who` talks (the call's pause-on-talk); false when nothing plays. */
     pauseForTalk: (roomId: string, who: PlayheadPerson & { role: Role }): boolean => rooms.get(roomId)?.pauseFor(who) ?? false,
-    /** Stops every room; resolves once their log entries are stored. */
+    /** Stops every room; resolves once their log entries and timelines are stored. */
     async close(): Promise<void> {
+      clearInterval(alive);
       const open = [...rooms.values()];
       for (const room of open) room.dispose();
       rooms.clear();

@@ -20,7 +20,6 @@ import {
   RoomViewSchema,
   type Room,
 } from '../../../shared/api/schemas.ts';
-import { closeCodeFor } from '../../../shared/errors.ts';
 import { roomCookieName } from './guard.ts';
 import { clearSessionCookie, setSessionCookie } from '../http/cookies.ts';
 import { AppError } from '../http/errors.ts';
@@ -38,7 +37,7 @@ export const toRoom = (r: RoomRow): Room => ({
 });
 
 export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, rooms, roomHooks, invites, participants, guard, realtime, db, notes, media, mediaStore } = app.services;
+  const { config, rooms, roomHooks, invites, participants, guard, signals, db, media, mediaStore } = app.services;
 
   const inviteFailure = { unknown: 'This invite link is not valid.', revoked: 'This invite link has been withdrawn by the host.', expired: 'This invite link has expired.' } as const;
   const checkInvite = async (token: string, roomId?: string) => {
@@ -125,9 +124,8 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const overrides = req.body as PermissionOverrides;
       await rooms.setPermissionOverrides(a.room.id, overrides);
       // Live connections got their permissions at the handshake: socket.io ones are updated in place,
-      // Yjs ones reconnect (4500) so the hub re-decides who may write.
-      realtime.refreshPermissions(a.room.id, (role) => permissionsFor(role, overrides));
-      notes.closeUsers(new Set((await participants.listByRoom(a.room.id)).map((p) => p.id)), closeCodeFor('internal'), 'permissions changed');
+      // Yjs ones reconnect (4500) so the hub re-decides who may write — in whichever process they are.
+      signals.publish({ kind: 'permissions-changed', roomId: a.room.id, overrides, participantIds: (await participants.listByRoom(a.room.id)).map((p) => p.id) });
       return permissionTable(overrides);
     },
   );
@@ -160,10 +158,9 @@ export const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
       if (!await invites.get(a.room.id, req.params.inviteId)) throw new AppError('not_found', 'No such invite in this room.');
       await invites.revoke(a.room.id, req.params.inviteId);
-      const ended = new Set(await participants.idsByInvite(req.params.inviteId));
+      const ended = await participants.idsByInvite(req.params.inviteId);
       await participants.endSessionsOfInvite(req.params.inviteId);
-      realtime.endParticipants(a.room.id, ended, { code: 'forbidden', message: 'The host has withdrawn your invite link.' });
-      notes.closeUsers(ended, closeCodeFor('forbidden'), 'invite link withdrawn');
+      signals.publish({ kind: 'participants-ended', roomId: a.room.id, participantIds: ended, reason: { code: 'forbidden', message: 'The host has withdrawn your invite link.' } });
       return reply.status(204).send(null);
     },
   );
