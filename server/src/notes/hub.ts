@@ -336,7 +336,7 @@ export class DocHub {
   /**
    * The room moves to another process: close the connections of these documents with `code` (a
    * code their providers reconnect on) and unload them (a version if there was activity, the log
-   * folded), so the next owner reads everything from the store.
+   * folded), so the next owner reads everything from the store. Resolves once that is written.
    */
   async release(isOfRoom: (docName: string) => boolean, code: number, reason: string): Promise<void> {
     for (const entry of [...this.docs.values()]) {
