@@ -30,6 +30,8 @@ export default defineConfig({
           name: 'integration',
           root: here,
           include: ['tests/integration/**/*.test.ts'],
+          // The store tests run against SQLite and PostgreSQL: a throwaway server for the run.
+          globalSetup: ['tests/setup/postgres.ts'],
           testTimeout: 20_000,
           hookTimeout: 20_000,
         },

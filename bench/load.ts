@@ -1,5 +1,11 @@
 /**
- * `npm run bench:load` — how many rooms one server process holds.
+ * `npm run bench:load` — how many rooms one server process holds, on SQLite and on PostgreSQL.
+ *
+ * The whole run below is made twice in one go: with the embedded SQLite store (the default, and
+ * the baseline the PostgreSQL figures are compared with) and with DATABASE_URL pointing at a
+ * PostgreSQL on this machine (BENCH_DATABASE_URL, else a throwaway cluster from Debian's binaries,
+ * its processes unpinned: on 2 cores they share them with the server and the generator, which is
+ * part of what is measured). BENCH_BACKENDS=sqlite (or postgres) runs one of them.
  *
  * The compiled server runs alone on core 0 (`taskset`), a load generator process on core 1. The
  * generator opens R rooms × 4 participants, each with a socket.io connection (presence, the
@@ -31,6 +37,7 @@ import { YJS_PATH_PREFIX } from '../shared/notes/protocol.ts';
 import { connected, firstStructId, LeanYjs, leanSocket } from './lib/lean.ts';
 import { cpuShare, forkPinned, load1, machine, mib, ms, procStat, quantile, Rpc, sleep, sortNum, startServer, table, writeSection } from './lib/common.ts';
 import { makeRooms, signIn, type BenchRoom } from './lib/rooms.ts';
+import { createTestDatabase, startThrowawayPostgres } from '../tests/helpers/postgres.ts';
 
 const STEPS = (process.env.STEPS ?? '50,100,250,500,1000,2000').split(',').map(Number);
 const PARTICIPANTS = 4;
@@ -253,10 +260,40 @@ interface StepResult {
   valid: boolean;
 }
 
+type Backend = 'sqlite' | 'postgres';
+
+interface BackendRun {
+  backend: Backend;
+  results: StepResult[];
+  baseline: { loopP99: number; noteP99: number };
+  convergence: { checked: number; matched: number };
+}
+
 async function runParent(): Promise<void> {
   const started = Date.now();
   const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
   const loadAtStart = load1();
+  const backends = (process.env.BENCH_BACKENDS ?? 'sqlite,postgres').split(',') as Backend[];
+  const runs: BackendRun[] = [];
+  for (const backend of backends) {
+    if (backend === 'sqlite') {
+      runs.push(await runBackend(backend, {}, log));
+      continue;
+    }
+    const cluster = process.env.BENCH_DATABASE_URL ? null : await startThrowawayPostgres();
+    const database = await createTestDatabase(process.env.BENCH_DATABASE_URL ?? cluster!.url);
+    try {
+      runs.push(await runBackend(backend, { DATABASE_URL: database.url }, log));
+    } finally {
+      await database.drop();
+      cluster?.stop();
+    }
+  }
+  report(runs, loadAtStart);
+}
+
+async function runBackend(backend: Backend, env: Record<string, string>, log: (msg: string) => void): Promise<BackendRun> {
+  log(`--- ${backend} ---`);
   const dataDir = mkdtempSync(join(tmpdir(), 'kijkkamer-bench-load-'));
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   let gen: ChildProcess | null = null;
@@ -264,7 +301,7 @@ async function runParent(): Promise<void> {
   let baseline = { loopP99: NaN, noteP99: NaN };
   let convergence = { checked: 0, matched: 0 };
   try {
-    server = await startServer(dataDir);
+    server = await startServer(dataDir, env);
     gen = forkPinned(1, fileURLToPath(import.meta.url), ['--generator']);
     await new Promise<void>((resolve) => gen!.once('message', () => resolve()));
     const rpc = new Rpc(gen);
@@ -336,12 +373,42 @@ async function runParent(): Promise<void> {
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  report(results, baseline, convergence, loadAtStart);
+  return { backend, results, baseline, convergence };
 }
 
-function report(results: StepResult[], baseline: { loopP99: number; noteP99: number }, convergence: { checked: number; matched: number }, loadAtStart: number): void {
-  const ok = (r: StepResult) => r.valid && r.errors === 0 && r.noteP99 <= GOALS.p99Ms && r.playheadP99 <= GOALS.p99Ms;
-  const knee = results.filter(ok).map((r) => r.rooms).reduce((a, b) => Math.max(a, b), 0);
+const ok = (r: StepResult) => r.valid && r.errors === 0 && r.noteP99 <= GOALS.p99Ms && r.playheadP99 <= GOALS.p99Ms;
+const kneeOf = (results: StepResult[]) => results.filter(ok).map((r) => r.rooms).reduce((a, b) => Math.max(a, b), 0);
+const STORE_NAMES: Record<Backend, string> = { sqlite: 'SQLite (embedded, the default)', postgres: 'PostgreSQL (DATABASE_URL, on this machine)' };
+
+function report(runs: BackendRun[], loadAtStart: number): void {
+  const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const sqlite = runs.find((r) => r.backend === 'sqlite');
+  const postgres = runs.find((r) => r.backend === 'postgres');
+  const ratios = (p: StepResult) => {
+    const s = sqlite?.results.find((r) => r.rooms === p.rooms);
+    return s ? `R=${p.rooms}: note p99 × ${(p.noteP99 / s.noteP99).toFixed(2)}, playhead p99 × ${(p.playheadP99 / s.playheadP99).toFixed(2)}, server CPU × ${(p.serverCpu / s.serverCpu).toFixed(2)}` : null;
+  };
+  const comparison =
+    sqlite && postgres
+      ? [
+          '',
+          `**PostgreSQL against SQLite in this run** (PostgreSQL / SQLite per step; SQLite is the baseline): ${postgres.results.map(ratios).filter((x) => x !== null).join('; ')}. ` +
+            `Knee: SQLite ${kneeOf(sqlite.results) || 'none'}, PostgreSQL ${kneeOf(postgres.results) || 'none'} rooms × 4.`,
+        ]
+      : [];
+  const body = [
+    `Run ${when} on ${machine()} (\`npm run bench:load\`); 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${load1().toFixed(1)} at the end.`,
+    '',
+    `Setup: the compiled server (\`node dist/server/src/main.js\`) pinned to core 0, one load-generator process pinned to core 1 with lean clients (raw y-protocols frames over \`ws\`, socket.io-client over WebSocket; every ${REAL_EVERY}th room's host is a real y-websocket provider). Per room 4 participants (the host and 3 invited klantmanagers), each with a socket.io connection (presence, \`playhead:join\`) and a Yjs connection with awareness; per room a playhead seek every 10 s (host); per participant one character typed into their own observation plus an awareness update every 10 s, and a \`playhead:clock\` exchange every 5 s. Rooms are added step by step and stay open; each step warms ${WARM_MS / 1000} s and measures ${MEASURE_MS / 1000} s. Latency is sender → each other participant of the room, one clock (the generator's). Server CPU and RSS from /proc (RSS: the peak during the step), its event-loop delay from a preloaded \`monitorEventLoopDelay\`. A step is invalid when the generator itself exceeds ${100 * GENERATOR_LIMITS.cpu} % of its core or ${GENERATOR_LIMITS.loopP99Ms} ms loop delay p99. The whole run is made once per store, one after the other; PostgreSQL's processes are not pinned (on 2 cores they share them with the server and the generator) and their CPU is not in "server CPU".`,
+    ...runs.flatMap((run) => ['', backendSection(run)]),
+    ...comparison,
+  ].join('\n');
+  console.log(`\n${body}`);
+  writeSection('## bench:load', body);
+}
+
+function backendSection({ backend, results, baseline, convergence }: BackendRun): string {
+  const knee = kneeOf(results);
   const atGoal = results.find((r) => r.rooms === GOALS.rooms);
   const rows = [
     ['rooms × 4', 'server CPU', 'server RSS', 'server loop delay p99', 'note → others p50 / p99', 'playhead → others p50 / p99', 'samples', 'errors / lost', 'generator CPU / loop p99', 'valid'],
@@ -358,14 +425,11 @@ function report(results: StepResult[], baseline: { loopP99: number; noteP99: num
       r.valid ? 'yes' : '**no** (generator saturated)',
     ]),
   ];
-  const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const goal = atGoal
     ? `${GOALS.rooms} rooms × 4: note p99 ${ms(atGoal.noteP99)}, playhead p99 ${ms(atGoal.playheadP99)}, RSS ${mib(atGoal.rss)} — ${ok(atGoal) && atGoal.rss <= GOALS.rssBytes ? '**met**' : '**NOT met**'}`
     : `${GOALS.rooms} rooms were not part of this run`;
-  const body = [
-    `Run ${when} on ${machine()} (\`npm run bench:load\`); 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${load1().toFixed(1)} at the end.`,
-    '',
-    `Setup: the compiled server (\`node dist/server/src/main.js\`) pinned to core 0, one load-generator process pinned to core 1 with lean clients (raw y-protocols frames over \`ws\`, socket.io-client over WebSocket; every ${REAL_EVERY}th room's host is a real y-websocket provider). Per room 4 participants (the host and 3 invited klantmanagers), each with a socket.io connection (presence, \`playhead:join\`) and a Yjs connection with awareness; per room a playhead seek every 10 s (host); per participant one character typed into their own observation plus an awareness update every 10 s, and a \`playhead:clock\` exchange every 5 s. Rooms are added step by step and stay open; each step warms ${WARM_MS / 1000} s and measures ${MEASURE_MS / 1000} s. Latency is sender → each other participant of the room, one clock (the generator's). Server CPU and RSS from /proc (RSS: the peak during the step), its event-loop delay from a preloaded \`monitorEventLoopDelay\`. A step is invalid when the generator itself exceeds ${100 * GENERATOR_LIMITS.cpu} % of its core or ${GENERATOR_LIMITS.loopP99Ms} ms loop delay p99.`,
+  return [
+    `### ${STORE_NAMES[backend]}`,
     '',
     `Baseline of this run (1 room, nothing else): server loop delay p99 ${ms(baseline.loopP99)}, note → others p99 ${ms(baseline.noteP99)}. ` +
       (baseline.loopP99 <= BASELINE_FLOOR_LOOP_P99_MS
@@ -378,8 +442,6 @@ function report(results: StepResult[], baseline: { loopP99: number; noteP99: num
     '',
     `Convergence after the last step (typing stopped, 3 s to settle): ${convergence.matched} of ${convergence.checked} real providers hold every keystroke typed in their room.`,
   ].join('\n');
-  console.log(`\n${body}`);
-  writeSection('## bench:load', body);
 }
 
 if (process.argv.includes('--generator')) await runGenerator();

@@ -19,7 +19,7 @@ import { createCluster } from './cluster/cluster.ts';
 import { RedisUnreachable } from './cluster/redis.ts';
 import type { ClusterSignal } from './cluster/signals.ts';
 import { ConfigError, type Config } from './config.ts';
-import { openDatabase } from './db/database.ts';
+import { openStore } from './db/database.ts';
 import { AppError, errorBody, installErrorHandlers } from './http/errors.ts';
 import { checkOrigin, installOriginCheck } from './http/origin.ts';
 import { createConsentStore } from './media/consent-store.ts';
@@ -108,7 +108,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     throw err instanceof RedisUnreachable ? new ConfigError(err.message) : err;
   });
   const { ownership, signals } = cluster;
-  const db = openDatabase(join(config.dataDir, 'kijkkamer.sqlite'));
+  const db = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'kijkkamer.sqlite') });
   const users = createUserStore(db);
   const sessions = createSessionStore(db);
   const rooms = createRoomStore(db);
@@ -118,8 +118,8 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     events: createPlayheadEventStore(db),
     saved: createPlayheadStateStore(db),
     // Probed facts of the room's uploaded video; without them the host's browser reports its own.
-    media: (roomId) => {
-      const facts = mediaStore.get(roomId)?.facts;
+    media: async (roomId) => {
+      const facts = (await mediaStore.get(roomId))?.facts;
       return facts?.durationSeconds ? { duration: facts.durationSeconds, frameRate: facts.frameRate } : null;
     },
     log: (err, msg) => app.log.error({ err }, msg),
@@ -164,8 +164,8 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   });
   const spreektijd = createSpreektijd({
     store: createSpreektijdStore(db),
-    video: (roomId) => {
-      const row = mediaStore.get(roomId);
+    video: async (roomId) => {
+      const row = await mediaStore.get(roomId);
       if (!row) return null;
       return {
         mediaId: row.id,
@@ -177,11 +177,17 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     ffmpegPath: config.ffmpegPath,
     onProgress: (roomId, status) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:progress', status),
     onChanged: (roomId, revision) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:changed', { revision }),
-    canWatch: (access) => media.videoAccess(access) === 'allowed',
+    canWatch: async (access) => (await media.videoAccess(access)) === 'allowed',
     log: app.log,
   });
   const roomHooks = new RoomHooks();
+  const dropRoomDocs = async (roomId: string, participantIds: readonly string[]): Promise<void> => {
+    await notes.dropDoc(sharedDocName(roomId));
+    for (const id of participantIds) await notes.dropDoc(privateDocName(roomId, id));
+  };
   roomHooks.onDeleted((roomId, participantIds) => signals.publish({ kind: 'room-deleted', roomId, participantIds: [...participantIds] }));
+  // Here as well, awaited: the documents' rows are gone before the deletion is answered.
+  roomHooks.onDeleted(dropRoomDocs);
   roomHooks.onDeleted((roomId) => media.removeRoom(roomId));
   roomHooks.onDeleted((roomId) => spreektijd.dropRoom(roomId));
   const services: Services = {
@@ -226,10 +232,9 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
         return;
       case 'room-deleted':
         realtime.endParticipants(signal.roomId, 'all', { code: 'gone', message: 'This room has been deleted.' });
+        playhead.forget(signal.roomId);
         // Deleting rows already gone is harmless: every process closes the documents it has open.
-        notes.dropDoc(sharedDocName(signal.roomId));
-        for (const id of signal.participantIds) notes.dropDoc(privateDocName(signal.roomId, id));
-        playhead.release(signal.roomId);
+        void dropRoomDocs(signal.roomId, signal.participantIds).catch((err: unknown) => app.log.error({ err }, 'dropping the documents of a deleted room failed'));
         return;
       case 'media-changed':
         realtime.io.to(roomChannel(signal.roomId)).emit('media:changed', { reason: signal.reason });
@@ -245,12 +250,14 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     // then reads the room from the store.
     ownership.onRelease(async (roomId) => {
       await realtime.moveRoom(roomId);
-      playhead.release(roomId);
-      notes.release(isDocOfRoom(roomId), closeCodeFor('internal'), 'this room moved to another server; reconnecting');
+      await Promise.all([
+        playhead.release(roomId),
+        notes.release(isDocOfRoom(roomId), closeCodeFor('internal'), 'this room moved to another server; reconnecting'),
+      ]);
     });
     ownership.onAcquire((roomId) => {
       notes.forget(isDocOfRoom(roomId));
-      playhead.release(roomId);
+      playhead.forget(roomId);
     });
     // A request that may read or write what a room keeps in memory (its documents, playhead,
     // conversions) is served only by the room's process: the proxy sends it there, and should it
@@ -265,14 +272,16 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     });
   }
 
-  const sweep = setInterval(() => sessions.removeExpired(), 3_600_000);
+  const sweep = setInterval(() => {
+    sessions.removeExpired().catch((err: unknown) => app.log.error({ err }, 'removing expired sessions failed'));
+  }, 3_600_000);
   sweep.unref();
   liveSessions.start(undefined, (err) => app.log.error({ err }, 'checking live sessions failed'));
   // Before Fastify waits for the connections to end: playing rooms pause where they are and say so,
   // then the socket.io connections (upgraded, so Fastify does not close them itself) end after
   // delivering that.
   app.addHook('preClose', async () => {
-    playhead.stop();
+    await playhead.stop();
     realtime.io.disconnectSockets(true);
   });
   app.addHook('onClose', async () => {
@@ -280,13 +289,14 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     await cluster.close();
     clearInterval(sweep);
     liveSessions.stop();
-    notesEndpoint.close();
+    // Documents unloaded (their last version and compaction written) before the database closes.
+    await notesEndpoint.close();
     await spreektijd.close();
     await realtime.io.close();
     // After the sockets: their disconnects may still touch the rooms, never a closed database.
-    playhead.close();
-    voice.close();
-    db.close();
+    await playhead.close();
+    await voice.close();
+    await db.close();
   });
 
   await app.register(cookie);

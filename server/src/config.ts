@@ -6,6 +6,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** PostgreSQL as the store (postgres://…); null: SQLite in the data directory. */
+  databaseUrl: string | null;
   publicUrl: string;
   /** Built client; absent in tests that only exercise the API. */
   clientDir: string | null;
@@ -38,6 +40,20 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** DATABASE_URL's shape, checked before anything connects (whether the server answers is checked at start). */
+function checkDatabaseUrl(value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a URL: expected postgres://user:password@host:5432/database');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// (got ${url.protocol}//); leave it unset to store in SQLite`);
+  }
+  if (url.pathname.length <= 1) throw new ConfigError('DATABASE_URL names no database: expected postgres://user:password@host:5432/database');
+}
+
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -66,6 +82,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (adminPassword !== null && adminPassword.length < 10) {
     throw new ConfigError('KIJKKAMER_ADMIN_PASSWORD must be at least 10 characters');
   }
+  const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl !== null) checkDatabaseUrl(databaseUrl);
   const redisUrl = env.REDIS_URL || null;
   if (redisUrl !== null) {
     let scheme: string | null = null;
@@ -85,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     port,
     host,
     dataDir: resolve(cwd, env.DATA_DIR || 'data'),
+    databaseUrl,
     publicUrl,
     clientDir: resolve(cwd, 'dist/client'),
     adminEmail,

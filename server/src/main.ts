@@ -1,6 +1,8 @@
 import { ensureFirstAdmin } from './access/bootstrap.ts';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { SchemaError } from './db/database.ts';
+import { DatabaseConfigError } from './db/postgres.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -17,8 +19,9 @@ async function main(): Promise<void> {
   try {
     app = await buildApp(config);
   } catch (err) {
-    // What can only be checked by trying (Redis reachable) is a configuration error too.
-    if (err instanceof ConfigError) {
+    // Bad configuration (database, or what can only be checked by trying: Redis reachable) is said
+    // in a sentence at start, not as a stack trace (or later).
+    if (err instanceof ConfigError || err instanceof DatabaseConfigError || err instanceof SchemaError) {
       console.error(`Kijkkamer: ${err.message}`);
       process.exit(2);
     }

@@ -1,6 +1,6 @@
 import type { Config } from './config.ts';
 import type { Signals } from './cluster/signals.ts';
-import type { Db } from './db/database.ts';
+import type { Database } from './db/database.ts';
 import type { Guard } from './rooms/guard.ts';
 import type { LiveSessions } from './access/live-sessions.ts';
 import type { SessionStore } from './access/sessions.ts';
@@ -24,7 +24,7 @@ import type { Spreektijd } from './spreektijd/service.ts';
 /** Everything a route needs, built once in buildApp and reachable as `app.services`. */
 export interface Services {
   config: Config;
-  db: Db;
+  db: Database;
   users: UserStore;
   sessions: SessionStore;
   liveSessions: LiveSessions;

@@ -164,8 +164,8 @@ describe('every form answers bad input in words a person reads', () => {
     const first = (await host.post<Room>('/api/rooms', { title: 'Eerste gesprek', recordedOn: '2026-11-02' })).body;
     const room = (await host.post<Room>('/api/rooms', { title: 'Tweede gesprek', recordedOn: '2026-11-30' })).body;
     for (const r of [first, room]) await host.put(`/api/rooms/${r.id}/traject`, { trajectId: traject.id });
-    addAandachtspunt(server.app.services.notes.getDoc(first.id), { text: 'Eerst de agenda vragen', fragmentIds: [], observationIds: [], authorId: 'k', authorName: 'Karin' });
-    addFragment(server.app.services.notes.getDoc(room.id), { start: 1, end: 3, title: 'Opening', question: '', themes: [] });
+    addAandachtspunt(await server.app.services.notes.getDoc(first.id), { text: 'Eerst de agenda vragen', fragmentIds: [], observationIds: [], authorId: 'k', authorName: 'Karin' });
+    addFragment(await server.app.services.notes.getDoc(room.id), { start: 1, end: 3, title: 'Opening', question: '', themes: [] });
     const page = await personWith(browser, server.url, host);
     await page.goto(`/kamer/${room.id}`);
     const tab = (name: string) => page.getByRole('tablist', { name: 'Kijkwijzer' }).getByRole('tab', { name }).click();

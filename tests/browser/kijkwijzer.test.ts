@@ -134,7 +134,7 @@ describe('the Kijkwijzer in a real browser', () => {
     const first = (await host.post<Room>('/api/rooms', { title: 'Eerste gesprek', recordedOn: '2026-11-02' })).body;
     const second = (await host.post<Room>('/api/rooms', { title: 'Tweede gesprek', recordedOn: '2026-11-30' })).body;
     for (const room of [first, second]) await host.put(`/api/rooms/${room.id}/traject`, { trajectId: traject.id });
-    addAandachtspunt(server.app.services.notes.getDoc(first.id), { text: 'Eerst vragen wat de cliënt wil bespreken', fragmentIds: [], observationIds: [], authorId: 'k', authorName: 'Karin' });
+    addAandachtspunt(await server.app.services.notes.getDoc(first.id), { text: 'Eerst vragen wat de cliënt wil bespreken', fragmentIds: [], observationIds: [], authorId: 'k', authorName: 'Karin' });
 
     const page = await person(host);
     await page.goto(`/kamer/${second.id}`);

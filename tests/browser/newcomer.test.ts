@@ -94,7 +94,7 @@ describe('a newcomer in a real browser', () => {
 
   it('every action that opens a text field puts focus in it, so typing right after the click never becomes a shortcut', async () => {
     const room = await demoRoom();
-    const doc = server.app.services.notes.getDoc(room.id);
+    const doc = await server.app.services.notes.getDoc(room.id);
     addFragment(doc, { start: 2, end: 4, title: 'Begin', question: '', themes: [] });
     const page = await hostIn(room.id);
     await controls(page).getByRole('button', { name: 'Afspelen' }).waitFor();
@@ -167,7 +167,7 @@ describe('a newcomer in a real browser', () => {
 
   it('4. the theme menu follows the keyboard: arrows, Home/End, type-ahead, Space and Enter toggle with aria-checked, Escape', async () => {
     const room = await createRoom(host);
-    addObservation(server.app.services.notes.getDoc(room.id), { start: 3, end: null, themes: [], kind: 'zie', text: 'kijkt weg', authorId: 'x', authorName: 'Beheerder', role: 'begeleider' });
+    addObservation(await server.app.services.notes.getDoc(room.id), { start: 3, end: null, themes: [], kind: 'zie', text: 'kijkt weg', authorId: 'x', authorName: 'Beheerder', role: 'begeleider' });
     const page = await hostIn(room.id);
     const obs = page.getByRole('article', { name: /^Observatie bij 0:03/ });
     const add = obs.getByRole('button', { name: '+ Thema kiezen' });
@@ -219,7 +219,7 @@ describe('a newcomer in a real browser', () => {
 
   it('6. "Feedback toevoegen" puts the cursor in the feedback box', async () => {
     const room = await createRoom(host);
-    addFragment(server.app.services.notes.getDoc(room.id), { start: 1, end: 3, title: 'Opening', question: '', themes: [] });
+    addFragment(await server.app.services.notes.getDoc(room.id), { start: 1, end: 3, title: 'Opening', question: '', themes: [] });
     const page = await hostIn(room.id);
     await openTab(page, 'Fragmenten');
     await page.getByRole('button', { name: 'Feedback toevoegen bij fragment: Opening' }).click();

@@ -51,7 +51,7 @@ describe('the print report and exports in a real browser', () => {
     setMetaText(shared.doc, META.goal, 'Zien hoe ik met emotie omga');
     expect(chooseThemes(shared.doc, ['emotie']).ok).toBe(true);
     addAandachtspunt(shared.doc, { text: AANDACHTSPUNT, fragmentIds: [], observationIds: [], authorId: me.participantId, authorName: 'Beheerder' });
-    await until(() => readObservations(server.app.services.notes.getDoc(room.id)).length === 1 && server.app.services.notes.getDoc(room.id).getMap('aandachtspunten').size === 1, 10_000);
+    await until(async () => readObservations(await server.app.services.notes.getDoc(room.id)).length === 1 && (await server.app.services.notes.getDoc(room.id)).getMap('aandachtspunten').size === 1, 10_000);
   });
   afterAll(async () => {
     shared?.destroy();

@@ -27,7 +27,7 @@ describe('version history in the room', () => {
     const obs = (text: string, start: number) =>
       addObservation(writer.doc, { start, end: null, themes: [], kind: 'zie', text, authorId: 'x', authorName: 'Onderzoeker', role: 'onderzoeker' });
     obs('eerste observatie', 3);
-    await until(() => readObservations(server.app.services.notes.getDoc(room.id)).length === 1);
+    await until(async () => readObservations(await server.app.services.notes.getDoc(room.id)).length === 1);
 
     const page = await (await newPerson(browser, server.url)).newPage();
     await signInAdmin(page, '/inloggen');
@@ -37,7 +37,7 @@ describe('version history in the room', () => {
     await expect.poll(() => panel.getByRole('button', { name: /^Bekijk versie van/ }).count()).toBe(1);
 
     obs('tweede observatie', 8);
-    await until(() => readObservations(server.app.services.notes.getDoc(room.id)).length === 2);
+    await until(async () => readObservations(await server.app.services.notes.getDoc(room.id)).length === 2);
     await panel.getByRole('button', { name: /^Bekijk versie van/ }).first().click();
     const preview = page.getByRole('dialog', { name: /: 1 observatie$/ });
     await preview.getByText('eerste observatie').waitFor();

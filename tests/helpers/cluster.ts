@@ -1,15 +1,18 @@
 /**
  * A real cluster for tests: compiled Kijkkamer processes sharing one data directory (SQLite in WAL
- * mode works across processes on one host), a throwaway redis-server (or KIJKKAMER_TEST_REDIS_URL)
- * and HAProxy in front with room affinity. Needs Debian's redis-server and haproxy; a clear error
+ * mode works across processes on one host) or, with `postgres`, a fresh database on the run's
+ * throwaway PostgreSQL (tests/setup/postgres.ts), a throwaway redis-server (or
+ * KIJKKAMER_TEST_REDIS_URL) and HAProxy in front with room affinity. Needs Debian's redis-server and haproxy; a clear error
  * names the package when one is missing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { inject } from 'vitest';
 import { freePort, startHaproxy, startKijkkamer, startRedis, type Haproxy, type KijkkamerProcess, type RedisServer } from '../../scripts/cluster/parts.ts';
 import { childEnv } from './child.ts';
+import { createTestDatabase } from './postgres.ts';
 
 export interface TestCluster {
   /** HAProxy's address: what browsers use. */
@@ -34,13 +37,15 @@ export async function testRedis(): Promise<{ url: string; stop(): Promise<void> 
   return { url: redis.url, stop: () => redis.stop('SIGKILL') };
 }
 
-export async function startCluster(count: number, env: Record<string, string> = {}): Promise<TestCluster> {
+export async function startCluster(count: number, env: Record<string, string> = {}, options: { store?: 'sqlite' | 'postgres' } = {}): Promise<TestCluster> {
+  const store = options.store ?? 'sqlite';
   const dataDir = mkdtempSync(join(tmpdir(), 'kijkkamer-cluster-'));
+  const database = store === 'postgres' ? await createTestDatabase(inject('postgresUrl')) : null;
   const redis = await testRedis();
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
   const proxyPort = await freePort();
   const url = `http://127.0.0.1:${proxyPort}`;
-  const envFor = () => childEnv(dataDir, { REDIS_URL: redis.url, PUBLIC_URL: url, ...env });
+  const envFor = () => childEnv(dataDir, { REDIS_URL: redis.url, PUBLIC_URL: url, ...(database ? { DATABASE_URL: database.url } : {}), ...env });
   const processes: (KijkkamerProcess | null)[] = [];
   let haproxy: Haproxy;
   try {
@@ -51,6 +56,7 @@ export async function startCluster(count: number, env: Record<string, string> = 
     // Nothing started may outlive a cluster that failed to start.
     for (const p of processes) await p?.stop('SIGKILL');
     await redis.stop();
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -84,6 +90,7 @@ export async function startCluster(count: number, env: Record<string, string> = 
       await haproxy.stop('SIGKILL');
       for (const p of processes) await p?.stop('SIGKILL');
       await redis.stop();
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -79,7 +79,7 @@ export async function hostileRoom(server: TestServer): Promise<HostileRoom> {
   // Every guest watches once, so their names are in the access log.
   for (const guest of guests) await ok(guest.post(`/api/rooms/${room.id}/media/plays`, {}), 204, 'play');
 
-  const doc = server.app.services.notes.getDoc(sharedDocName(room.id));
+  const doc = await server.app.services.notes.getDoc(sharedDocName(room.id));
   const me = (await host.get<{ me: { participantId: string } }>(`/api/rooms/${room.id}`)).body.me;
   PAYLOADS.forEach((text, i) =>
     addObservation(doc, { start: i * 1.5, end: i % 2 ? i * 1.5 + 1 : null, themes: ['emotie'], kind: i % 3 ? 'zie' : 'vraag', text, authorId: me.participantId, authorName: guestNames[i % guestNames.length]!, role: 'klantmanager' }),

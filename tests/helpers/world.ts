@@ -65,8 +65,11 @@ export const cookieValue = (http: HttpClient, name: string): string => {
 };
 
 /** Moves a session past its idle deadline, as two unused hours would. */
-export function expireSession(server: TestServer, http: HttpClient, cookie: string): void {
-  server.app.services.db.prepare('UPDATE sessions SET last_seen_at = 0 WHERE token_hash = ?').run(hashToken(cookieValue(http, cookie)));
+export async function expireSession(server: TestServer, http: HttpClient, cookie: string): Promise<void> {
+  const id = hashToken(cookieValue(http, cookie));
+  await server.app.services.db.prepare('UPDATE sessions SET last_seen_at = 0 WHERE token_hash = ?').run(id);
+  // Changed behind the session store's back: it must read the row again.
+  server.app.services.sessions.forget([id]);
 }
 
 export async function ok<T>(res: Promise<{ status: number; body: T }>, status: number, what: string): Promise<T> {
@@ -95,7 +98,7 @@ async function matrixRoom(server: TestServer, host: HttpClient, title: string, o
   for (const role of INVITE_ROLES) members[role] = (await joinAsGuest(server, room.id, (await invite(host, room.id, role)).token, `Deelnemer ${role}`)).guest;
 
   const expiredParticipant = (await joinAsGuest(server, room.id, (await invite(host, room.id, 'klantmanager')).token, 'Verlopen')).guest;
-  expireSession(server, expiredParticipant, `kk_room_${room.id}`);
+  await expireSession(server, expiredParticipant, `kk_room_${room.id}`);
   const revokedInvite = await invite(host, room.id, 'coach');
   const revokedParticipant = (await joinAsGuest(server, room.id, revokedInvite.token, 'Ingetrokken')).guest;
   await ok(host.del(`/api/rooms/${room.id}/invites/${revokedInvite.invite.id}`), 204, 'revoke');
@@ -106,7 +109,7 @@ async function matrixRoom(server: TestServer, host: HttpClient, title: string, o
   if (uploaded.status !== 204) throw new Error(`upload: ${uploaded.status} ${await uploaded.text()}`);
   await ok(host.put(`/api/rooms/${room.id}/media/downloads`, { downloadsAllowed: true }), 200, 'downloads');
 
-  const doc = server.app.services.notes.getDoc(sharedDocName(room.id));
+  const doc = await server.app.services.notes.getDoc(sharedDocName(room.id));
   const observationId = addObservation(doc, { start: 3, end: 6, themes: ['weerstand'], kind: 'zie', text: 'Cliënt kijkt weg', authorId: 'p', authorName: 'Karin', role: 'klantmanager' });
   addShape(doc, observationId, { id: 'pijl', kind: 'arrow', color: '#1d5f8a', points: [1000, 1000, 6000, 5000] });
   const fragmentId = addFragment(doc, { start: 2, end: 8, title: 'Begin van het gesprek', question: 'Wat zie je?', themes: ['weerstand'] });
@@ -121,7 +124,7 @@ async function matrixRoom(server: TestServer, host: HttpClient, title: string, o
 export async function buildWorld(server: TestServer): Promise<World> {
   const host = await signedInAdmin(server);
   const expiredStaff = await signedInAdmin(server);
-  expireSession(server, expiredStaff, 'kk_staff');
+  await expireSession(server, expiredStaff, 'kk_staff');
 
   const otherStaff = await staffMember(server, host, OTHER_STAFF);
   const roomB = await createRoom(otherStaff, 'Kamer van een ander');
@@ -129,7 +132,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
   const otherParticipant = (await joinAsGuest(server, roomB.id, bInvite.token, 'Onderzoeker van B')).guest;
   await giveConsent(otherStaff, roomB.id, { allowedRoles: ['onderzoeker'] });
   const bUpload = await unfinishedUpload(otherStaff, roomB.id);
-  const bFragment = addFragment(server.app.services.notes.getDoc(sharedDocName(roomB.id)), { start: 1, end: 2, title: 'B', question: '', themes: [] });
+  const bFragment = addFragment(await server.app.services.notes.getDoc(sharedDocName(roomB.id)), { start: 1, end: 2, title: 'B', question: '', themes: [] });
   const { id: bVersion } = await ok(otherStaff.post<{ id: number }>(`/api/rooms/${roomB.id}/notes/versions`), 201, 'version B');
   const { id: bTraject } = await ok(otherStaff.post<{ id: string }>('/api/trajects', { title: 'Traject van een ander' }), 201, 'traject B');
 

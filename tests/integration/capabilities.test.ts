@@ -10,7 +10,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { io as connect } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestDatabase } from '../helpers/postgres.ts';
 import * as Y from 'yjs';
 import { permissionsFor, type PermissionSet, type Role } from '../../shared/access/roles.ts';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.ts';
@@ -51,32 +52,43 @@ function registeredRoutes(server: TestServer): string[] {
  * The row count of every table, and the content of the two rooms' documents. Not counted: sessions
  * (an expired one is removed when presented) and the documents' update log (compaction folds it).
  */
-function snapshot(w: World): string {
+async function snapshot(w: World): Promise<string> {
   const db = w.server.app.services.db;
-  const tables = db
-    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions', 'doc_state', 'doc_updates') ORDER BY name")
+  const tables = await db
+    .prepare<[], { name: string }>(
+      db.dialect === 'postgres'
+        ? "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('sessions', 'doc_state', 'doc_updates') ORDER BY tablename"
+        : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions', 'doc_state', 'doc_updates') ORDER BY name",
+    )
     .all();
-  const counts = tables.map(({ name }) => `${name}=${db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM "${name}"`).get()!.n}`);
-  const docs = [w.a, w.x].map((r) => {
-    const doc = w.server.app.services.notes.getDoc(sharedDocName(r.id));
-    return JSON.stringify([readObservations(doc), readFragments(doc), metaMap(doc).toJSON()]);
-  });
+  const counts: string[] = [];
+  for (const { name } of tables) counts.push(`${name}=${(await db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM "${name}"`).get())!.n}`);
+  const docs: string[] = [];
+  for (const r of [w.a, w.x]) {
+    const doc = await w.server.app.services.notes.getDoc(sharedDocName(r.id));
+    docs.push(JSON.stringify([readObservations(doc), readFragments(doc), metaMap(doc).toJSON()]));
+  }
   return [...counts, ...docs].join('\n');
 }
 
-describe('capability matrix', () => {
+// The same matrix on both stores: every answer comes from the store's rows (sessions, participants,
+// permission tables), so PostgreSQL must give exactly SQLite's.
+describe.each(['sqlite', 'postgres'] as const)('capability matrix on %s', (backend) => {
   let server: TestServer;
   let w: World;
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
   const cells = { http: 0, foreign: 0, crossOrigin: 0, socketHandshake: 0, socketEvent: 0, yjs: 0 };
 
   beforeAll(async () => {
-    server = await startServer({ KIJKKAMER_SIGNIN_LIMIT: '10000', KIJKKAMER_ROOM_LIMIT: '10000' });
+    database = backend === 'postgres' ? await createTestDatabase(inject('postgresUrl')) : null;
+    server = await startServer({ KIJKKAMER_SIGNIN_LIMIT: '10000', KIJKKAMER_ROOM_LIMIT: '10000', ...(database ? { DATABASE_URL: database.url } : {}) });
     w = await buildWorld(server);
   }, 120_000);
   afterAll(async () => {
     const total = Object.values(cells).reduce((a, b) => a + b, 0);
     console.log(`capability matrix: ${total} cells checked (${JSON.stringify(cells)})`);
     await server?.dispose();
+    await database?.drop();
   });
 
   /** One cell: the status, and for a refusal the error code in the body. */
@@ -109,7 +121,7 @@ describe('capability matrix', () => {
   });
 
   it('refuses everyone who may not, on every route, with the documented status, and changes nothing', async () => {
-    const before = snapshot(w);
+    const before = await snapshot(w);
     const wrong: string[] = [];
     for (const c of CASES.filter((x) => !x.last)) {
       for (const room of roomsOf(c)) {
@@ -123,7 +135,7 @@ describe('capability matrix', () => {
       }
     }
     expect(wrong).toEqual([]);
-    expect(snapshot(w)).toBe(before);
+    expect(await snapshot(w)).toBe(before);
   }, 120_000);
 
   it('answers everyone who may, on every route, with the documented answer', async () => {
@@ -158,21 +170,21 @@ describe('capability matrix', () => {
 
   it("reveals nothing when given another room's observation ids", async () => {
     // B's observations, and a private one of B's participant: ids that exist, elsewhere.
-    const bDoc = server.app.services.notes.getDoc(sharedDocName(w.b.id));
+    const bDoc = await server.app.services.notes.getDoc(sharedDocName(w.b.id));
     const bObservation = addObservation(bDoc, { start: 1, end: null, themes: [], kind: 'zie', text: 'van kamer B', authorId: 'b', authorName: 'B', role: 'onderzoeker' });
     for (const room of [w.a, w.x]) {
-      const before = snapshot(w);
+      const before = await snapshot(w);
       cells.foreign++;
       const res = await send(server.url, w.host, { method: 'POST', path: `/api/rooms/${room.id}/notes/reveal`, body: { ids: [bObservation] } });
       expect(res.status).toBe(200);
       expect(JSON.parse(res.text)).toEqual({ revealed: [] });
-      expect(snapshot(w)).toBe(before);
+      expect(await snapshot(w)).toBe(before);
     }
-    expect(readObservations(server.app.services.notes.getDoc(sharedDocName(w.b.id))).map((o) => o.text)).toEqual(['van kamer B']);
+    expect(readObservations(await server.app.services.notes.getDoc(sharedDocName(w.b.id))).map((o) => o.text)).toEqual(['van kamer B']);
   });
 
   it('refuses every state-changing route from another origin, even with the host’s cookie, and changes nothing', async () => {
-    const before = snapshot(w);
+    const before = await snapshot(w);
     const wrong: string[] = [];
     const host: Subject = { label: 'host', http: w.host, kind: 'member', role: 'begeleider' };
     for (const c of CASES.filter((x) => STATE_CHANGING.has(x.route.split(' ')[0]!))) {
@@ -183,7 +195,7 @@ describe('capability matrix', () => {
       }
     }
     expect(wrong).toEqual([]);
-    expect(snapshot(w)).toBe(before);
+    expect(await snapshot(w)).toBe(before);
     // Same origin passes, so the refusals above are about the origin and nothing else.
     expect((await send(server.url, w.host, { method: 'POST', path: '/api/rooms', body: { title: 'Eigen origin' } }, { origin: server.url })).status).toBe(201);
   }, 60_000);

@@ -1,8 +1,11 @@
 /**
- * Three compiled Kijkkamer processes behind a real HAProxy, sharing one data directory and a real
- * Redis: people in a room connect through the proxy with the real clients (socket.io-client with
- * its own reconnection, y-websocket's provider), and processes are killed with SIGKILL.
+ * Three compiled Kijkkamer processes behind a real HAProxy, sharing one data directory (the second
+ * suite a PostgreSQL database instead of the SQLite file) and a real Redis: people in a room
+ * connect through the proxy with the real clients (socket.io-client with its own reconnection,
+ * y-websocket's provider), and processes are killed with SIGKILL.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../../shared/api/schemas.ts';
@@ -21,7 +24,7 @@ const texts = (p: TestProvider) => readObservations(p.doc).map((o) => o.text).so
 /** Back in the room after a failover: within the lease time plus reconnect backoff, with room to spare on a loaded machine. */
 const BACK_WITHIN_MS = 60_000;
 
-describe('several processes behind HAProxy', () => {
+describe.each(['sqlite', 'postgres'] as const)('several processes behind HAProxy, sharing %s', (store) => {
   let cluster: TestCluster;
   let host: HttpClient;
   const sockets: TestSocket[] = [];
@@ -61,7 +64,7 @@ describe('several processes behind HAProxy', () => {
   }
 
   beforeAll(async () => {
-    cluster = await startCluster(3);
+    cluster = await startCluster(3, {}, { store });
     host = await signIn(cluster.url);
   }, 180_000);
   afterAll(async () => {
@@ -71,6 +74,8 @@ describe('several processes behind HAProxy', () => {
   });
 
   it("carries a room on elsewhere when its process is killed, and hands it back cleanly when that process returns", { timeout: 180_000 }, async () => {
+    // The processes share the store under test (no SQLite file beside the media on PostgreSQL).
+    expect(existsSync(join(cluster.dataDir, 'kijkkamer.sqlite'))).toBe(store === 'sqlite');
     const room = await createRoom(host);
     const { sa, sb, pa, pb } = await twoPeople(room);
     // Acknowledged: the other person has it, and the hub stores an update before it broadcasts it.
@@ -134,43 +139,46 @@ describe('several processes behind HAProxy', () => {
     afterHandover.close();
   });
 
-  it('cuts a revoked person off everywhere when the invite is revoked through another process', { timeout: 120_000 }, async () => {
-    const room = await createRoom(host);
-    const { sa, sb, pa, pb } = await twoPeople(room);
-    const owner = (await cluster.ownerOf(room.id))!;
-    const other = cluster.processes.findIndex((p, i) => p !== null && i !== owner);
-    // The host's own browser talking to another process directly (a proxy that has not caught up).
-    const elsewhere = new HttpClient(cluster.processes[other]!.url);
-    for (const pair of host.cookieHeader.split('; ')) elsewhere.setCookie(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
-    const invites = await elsewhere.get<{ invites: { id: string; role: string }[] }>(`/api/rooms/${room.id}/invites`);
-    const coachInvite = invites.body.invites.find((i) => i.role === 'coach')!;
+  // The failover is what rests on the shared store; the signals are checked once, on the default one.
+  if (store === 'sqlite') {
+    it('cuts a revoked person off everywhere when the invite is revoked through another process', { timeout: 120_000 }, async () => {
+      const room = await createRoom(host);
+      const { sa, sb, pa, pb } = await twoPeople(room);
+      const owner = (await cluster.ownerOf(room.id))!;
+      const other = cluster.processes.findIndex((p, i) => p !== null && i !== owner);
+      // The host's own browser talking to another process directly (a proxy that has not caught up).
+      const elsewhere = new HttpClient(cluster.processes[other]!.url);
+      for (const pair of host.cookieHeader.split('; ')) elsewhere.setCookie(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+      const invites = await elsewhere.get<{ invites: { id: string; role: string }[] }>(`/api/rooms/${room.id}/invites`);
+      const coachInvite = invites.body.invites.find((i) => i.role === 'coach')!;
 
-    const alone = presenceUntil(sa, (online) => online.length === 1);
-    const ended = new Promise<{ code: string }>((resolve) => sb.once('session:ended', resolve));
-    const closed = new Promise<number>((resolve) => pb.provider.once('connection-close', (event: { code: number } | null) => resolve(event?.code ?? 0)));
-    expect((await elsewhere.del(`/api/rooms/${room.id}/invites/${coachInvite.id}`)).status).toBe(204);
-    expect((await ended).code).toBe('forbidden');
-    expect(await closed).toBe(4403);
-    // The other person stays, on the same process.
-    expect(await alone).toMatchObject([{ name: 'Karin' }]);
-    expect(sa.connected && pa.provider.wsconnected).toBe(true);
-    expect(await cluster.ownerOf(room.id)).toBe(owner);
-  });
+      const alone = presenceUntil(sa, (online) => online.length === 1);
+      const ended = new Promise<{ code: string }>((resolve) => sb.once('session:ended', resolve));
+      const closed = new Promise<number>((resolve) => pb.provider.once('connection-close', (event: { code: number } | null) => resolve(event?.code ?? 0)));
+      expect((await elsewhere.del(`/api/rooms/${room.id}/invites/${coachInvite.id}`)).status).toBe(204);
+      expect((await ended).code).toBe('forbidden');
+      expect(await closed).toBe(4403);
+      // The other person stays, on the same process.
+      expect(await alone).toMatchObject([{ name: 'Karin' }]);
+      expect(sa.connected && pa.provider.wsconnected).toBe(true);
+      expect(await cluster.ownerOf(room.id)).toBe(owner);
+    });
 
-  it("ends a staff member's connections on every process when they sign out on one", { timeout: 120_000 }, async () => {
-    const room = await createRoom(host);
-    // The same account on a second device: its own session, which the sign-out ends.
-    const laptop = await signIn(cluster.url);
-    const socket = socketOf(laptop, room.id);
-    await connected(socket);
-    const owner = (await cluster.ownerOf(room.id))!;
-    const other = cluster.processes.findIndex((p, i) => p !== null && i !== owner);
-    const direct = new HttpClient(cluster.processes[other]!.url);
-    for (const pair of laptop.cookieHeader.split('; ')) direct.setCookie(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
-    const ended = new Promise<{ code: string }>((resolve) => socket.once('session:ended', resolve));
-    expect((await direct.post('/api/auth/signout', {})).status).toBe(204);
-    expect((await ended).code).toBe('unauthorised');
-    // The first device's session is another one: still signed in.
-    expect((await host.get('/api/rooms')).status).toBe(200);
-  });
+    it("ends a staff member's connections on every process when they sign out on one", { timeout: 120_000 }, async () => {
+      const room = await createRoom(host);
+      // The same account on a second device: its own session, which the sign-out ends.
+      const laptop = await signIn(cluster.url);
+      const socket = socketOf(laptop, room.id);
+      await connected(socket);
+      const owner = (await cluster.ownerOf(room.id))!;
+      const other = cluster.processes.findIndex((p, i) => p !== null && i !== owner);
+      const direct = new HttpClient(cluster.processes[other]!.url);
+      for (const pair of laptop.cookieHeader.split('; ')) direct.setCookie(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+      const ended = new Promise<{ code: string }>((resolve) => socket.once('session:ended', resolve));
+      expect((await direct.post('/api/auth/signout', {})).status).toBe(204);
+      expect((await ended).code).toBe('unauthorised');
+      // The first device's session is another one: still signed in.
+      expect((await host.get('/api/rooms')).status).toBe(200);
+    });
+  }
 });

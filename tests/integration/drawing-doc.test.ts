@@ -68,7 +68,7 @@ describe('drawings in the document on the real server', () => {
       const good = arrow();
       expect(addShape(writer.doc, id, good)).toBe(true);
       await until(() => readObservationById(other.doc, id)?.drawing?.length === 1, WAIT_MS);
-      const live = server.app.services.notes.getDoc(room.id);
+      const live = await server.app.services.notes.getDoc(room.id);
       const before = readObservationById(live, id);
       expect(before?.drawing).toEqual([good]);
       const closed = firstClose(writer);
@@ -80,13 +80,13 @@ describe('drawings in the document on the real server', () => {
 
       // A marker from the other client, after the refusal: once stored, the hub is past the bad update.
       observationText(other.doc, id)!.insert(0, 'kijk: ');
-      await until(() => observationText(server.app.services.notes.getDoc(room.id), id)?.toString() === 'kijk: armen over elkaar', WAIT_MS);
-      const after = readObservationById(server.app.services.notes.getDoc(room.id), id)!;
+      await until(async () => observationText(await server.app.services.notes.getDoc(room.id), id)?.toString() === 'kijk: armen over elkaar', WAIT_MS);
+      const after = readObservationById(await server.app.services.notes.getDoc(room.id), id)!;
       expect(after.drawing).toEqual([good]);
       expect(after.text).toBe('kijk: armen over elkaar');
       // The store and a newcomer hold the same; the other client never lost its connection.
       const stored = new Y.Doc();
-      Y.applyUpdate(stored, server.app.services.docStore.load(room.id)!);
+      Y.applyUpdate(stored, (await server.app.services.docStore.load(room.id))!);
       expect(readObservationById(stored, id)).toEqual(after);
       const late = provider(room.id);
       await synced(late);

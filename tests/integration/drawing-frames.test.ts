@@ -31,7 +31,7 @@ describe('frames with their drawing in the werkblad report', () => {
     const room = await createRoom(host, 'Gesprek met mevrouw B.');
     await giveConsent(host, room.id, { allowedRoles: ['klantmanager', 'coach'], fragmentsOutsideRoom: true });
     expect((await new TusClient(host, room.id).upload(FIXTURE, 64 * 1024)).status).toBe(204);
-    const doc = server.app.services.notes.getDoc(room.id);
+    const doc = await server.app.services.notes.getDoc(room.id);
     // The werkblad lists the observations of the themes it works on.
     chooseThemes(doc, ['weerstand']);
     const drawn = addObservation(doc, { start: 3.02, end: null, themes: ['weerstand'], kind: 'zie', text: 'Karin kijkt weg', authorId: 'p', authorName: 'Karin', role: 'klantmanager' });

@@ -64,8 +64,8 @@ const headerValue = fc.oneof(
 );
 
 /** The stored notes of a room as a reader sees them: state vector and every top-level map. */
-function storedNotes(server: TestServer, roomId: string): string {
-  const bytes = server.app.services.docStore.load(sharedDocName(roomId));
+async function storedNotes(server: TestServer, roomId: string): Promise<string> {
+  const bytes = await server.app.services.docStore.load(sharedDocName(roomId));
   const doc = new Y.Doc();
   if (bytes) Y.applyUpdate(doc, bytes);
   const maps = ['observations', 'meta', 'fragments', 'aandachtspunten', 'leerpunten'].map((k) => JSON.stringify(doc.getMap(k).toJSON()));
@@ -115,10 +115,10 @@ describe('fuzzing every surface', () => {
   async function healthy(untouched: Map<string, string>): Promise<void> {
     const health = await fetch(`${server.url}/api/health`);
     expect(health.status).toBe(200);
-    for (const [roomId, before] of untouched) expect(storedNotes(server, roomId), `notes of ${roomId}`).toBe(before);
+    for (const [roomId, before] of untouched) expect(await storedNotes(server, roomId), `notes of ${roomId}`).toBe(before);
   }
 
-  const notesOf = (...roomIds: string[]) => new Map(roomIds.map((id) => [id, storedNotes(server, id)]));
+  const notesOf = async (...roomIds: string[]) => new Map(await Promise.all(roomIds.map(async (id) => [id, await storedNotes(server, id)] as const)));
 
   async function run<T>(name: keyof typeof RUNS, arb: fc.Arbitrary<T>, input: (value: T) => Promise<void>, untouched: Map<string, string>): Promise<void> {
     let n = 0;
@@ -151,7 +151,7 @@ describe('fuzzing every surface', () => {
         const res = await send(server.url, w.host, { ...req, body }, { 'content-type': raw !== null && raw.length % 2 ? 'text/plain' : 'application/json' });
         judge(`${c.route} ${JSON.stringify(value)?.slice(0, 200)}`, res);
       },
-      notesOf(w.a.id, w.b.id),
+      await notesOf(w.a.id, w.b.id),
     );
   }, timeout(RUNS.body));
 
@@ -184,7 +184,7 @@ describe('fuzzing every surface', () => {
         const res = await send(server.url, w.host, { method, path: qs ? `${path}?${qs}` : path, ...(method === 'GET' || method === 'HEAD' ? {} : { body: {} }) });
         judge(`${method} ${path}?${qs}`, res);
       },
-      notesOf(w.a.id, w.b.id),
+      await notesOf(w.a.id, w.b.id),
     );
   }, timeout(RUNS.query));
 
@@ -206,7 +206,7 @@ describe('fuzzing every surface', () => {
         });
         judge(`tus ${method} ${path} ${JSON.stringify(h)}`, { status: res.status, text: method === 'HEAD' ? '' : await res.text() });
       },
-      notesOf(w.a.id, w.b.id, w.x.id),
+      await notesOf(w.a.id, w.b.id, w.x.id),
     );
   }, timeout(RUNS.tus));
 
@@ -245,7 +245,7 @@ describe('fuzzing every surface', () => {
           }
           if (!s.connected) failures.push(`${event} ${JSON.stringify(args)}: the server dropped the connection`);
         },
-        notesOf(w.a.id, w.b.id, w.x.id),
+        await notesOf(w.a.id, w.b.id, w.x.id),
       );
     } finally {
       socket?.disconnect();
@@ -320,7 +320,7 @@ describe('fuzzing every surface', () => {
           }
           conn.send(bytes);
         },
-        notesOf(w.a.id, w.b.id, w.x.id),
+        await notesOf(w.a.id, w.b.id, w.x.id),
       );
     } finally {
       (conn as RawYjs | null)?.close();

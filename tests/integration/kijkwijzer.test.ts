@@ -62,7 +62,7 @@ describe('the Kijkwijzer on the real server', () => {
       const second = addObservation(karinPrivate.doc, note('voorbereid: lange stilte', 120));
       const karinsId = (await karin.get<{ me: { participantId: string } }>(`/api/rooms/${room.id}`)).body.me.participantId;
       const stored = () => server.app.services.notes.getDoc(`${room.id}/private/${karinsId}`);
-      await until(() => readObservations(stored()).length === 2);
+      await until(async () => readObservations(await stored()).length === 2);
       // Something shared travels in the same time: once it arrived, a leak would have too.
       addObservation(karinShared.doc, note('gedeeld', 1));
       await until(() => [coenShared, hostShared].every((p) => readObservations(p.doc).length === 1));
@@ -90,7 +90,7 @@ describe('the Kijkwijzer on the real server', () => {
 
       // Someone else's reveal never reaches into Karin's private document.
       expect((await coen.post<RevealResult>(`/api/rooms/${room.id}/notes/reveal`, {})).body.revealed).toEqual([]);
-      expect(readObservations(stored()).map((o) => o.id)).toEqual([second]);
+      expect(readObservations(await stored()).map((o) => o.id)).toEqual([second]);
 
       expect((await karin.post<RevealResult>(`/api/rooms/${room.id}/notes/reveal`, {})).body.revealed).toEqual([second]);
       await until(() => readObservations(hostShared.doc).some((o) => o.id === second));
@@ -116,7 +116,7 @@ describe('the Kijkwijzer on the real server', () => {
       room = await createRoom(host);
       people.set('begeleider', host);
       for (const role of INVITE_ROLES) people.set(role, await guest(room.id, role, `Iemand ${role}`));
-      fragmentId = addFragment(server.app.services.notes.getDoc(room.id), { start: 10, end: 20, title: 'Begin', question: 'Wat zag je?', themes: ['emotie'] });
+      fragmentId = addFragment(await server.app.services.notes.getDoc(room.id), { start: 10, end: 20, title: 'Begin', question: 'Wat zag je?', themes: ['emotie'] });
     });
 
     const url = () => `/api/rooms/${room.id}/fragments/${fragmentId}/feedback`;
@@ -156,7 +156,7 @@ describe('the Kijkwijzer on the real server', () => {
       const p = provider(people.get('client')!, room.id);
       await synced(p);
       expect(holds(p.doc, 'onderbroken')).toBe(false);
-      expect(holds(server.app.services.notes.getDoc(room.id), 'onderbroken')).toBe(false);
+      expect(holds(await server.app.services.notes.getDoc(room.id), 'onderbroken')).toBe(false);
 
       expect((await host.put(url(), { text: '  ' })).status).toBe(204);
       expect((await host.get(url())).status).toBe(404);
@@ -188,7 +188,7 @@ describe('the Kijkwijzer on the real server', () => {
       const p = provider(karinFirst, first.id);
       await synced(p);
       const punt = addAandachtspunt(p.doc, { text: 'Vaker samenvatten wat de cliënt zegt', fragmentIds: [], observationIds: [], authorId: 'k', authorName: 'Karin' });
-      await until(() => server.app.services.notes.getDoc(first.id).getMap('aandachtspunten').has(punt));
+      await until(async () => (await server.app.services.notes.getDoc(first.id)).getMap('aandachtspunten').has(punt));
 
       const karinSecond = await guest(second.id, 'klantmanager', 'Karin');
       const context = await karinSecond.get<RoomTraject>(`/api/rooms/${second.id}/traject`);
@@ -201,7 +201,7 @@ describe('the Kijkwijzer on the real server', () => {
       const q = provider(karinSecond, second.id);
       await synced(q);
       setLeerpunt(q.doc, { id: punt, sourceRoomId: first.id, aandachtspunt: 'Vaker samenvatten wat de cliënt zegt', tried: 'Na elk onderwerp samengevat', outcome: 'Ze vulde zelf aan', authorId: 'k', authorName: 'Karin' });
-      await until(() => readLeerpunten(server.app.services.notes.getDoc(second.id)).length === 1);
+      await until(async () => readLeerpunten(await server.app.services.notes.getDoc(second.id)).length === 1);
 
       const view = await host.get<TrajectView>(`/api/trajects/${traject.id}`);
       expect(view.status).toBe(200);

@@ -44,7 +44,7 @@ describe('consent records', () => {
     expect(overview.body.current?.id).toBe(v2.id);
     expect(overview.body.history.map((c) => c.version)).toEqual([2, 1]);
     expect(overview.body.history[1]).toEqual(v1);
-    expect(() => server.app.services.db.prepare('UPDATE consents SET allowed_roles = ? WHERE id = ?').run('[]', v1.id)).toThrow(/append-only/);
+    await expect(server.app.services.db.prepare('UPDATE consents SET allowed_roles = ? WHERE id = ?').run('[]', v1.id)).rejects.toThrow(/append-only/);
   });
 
   it('records a withdrawal as its own version that repeats the withdrawn terms', async () => {

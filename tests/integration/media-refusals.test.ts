@@ -39,7 +39,7 @@ describe('refused uploads leave nothing behind', () => {
     expect(await filesUnder(join(server.dataDir, 'media', roomId))).toEqual([]);
     const info = await host.get<MediaInfo>(`/api/rooms/${roomId}/media`);
     expect(info.body).toMatchObject({ hasVideo: false, video: null });
-    expect(server.app.services.db.prepare('SELECT count(*) AS n FROM media WHERE room_id = ?').get(roomId)).toEqual({ n: 0 });
+    expect(await server.app.services.db.prepare('SELECT count(*) AS n FROM media WHERE room_id = ?').get(roomId)).toEqual({ n: 0 });
   }
 
   it('refuses a file that is not a video, in Dutch, and deletes it', async () => {

@@ -18,7 +18,7 @@ describe('withdrawal, retention and deletion', () => {
   });
   afterAll(() => server.dispose());
 
-  const count = (table: string, roomId: string) => (server.app.services.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE room_id = ?`).get(roomId) as { n: number }).n;
+  const count = async (table: string, roomId: string) => ((await server.app.services.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE room_id = ?`).get(roomId)) as { n: number }).n;
   const mediaDir = (roomId: string) => join(server.dataDir, 'media', roomId);
 
   async function roomWithVideo(retentionUntil = localDay(90)) {
@@ -27,12 +27,12 @@ describe('withdrawal, retention and deletion', () => {
     const res = await new TusClient(host, room.id).upload(FIXTURE);
     expect(res.status).toBe(204);
     expect((await filesUnder(mediaDir(room.id))).length).toBeGreaterThanOrEqual(1);
-    expect(count('media', room.id)).toBe(1);
+    expect(await count('media', room.id)).toBe(1);
     return room;
   }
 
   async function expectRemoved(roomId: string, reason: string) {
-    expect(count('media', roomId)).toBe(0);
+    expect(await count('media', roomId)).toBe(0);
     expect(existsSync(mediaDir(roomId))).toBe(false);
     const info = await host.get<MediaInfo>(`/api/rooms/${roomId}/media`);
     expect(info.body).toMatchObject({ hasVideo: false, video: null, removed: { reason, at: expect.any(Number) } });
@@ -78,7 +78,7 @@ describe('withdrawal, retention and deletion', () => {
 
     // On the retention date itself the video is still there.
     await server.app.services.media.sweep();
-    expect(count('media', expiring.id)).toBe(1);
+    expect(await count('media', expiring.id)).toBe(1);
 
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
@@ -89,15 +89,15 @@ describe('withdrawal, retention and deletion', () => {
       vi.useRealTimers();
     }
     await expectRemoved(expiring.id, 'retention');
-    expect(count('media', byo.id)).toBe(0);
-    expect(count('media', keeping.id)).toBe(1);
+    expect(await count('media', byo.id)).toBe(0);
+    expect(await count('media', keeping.id)).toBe(1);
     expect((await host.get<ErrorBody>(`/api/rooms/${keeping.id}/media/video`)).status).toBe(200);
   });
 
   it('does not serve an expired video while waiting for the job: the next request deletes it', async () => {
     const room = await roomWithVideo();
     // A version whose retention date lies in the past, as if the days had gone by (the API refuses such dates).
-    server.app.services.consents.give(room.id, { ...consentBody(), retentionUntil: localDay(-1) }, { recordedBy: 'test' });
+    await server.app.services.consents.give(room.id, { ...consentBody(), retentionUntil: localDay(-1) }, { recordedBy: 'test' });
     expect((await host.get(`/api/rooms/${room.id}/media/video`)).status).toBe(410);
     await expectRemoved(room.id, 'retention');
   });
@@ -116,10 +116,10 @@ describe('withdrawal, retention and deletion', () => {
     const km = await invite(host, room.id, 'klantmanager');
     const { guest } = await joinAsGuest(server, room.id, km.token, 'Karin');
     await guest.post(`/api/rooms/${room.id}/media/plays`, {});
-    expect(count('media_plays', room.id)).toBe(1);
+    expect(await count('media_plays', room.id)).toBe(1);
     expect((await host.del(`/api/rooms/${room.id}`)).status).toBe(204);
     expect(existsSync(mediaDir(room.id))).toBe(false);
-    for (const table of ['media', 'consents', 'media_plays', 'media_removals']) expect(count(table, room.id), table).toBe(0);
+    for (const table of ['media', 'consents', 'media_plays', 'media_removals']) expect(await count(table, room.id), table).toBe(0);
   });
 
   it('cleans up folders nothing refers to at start-up', async () => {

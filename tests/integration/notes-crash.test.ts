@@ -3,23 +3,25 @@
  * observations at once, `kill -9` at a seeded random moment in the middle of the stream, a restart
  * on the same data dir — and not one acknowledged write may be missing.
  *
- * "Acknowledged" (docs/protocol.md): the hub appends an update to SQLite and commits it BEFORE it
+ * "Acknowledged" (docs/protocol.md): the hub appends an update to the store and commits it BEFORE it
  * sends it to anyone, so a write that any other client received over the wire was durable at that
  * moment. Every writer is also a reader of the others; one more client only reads. Writes that no
  * other client saw may or may not survive; they are not checked.
  *
- * `npm test` runs one round; `npm run fuzz` runs KIJKKAMER_CRASH_ROUNDS (5) with different seeds.
+ * `npm test` runs one round on SQLite and one on PostgreSQL (DATABASE_URL, the run's throwaway
+ * server); `npm run fuzz` runs KIJKKAMER_CRASH_ROUNDS (5) on each with different seeds.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import * as Y from 'yjs';
-import { Db } from '../../server/src/db/database.ts';
+import { Db, openStore, SqliteDatabase, type Database } from '../../server/src/db/database.ts';
 import { createDocStore } from '../../server/src/notes/store.ts';
 import { readObservations } from '../../shared/notes/doc.ts';
 import { killChildren, signIn, startChild } from '../helpers/child.ts';
 import { FUZZ_SEED } from '../helpers/fuzz.ts';
+import { createTestDatabase } from '../helpers/postgres.ts';
 import { createRoom } from '../helpers/scenario.ts';
 import { Client, lostWrites, random, Writer, type Write } from '../helpers/writers.ts';
 import { openProvider, synced, until, type TestProvider } from '../helpers/yjs.ts';
@@ -41,13 +43,17 @@ interface RoundResult {
   killAfterMs: number;
 }
 
-async function crashRound(round: number): Promise<RoundResult> {
+type Backend = 'sqlite' | 'postgres';
+
+async function crashRound(round: number, backend: Backend): Promise<RoundResult> {
   const seed = FUZZ_SEED + round;
   const rnd = random(seed);
   const dataDir = mkdtempSync(join(tmpdir(), 'kijkkamer-crash-'));
+  const postgres = backend === 'postgres' ? await createTestDatabase(inject('postgresUrl')) : null;
+  const env: Record<string, string> = postgres ? { DATABASE_URL: postgres.url } : {};
   const open: TestProvider[] = [];
   try {
-    const first = await startChild(dataDir);
+    const first = await startChild(dataDir, env);
     const host = await signIn(first.url);
     const room = await createRoom(host, `Crashtest ${round}`);
     const provider = () => {
@@ -94,7 +100,7 @@ async function crashRound(round: number): Promise<RoundResult> {
     // No client may sync anything back into the restarted server, or it would paper over a loss.
     for (const p of open.splice(0)) p.destroy();
 
-    const second = await startChild(dataDir);
+    const second = await startChild(dataDir, env);
     const again = await signIn(second.url);
     const fresh = openProvider(again, room.id);
     open.push(fresh);
@@ -114,41 +120,46 @@ async function crashRound(round: number): Promise<RoundResult> {
     expect(readObservations(probe)).toEqual(before.content);
     probe.destroy();
 
-    // And straight from the database file, without the server: the stored rows load cleanly and
-    // hold what the server serves.
+    // And straight from the database, without the server: the stored rows load cleanly and hold
+    // what the server serves.
     second.proc.kill('SIGKILL');
     await second.exited;
-    const db = new Db(join(dataDir, 'kijkkamer.sqlite'), { readOnly: true });
+    const db: Database = postgres
+      ? await openStore({ databaseUrl: postgres.url, sqliteFile: '' })
+      : new SqliteDatabase(new Db(join(dataDir, 'kijkkamer.sqlite'), { readOnly: true }));
     try {
-      const stored = createDocStore(db).load(room.id);
+      const stored = await createDocStore(db).load(room.id);
       expect(stored).not.toBeNull();
       const fromDisk = new Y.Doc();
       Y.applyUpdate(fromDisk, stored!);
       expect(readObservations(fromDisk)).toEqual(before.content);
       fromDisk.destroy();
     } finally {
-      db.close();
+      await db.close();
     }
     return { seed, writes: writes.length, acknowledged: confirmed.length, lost: missing.length, killAfterMs };
   } finally {
     for (const p of open) p.destroy();
     await killChildren();
+    await postgres?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 describe('notes survive kill -9 of the server process under ten writers', () => {
-  const results: RoundResult[] = [];
+  const results: (RoundResult & { backend: Backend })[] = [];
   afterAll(async () => {
-    for (const [i, r] of results.entries()) {
-      console.log(`kill -9 round ${i + 1} (seed ${r.seed}): ${r.writes} writes, ${r.acknowledged} acknowledged, ${r.lost} acknowledged lost, killed ${r.killAfterMs} ms into the stream`);
+    for (const r of results) {
+      console.log(`kill -9 on ${r.backend} (seed ${r.seed}): ${r.writes} writes, ${r.acknowledged} acknowledged, ${r.lost} acknowledged lost, killed ${r.killAfterMs} ms into the stream`);
     }
     await killChildren();
   });
 
-  for (let round = 0; round < ROUNDS; round++) {
-    it(`round ${round + 1}: keeps every write another client had received`, async () => {
-      results.push(await crashRound(round));
-    }, 300_000);
+  for (const backend of ['sqlite', 'postgres'] as const) {
+    for (let round = 0; round < ROUNDS; round++) {
+      it(`round ${round + 1} on ${backend}: keeps every write another client had received`, async () => {
+        results.push({ backend, ...(await crashRound(round, backend)) });
+      }, 300_000);
+    }
   }
 });

@@ -142,11 +142,11 @@ describe('the y-websocket endpoint on the real server', () => {
     const p = provider(host, room.id);
     await synced(p);
     addObservation(p.doc, obs('eerste', 1));
-    await until(() => readObservations(server.app.services.notes.getDoc(room.id)).length === 1);
+    await until(async () => readObservations(await server.app.services.notes.getDoc(room.id)).length === 1);
     const saved = await host.post<{ id: number }>(`/api/rooms/${room.id}/notes/versions`);
     expect(saved.status).toBe(201);
     addObservation(p.doc, obs('tweede', 2));
-    await until(() => readObservations(server.app.services.notes.getDoc(room.id)).length === 2);
+    await until(async () => readObservations(await server.app.services.notes.getDoc(room.id)).length === 2);
     const preview = await host.get<{ observations: { text: string }[] }>(`/api/rooms/${room.id}/notes/versions/${saved.body.id}`);
     expect(preview.body.observations.map((o) => o.text)).toEqual(['eerste']);
     expect((await host.post(`/api/rooms/${room.id}/notes/versions/${saved.body.id}/restore`)).status).toBe(204);

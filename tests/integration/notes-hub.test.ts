@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -11,15 +8,15 @@ import { DocHub } from '../../server/src/notes/hub.ts';
 import { createDocStore } from '../../server/src/notes/store.ts';
 import { addObservation, observationText, readObservations, type ObservationInit } from '../../shared/notes/doc.ts';
 import { MAX_MESSAGE_BYTES, YJS_PATH_PREFIX } from '../../shared/notes/protocol.ts';
-import { openDatabase } from '../../server/src/db/database.ts';
+import type { Database } from '../../server/src/db/database.ts';
+import { BACKENDS, type Backend } from '../helpers/backends.ts';
 
 /**
  * The wiring the real server will do, minus auth: a bare HTTP server whose `upgrade` event routes
  * `/yjs/<doc>` into a noServer `ws` server and on into the hub. `?ro=1` stands in for a role
  * without editObservations — in the test harness only.
  */
-async function startServer(dbFile: string) {
-  const db = openDatabase(dbFile);
+async function startServer(db: Database) {
   const store = createDocStore(db);
   const hub = new DocHub({ store, unloadGraceMs: 50 });
   // maxPayload above the hub's limit, so oversize frames get the hub's 4413 rather than ws's 1009.
@@ -44,11 +41,12 @@ async function startServer(dbFile: string) {
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   const stop = async () => {
-    hub.closeAll();
+    const unloaded = hub.closeAll();
     for (const client of wss.clients) client.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
     await new Promise<void>((resolve) => http.close(() => resolve()));
-    db.close();
+    await unloaded;
+    await db.close();
   };
   return { hub, store, url: `ws://127.0.0.1:${port}${YJS_PATH_PREFIX}`, stop };
 }
@@ -58,14 +56,11 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-function tempDb(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kijkkamer-notes-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, 'notes.sqlite');
-}
+/** A database on the backend under test that a test can open more than once (a restart). */
+type Place = Awaited<ReturnType<Backend['create']>>;
 
-async function server(dbFile: string) {
-  const s = await startServer(dbFile);
+async function server(place: Place) {
+  const s = await startServer(await place.open());
   let stopped = false;
   const stop = async () => {
     if (!stopped) await s.stop();
@@ -116,9 +111,14 @@ const storedTexts = (state: Uint8Array | null) => {
   return texts(doc);
 };
 
-describe('DocHub behind ws with y-websocket providers', () => {
+describe.each(BACKENDS)('DocHub behind ws with y-websocket providers, on $name', (backend) => {
+  const tempDb = async (): Promise<Place> => {
+    const place = await backend.create();
+    cleanups.push(place.dispose);
+    return place;
+  };
   it('two providers editing observations converge, and the store has the result', async () => {
-    const { url, store } = await server(tempDb());
+    const { url, store } = await server(await tempDb());
     const a = provider(url, 'room-1');
     const b = provider(url, 'room-1');
     await Promise.all([synced(a.provider), synced(b.provider)]);
@@ -133,11 +133,11 @@ describe('DocHub behind ws with y-websocket providers', () => {
       expect(texts(a.doc)).toEqual(['tweede', 'B: eerste (A)']);
       expect(readObservations(b.doc)).toEqual(readObservations(a.doc));
     });
-    expect(storedTexts(store.load('room-1'))).toEqual(['tweede', 'B: eerste (A)']);
+    expect(storedTexts(await store.load('room-1'))).toEqual(['tweede', 'B: eerste (A)']);
   });
 
   it("a read-only provider's edits never reach the other provider nor the store", async () => {
-    const { url, store } = await server(tempDb());
+    const { url, store } = await server(await tempDb());
     const writer = provider(url, 'room-1');
     const reader = provider(url, 'room-1', true);
     await Promise.all([synced(writer.provider), synced(reader.provider)]);
@@ -149,26 +149,26 @@ describe('DocHub behind ws with y-websocket providers', () => {
       expect(writer.provider.awareness.getStates().get(reader.doc.clientID)).toEqual({ user: { name: 'Lezer' } }),
     );
     expect(texts(writer.doc)).toEqual([]);
-    expect(storedTexts(store.load('room-1'))).toEqual([]);
+    expect(storedTexts(await store.load('room-1'))).toEqual([]);
 
     // The reader still receives edits, and stays connected.
     addObservation(writer.doc, note('van de schrijver', 5));
     await vi.waitFor(() => expect(texts(reader.doc)).toContain('van de schrijver'));
     expect(reader.provider.wsconnected).toBe(true);
-    expect(storedTexts(store.load('room-1'))).toEqual(['van de schrijver']);
+    expect(storedTexts(await store.load('room-1'))).toEqual(['van de schrijver']);
   });
 
   it('content survives a hub restart on the same database file', async () => {
-    const dbFile = tempDb();
-    const first = await server(dbFile);
+    const place = await tempDb();
+    const first = await server(place);
     const a = provider(first.url, 'room-1');
     await synced(a.provider);
     addObservation(a.doc, note('blijft bewaard'));
-    await vi.waitFor(() => expect(storedTexts(first.store.load('room-1'))).toEqual(['blijft bewaard']));
+    await vi.waitFor(async () => expect(storedTexts(await first.store.load('room-1'))).toEqual(['blijft bewaard']));
     a.destroy();
     await first.stop();
 
-    const second = await server(dbFile);
+    const second = await server(place);
     const b = provider(second.url, 'room-1');
     await synced(b.provider);
     expect(texts(b.doc)).toEqual(['blijft bewaard']);
@@ -176,12 +176,12 @@ describe('DocHub behind ws with y-websocket providers', () => {
   });
 
   it('closes an oversized frame with 4413 and the provider stops reconnecting', async () => {
-    const { url, store } = await server(tempDb());
+    const { url, store } = await server(await tempDb());
     const a = provider(url, 'room-1');
     await synced(a.provider);
     const closed = new Promise<{ code: number }>((resolve) => a.provider.once('closed', resolve));
     addObservation(a.doc, note('x'.repeat(MAX_MESSAGE_BYTES + 10)));
     expect((await closed).code).toBe(4413);
-    expect(store.load('room-1')).toBeNull();
+    expect(await store.load('room-1')).toBeNull();
   });
 });

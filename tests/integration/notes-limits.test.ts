@@ -97,9 +97,9 @@ function updateFrameOfSize(size: number, clientID: number): Uint8Array {
 }
 
 /** Content the store holds, read through a fresh document. */
-function storedDoc(server: TestServer, docName: string): Y.Doc {
+async function storedDoc(server: TestServer, docName: string): Promise<Y.Doc> {
   const doc = new Y.Doc();
-  const state = server.app.services.docStore.load(docName);
+  const state = await server.app.services.docStore.load(docName);
   if (state) Y.applyUpdate(doc, state);
   return doc;
 }
@@ -152,7 +152,7 @@ describe('limits of the y-websocket endpoint on the real server', () => {
     const watcherCloses = closesOf(watcher);
     await synced(watcher);
     addObservation(watcher.doc, note('er staat al iets', 1));
-    await until(() => readObservations(live(room.id)).length === 1, WAIT_MS);
+    await until(async () => readObservations(await live(room.id)).length === 1, WAIT_MS);
 
     const atLimit = raw(room.id);
     await atLimit.ready;
@@ -160,12 +160,12 @@ describe('limits of the y-websocket endpoint on the real server', () => {
     // The boundary is inclusive: the frame is applied and broadcast.
     const padded = (doc: Y.Doc, clientID: number) => readObservations(doc).filter((o) => o.id.startsWith(`groot-${clientID}-`));
     await until(() => padded(watcher.doc, 101).length > 0, WAIT_MS);
-    const inFrame = padded(live(room.id), 101).length;
+    const inFrame = padded((await live(room.id)), 101).length;
     expect(inFrame).toBeGreaterThan(1);
     expect(atLimit.ws.readyState).toBe(WebSocket.OPEN);
 
-    const before = fingerprint(live(room.id));
-    const storedBefore = fingerprint(storedDoc(server, room.id));
+    const before = fingerprint(await live(room.id));
+    const storedBefore = fingerprint(await storedDoc(server, room.id));
     const over = raw(room.id);
     await over.ready;
     over.ws.send(updateFrameOfSize(MAX_MESSAGE_BYTES + 1, 102));
@@ -174,12 +174,12 @@ describe('limits of the y-websocket endpoint on the real server', () => {
     // A marker sent after the oversize frame on another connection: once the watcher has it,
     // the hub is past the oversize frame, so "unchanged" is not just "not yet".
     addObservation(watcher.doc, note('daarna', 9));
-    await until(() => readObservations(live(room.id)).length === inFrame + 2, WAIT_MS);
-    const after = fingerprint(live(room.id));
-    expect(padded(live(room.id), 102)).toEqual([]);
+    await until(async () => readObservations(await live(room.id)).length === inFrame + 2, WAIT_MS);
+    const after = fingerprint(await live(room.id));
+    expect(padded((await live(room.id)), 102)).toEqual([]);
     expect(after.observations.map((o) => o.text.slice(0, 16))).toEqual(['er staat al iets', ...Array(inFrame).fill('x'.repeat(16)), 'daarna']);
     expect(before.observations).toEqual(after.observations.slice(0, inFrame + 1));
-    expect(fingerprint(storedDoc(server, room.id))).toEqual(after);
+    expect(fingerprint(await storedDoc(server, room.id))).toEqual(after);
     expect(storedBefore.observations).toEqual(before.observations);
     expect(readObservations(watcher.doc)).toEqual(after.observations);
     expect(watcherCloses).toEqual([]);
@@ -206,16 +206,16 @@ describe('limits of the y-websocket endpoint on the real server', () => {
 
     // Same marker trick: after this arrives, no flood frame can still be on its way in.
     addObservation(watcher.doc, note('na de vloed', 10_000));
-    await until(() => readObservations(live(room.id)).some((o) => o.text === 'na de vloed'), WAIT_MS);
-    const accepted = readObservations(live(room.id)).filter((o) => o.text.startsWith('vloed '));
+    await until(async () => readObservations(await live(room.id)).some((o) => o.text === 'na de vloed'), WAIT_MS);
+    const accepted = readObservations(await live(room.id)).filter((o) => o.text.startsWith('vloed '));
     // The bucket starts full; a few tokens may refill while the frames are being handled.
     expect(accepted.length).toBeGreaterThanOrEqual(MESSAGE_BURST - 1);
     expect(accepted.length).toBeLessThan(total);
     // Updates of one client apply in order, so what was kept is a prefix with no holes.
     expect(accepted.map((o) => o.text)).toEqual(Array.from({ length: accepted.length }, (_, i) => `vloed ${i}`));
     await until(() => readObservations(watcher.doc).length === accepted.length + 1, WAIT_MS);
-    expect(fingerprint(storedDoc(server, room.id))).toEqual(fingerprint(live(room.id)));
-    expect(readObservations(watcher.doc)).toEqual(readObservations(live(room.id)));
+    expect(fingerprint(await storedDoc(server, room.id))).toEqual(fingerprint(await live(room.id)));
+    expect(readObservations(watcher.doc)).toEqual(readObservations(await live(room.id)));
     expect(watcherCloses).toEqual([]);
   });
 
@@ -236,7 +236,7 @@ describe('limits of the y-websocket endpoint on the real server', () => {
     const marker = new Y.Doc();
     addObservation(marker, note('nog open', 1));
     steady.ws.send(updateFrame(Y.encodeStateAsUpdate(marker)));
-    await until(() => readObservations(live(room.id)).length === 1, WAIT_MS);
+    await until(async () => readObservations(await live(room.id)).length === 1, WAIT_MS);
     expect(steady.ws.readyState).toBe(WebSocket.OPEN);
   });
 
@@ -250,9 +250,9 @@ describe('limits of the y-websocket endpoint on the real server', () => {
     await Promise.all([a1, a2, b].map(synced));
     const idA = addObservation(a1.doc, note('in kamer A', 1));
     addObservation(b.doc, note('in kamer B', 2));
-    await until(() => readObservations(a2.doc).length === 1 && readObservations(live(roomB.id)).length === 1, WAIT_MS);
-    const beforeA = fingerprint(live(roomA.id));
-    const beforeB = fingerprint(live(roomB.id));
+    await until(async () => readObservations(a2.doc).length === 1 && readObservations(await live(roomB.id)).length === 1, WAIT_MS);
+    const beforeA = fingerprint(await live(roomA.id));
+    const beforeB = fingerprint(await live(roomB.id));
 
     const scratch = new Y.Doc();
     addObservation(scratch, note('y'.repeat(80), 4));
@@ -285,13 +285,13 @@ describe('limits of the y-websocket endpoint on the real server', () => {
     }
 
     // The others were never disturbed and keep working.
-    expect(fingerprint(live(roomA.id))).toEqual(beforeA);
-    expect(fingerprint(live(roomB.id))).toEqual(beforeB);
+    expect(fingerprint(await live(roomA.id))).toEqual(beforeA);
+    expect(fingerprint(await live(roomB.id))).toEqual(beforeB);
     observationText(a2.doc, idA)!.insert(0, '12:34 — ');
     await until(() => readObservations(a1.doc)[0]?.text === '12:34 — in kamer A', WAIT_MS);
-    await until(() => readObservations(live(roomA.id))[0]?.text === '12:34 — in kamer A', WAIT_MS);
-    expect(fingerprint(storedDoc(server, roomA.id))).toEqual(fingerprint(live(roomA.id)));
-    expect(fingerprint(storedDoc(server, roomB.id))).toEqual(beforeB);
+    await until(async () => readObservations(await live(roomA.id))[0]?.text === '12:34 — in kamer A', WAIT_MS);
+    expect(fingerprint(await storedDoc(server, roomA.id))).toEqual(fingerprint(await live(roomA.id)));
+    expect(fingerprint(await storedDoc(server, roomB.id))).toEqual(beforeB);
     expect(readObservations(b.doc)).toEqual(beforeB.observations);
     expect(closes).toEqual([[], [], []]);
   });
@@ -307,9 +307,9 @@ describe('limits of the y-websocket endpoint on the real server', () => {
     await Promise.all([a1, a2, b].map(synced));
     const id = addObservation(a1.doc, note('bewaard', 1));
     addObservation(b.doc, note('andere kamer', 1));
-    await until(() => readObservations(a2.doc).length === 1 && readObservations(live(other.id)).length === 1, WAIT_MS);
-    const before = fingerprint(live(room.id));
-    const beforeOther = fingerprint(live(other.id));
+    await until(async () => readObservations(a2.doc).length === 1 && readObservations(await live(other.id)).length === 1, WAIT_MS);
+    const before = fingerprint(await live(room.id));
+    const beforeOther = fingerprint(await live(other.id));
 
     // Deterministically find a byte-flipped update that passes Y.decodeUpdate (the hub's first
     // check) but throws when applied to this very document.
@@ -317,7 +317,7 @@ describe('limits of the y-websocket endpoint on the real server', () => {
     scratch.clientID = 7;
     addObservation(scratch, note('basis', 2, { id: 'gif', createdAt: 1, updatedAt: 1 }));
     const valid = Y.encodeStateAsUpdate(scratch);
-    const current = Y.encodeStateAsUpdate(live(room.id));
+    const current = Y.encodeStateAsUpdate(await live(room.id));
     let seed = 1;
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
     let poison: Uint8Array | null = null;
@@ -349,15 +349,15 @@ describe('limits of the y-websocket endpoint on the real server', () => {
     // The schema check refuses it before anything is stored or applied (the hub's rollback, for
     // an apply that throws anyway, is tested in tests/unit/notes-hub.test.ts), so nobody resyncs.
     expect(closed.reason).toMatch(/^update refused: /);
-    expect(fingerprint(live(room.id))).toEqual(before);
-    expect(fingerprint(storedDoc(server, room.id))).toEqual(before);
+    expect(fingerprint(await live(room.id))).toEqual(before);
+    expect(fingerprint(await storedDoc(server, room.id))).toEqual(before);
     expect(readObservations(a1.doc)).toEqual(before.observations);
 
     // Still a working room afterwards, and the other room never noticed.
     updateObservation(a2.doc, id, { kind: 'vraag' });
     await until(() => readObservations(a1.doc)[0]?.kind === 'vraag', WAIT_MS);
-    await until(() => readObservations(storedDoc(server, room.id))[0]?.kind === 'vraag', WAIT_MS);
-    expect(fingerprint(live(other.id))).toEqual(beforeOther);
+    await until(async () => readObservations(await storedDoc(server, room.id))[0]?.kind === 'vraag', WAIT_MS);
+    expect(fingerprint(await live(other.id))).toEqual(beforeOther);
     expect(closesB).toEqual([]);
     expect(closesA1).toEqual([]);
   });
@@ -403,41 +403,41 @@ describe('compaction on the real server', () => {
       const w = readObservations(writer.doc);
       return w.length === expected && w.every((o) => /^\d+:/.test(o.text)) && JSON.stringify(w) === JSON.stringify(readObservations(coWriter.doc));
     }, WAIT_MS);
-    await until(() => JSON.stringify(fingerprint(storedDoc(server, room.id)).observations) === JSON.stringify(readObservations(writer.doc)), WAIT_MS);
+    await until(async () => JSON.stringify(fingerprint(await storedDoc(server, room.id)).observations) === JSON.stringify(readObservations(writer.doc)), WAIT_MS);
 
-    const countRows = () => (db.prepare(`SELECT count(*) AS n FROM doc_updates WHERE doc = ?`).get(room.id) as { n: number }).n;
-    const rowsBefore = countRows();
+    const countRows = async () => ((await db.prepare(`SELECT count(*) AS n FROM doc_updates WHERE doc = ?`).get(room.id)) as { n: number }).n;
+    const rowsBefore = await countRows();
     expect(rowsBefore).toBeGreaterThan(50);
-    const mergedBefore = docStore.load(room.id)!;
-    const before = fingerprint(storedDoc(server, room.id));
-    expect(before).toEqual(fingerprint(live()));
+    const mergedBefore = (await docStore.load(room.id))!;
+    const before = fingerprint(await storedDoc(server, room.id));
+    expect(before).toEqual(fingerprint(await live()));
 
-    const size = docStore.compact(room.id);
-    expect(countRows()).toBe(0);
-    const compacted = docStore.load(room.id)!;
+    const size = await docStore.compact(room.id);
+    expect(await countRows()).toBe(0);
+    const compacted = (await docStore.load(room.id))!;
     expect(size).toBe(compacted.byteLength);
     // Deleted observations are garbage-collected: the state is smaller than the merged log.
     expect(compacted.byteLength).toBeLessThan(mergedBefore.byteLength);
-    expect(fingerprint(storedDoc(server, room.id))).toEqual(before);
+    expect(fingerprint(await storedDoc(server, room.id))).toEqual(before);
 
     // A client joining now sees the same; so does the hub's live copy.
     const late = openProvider(host, room.id);
     open.push(late);
     await synced(late);
     expect(fingerprint(late.doc)).toEqual(before);
-    expect(fingerprint(live())).toEqual(before);
+    expect(fingerprint(await live())).toEqual(before);
 
     // Updates after a compaction are stored on top of the state row and load with it.
     const extra = addObservation(late.doc, note('na compactie', 99));
-    await until(() => readObservations(storedDoc(server, room.id)).some((o) => o.id === extra), WAIT_MS);
-    expect(countRows()).toBe(1);
-    const withExtra = fingerprint(live());
-    expect(fingerprint(storedDoc(server, room.id))).toEqual(withExtra);
+    await until(async () => readObservations(await storedDoc(server, room.id)).some((o) => o.id === extra), WAIT_MS);
+    expect(await countRows()).toBe(1);
+    const withExtra = fingerprint(await live());
+    expect(fingerprint(await storedDoc(server, room.id))).toEqual(withExtra);
 
     // Cold: everyone leaves, the hub unloads (and compacts again), a fresh client loads from disk.
     for (const p of open.splice(0)) p.destroy();
     await until(() => notes.loadedDocCount() === 0, WAIT_MS);
-    expect(countRows()).toBe(0);
+    expect(await countRows()).toBe(0);
     const cold = openProvider(host, room.id);
     open.push(cold);
     await synced(cold);

@@ -88,7 +88,7 @@ describe('the document schema on the real server', () => {
       await until(() => readObservations(other.doc).length === 1, WAIT_MS);
       const closed = firstClose(writer);
       const logsBefore = logLines.length;
-      const live = server.app.services.notes.getDoc(room.id);
+      const live = await server.app.services.notes.getDoc(room.id);
       const svBefore = Y.encodeStateVector(live);
       const before = content(live);
 
@@ -102,8 +102,8 @@ describe('the document schema on the real server', () => {
 
       // A marker from the other client, after the refusal: once it is stored, the hub is past the bad update.
       observationText(other.doc, goodId)!.insert(0, 'nog steeds ');
-      await until(() => observationText(server.app.services.notes.getDoc(room.id), goodId)?.toString() === 'nog steeds goed begonnen', WAIT_MS);
-      const after = server.app.services.notes.getDoc(room.id);
+      await until(async () => observationText(await server.app.services.notes.getDoc(room.id), goodId)?.toString() === 'nog steeds goed begonnen', WAIT_MS);
+      const after = await server.app.services.notes.getDoc(room.id);
       expect(after).toBe(live); // not evicted: nobody had to resync
       expect(Y.encodeStateVector(after)).not.toEqual(svBefore); // the marker only
       expect(readObservations(after).map((o) => o.text)).toEqual(['nog steeds goed begonnen']);
@@ -111,7 +111,7 @@ describe('the document schema on the real server', () => {
       expect(content(after)).toEqual({ ...before, observations: { [goodId]: { ...observations[goodId], text: 'nog steeds goed begonnen' } } });
       // The store holds exactly what the live document holds; a newcomer sees the same.
       const stored = new Y.Doc();
-      Y.applyUpdate(stored, server.app.services.docStore.load(room.id)!);
+      Y.applyUpdate(stored, (await server.app.services.docStore.load(room.id))!);
       expect(content(stored)).toEqual(content(after));
       const late = provider(room.id);
       await synced(late);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Db } from '../../server/src/db/database.ts';
+import { Db, SqliteDatabase } from '../../server/src/db/database.ts';
 import { createPlayheadStateStore } from '../../server/src/playhead/state-store.ts';
 import { frameCentre, frameIndex, reopenTimeline, type PlayheadState } from '../../shared/playhead/index.ts';
 import type { PlayheadSnapshot } from '../../shared/playhead/protocol.ts';
@@ -106,16 +106,16 @@ describe('the shared playhead across restarts of the real server process', () =>
 
     // Read the stored row next to the running server until it has confirmed the room still plays
     // half a second past the start (its heartbeat), so the crash has something to recover.
-    const reader = new Db(join(dir, 'kijkkamer.sqlite'), { readOnly: true });
+    const reader = new SqliteDatabase(new Db(join(dir, 'kijkkamer.sqlite'), { readOnly: true }));
     const store = createPlayheadStateStore(reader);
-    await until(() => {
-      const row = store.load(room.id);
+    await until(async () => {
+      const row = await store.load(room.id);
       return row !== null && row.timeline.version === playing.version && row.timeline.aliveAt >= row.timeline.at + 500;
     }, 'the heartbeat of the playing room', 20_000);
     server.proc.kill('SIGKILL');
     expect((await server.exited).signal).toBe('SIGKILL');
-    const stored = store.load(room.id)!;
-    reader.close();
+    const stored = (await store.load(room.id))!;
+    await reader.close();
     expect(stored.timeline).toMatchObject({ paused: false, version: playing.version, position: playing.position });
     const expected = reopenTimeline(stored.timeline, 0).position;
     expect(expected).toBeGreaterThanOrEqual(2.5 + 0.5 - 0.02);

@@ -149,8 +149,11 @@ describe('report exports over HTTP, parsed back independently', () => {
     addObservation(cPrivate.doc, { authorId: cMe.participantId, authorName: PEOPLE.coen, role: 'coach', start: 50, end: null, kind: 'zie', themes: ['emotie'], text: PRIVATE_TEXT });
 
     const stored = () => server.app.services.notes.getDoc(room.id);
-    await until(() => readObservations(stored()).length === 4 && stored().getMap('aandachtspunten').size === 1 && stored().getMap('meta').has('slim.role'), 10_000);
-    await until(() => readObservations(server.app.services.notes.getDoc(`${room.id}/private/${cMe.participantId}`)).length === 1, 10_000);
+    await until(async () => {
+      const doc = await stored();
+      return readObservations(doc).length === 4 && doc.getMap('aandachtspunten').size === 1 && doc.getMap('meta').has('slim.role');
+    }, 10_000);
+    await until(async () => readObservations(await server.app.services.notes.getDoc(`${room.id}/private/${cMe.participantId}`)).length === 1, 10_000);
 
     const fb = await host.put(`/api/rooms/${room.id}/fragments/${fragmentId}/feedback`, { text: 'Joris: "ik voelde me gehoord"' });
     expect(fb.status).toBe(200);
@@ -162,7 +165,7 @@ describe('report exports over HTTP, parsed back independently', () => {
   });
 
   /** The room's observations as the server holds them, sorted like every export. */
-  const observations = (): Observation[] => readObservations(server.app.services.notes.getDoc(room.id));
+  const observations = async (): Promise<Observation[]> => readObservations(await server.app.services.notes.getDoc(room.id));
 
   it('CSV: headers, BOM, and every observation back through csv-parse', async () => {
     const res = await download(host, 'csv');
@@ -174,7 +177,7 @@ describe('report exports over HTTP, parsed back independently', () => {
     );
     expect([...res.bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows = parseCsvSync(res.text, { bom: true, columns: true }) as Record<string, string>[];
-    const expected = observations();
+    const expected = await observations();
     expect(rows).toHaveLength(4);
     expect(rows.map((r) => r.start)).toEqual(['0.001', '12.345', '61.007', '125.750']);
     expect(rows.map((r) => r.end)).toEqual(['', '15.500', '', '130.001']);
@@ -198,7 +201,7 @@ describe('report exports over HTTP, parsed back independently', () => {
       [125.75, 130.001],
     ]);
     expect(tree.cues.map(voiceOf)).toEqual([PEOPLE.host, PEOPLE.karin, PEOPLE.karin, PEOPLE.renee]);
-    expect(tree.cues.map((c) => plain(c.tree.children))).toEqual(observations().map((o) => o.text));
+    expect(tree.cues.map((c) => plain(c.tree.children))).toEqual((await observations()).map((o) => o.text));
     expect(res.text).not.toContain('GEHEIM');
 
     const chapters = await download(host, 'chapters.vtt');
@@ -269,7 +272,7 @@ describe('report exports over HTTP, parsed back independently', () => {
       [125750, 130001],
     ]);
     const notes = arr((project.Notes as El).Note).map((n) => n.PlainTextContent);
-    expect(notes).toEqual(observations().map((o) => o.text));
+    expect(notes).toEqual((await observations()).map((o) => o.text));
     expect(qde).not.toContain('GEHEIM');
   });
 

@@ -76,7 +76,7 @@ describe('importing observations from CSV, WebVTT and ELAN files', () => {
 
   const preview = (http: HttpClient, format: string, content: string) => http.post<ImportPreview & ErrorReply>(`/api/rooms/${room.id}/imports/preview`, { format, content });
   const doImport = (http: HttpClient, body: Record<string, unknown>) => http.post<ImportDone & ErrorReply>(`/api/rooms/${room.id}/imports`, body);
-  const stored = () => readObservations(server.app.services.notes.getDoc(room.id));
+  const stored = async () => readObservations(await server.app.services.notes.getDoc(room.id));
 
   beforeAll(async () => {
     server = await startServer();
@@ -103,7 +103,7 @@ describe('importing observations from CSV, WebVTT and ELAN files', () => {
       { line: 5, reason: expect.stringContaining('eindtijd ligt vóór begintijd') },
     ]);
     // A preview writes nothing.
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 
   it('imports only the selected items, into the shared document that connected people see', async () => {
@@ -135,7 +135,7 @@ describe('importing observations from CSV, WebVTT and ELAN files', () => {
     expect(eaf.body.skipped).toEqual([{ line: expect.any(Number), reason: expect.stringContaining('ts9') }]);
     expect(vtt.body.skipped).toHaveLength(1);
 
-    const imported = stored();
+    const imported = await stored();
     // The author named in a file is kept; the role is the importer's.
     expect(imported.find((o) => o.start === 1.234)).toMatchObject({ authorName: 'Marloes Ç.', role: 'klantmanager', authorId: karinId, themes: ['beleving'], kind: 'zie' });
     expect(imported.find((o) => o.start === 123.456)).toMatchObject({ authorName: 'Sanne', text: 'Wat gebeurt hier, ëïé?' });
@@ -197,12 +197,12 @@ describe('importing observations from CSV, WebVTT and ELAN files', () => {
 
     const wrongIndex = await doImport(karin, { format: 'csv', content: CSV, selected: [5] });
     expect(wrongIndex.status).toBe(400);
-    expect(stored()).toHaveLength(5);
+    expect(await stored()).toHaveLength(5);
   });
 
   it('lets only roles that may write observations import', async () => {
     expect((await preview(meekijker, 'vtt', VTT)).status).toBe(403);
     expect((await doImport(meekijker, { format: 'vtt', content: VTT })).status).toBe(403);
-    expect(stored()).toHaveLength(5);
+    expect(await stored()).toHaveLength(5);
   });
 });

@@ -94,7 +94,7 @@ describe('rooms, invites and joining', () => {
 
     const expiring = await invite(host, room.id, 'collega', 1);
     const later = Date.now() + 2 * 86_400_000;
-    expect(server.app.services.invites.check(expiring.token, later)).toEqual({ ok: false, reason: 'expired' });
+    expect(await server.app.services.invites.check(expiring.token, later)).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('does not let a token for one room open another', async () => {
@@ -126,7 +126,7 @@ describe('rooms, invites and joining', () => {
     expect((await host.get(`/api/rooms/${room.id}`)).status).toBe(404);
     const db = server.app.services.db;
     for (const table of ['invites', 'participants']) {
-      expect(db.prepare(`SELECT count(*) AS n FROM ${table} WHERE room_id = ?`).get(room.id)).toEqual({ n: 0 });
+      expect(await db.prepare(`SELECT count(*) AS n FROM ${table} WHERE room_id = ?`).get(room.id)).toEqual({ n: 0 });
     }
   });
 });

@@ -63,7 +63,7 @@ describe('spreektijd and the conversion of a phone video', () => {
     expect(after.turns).toEqual(named.body.turns);
     expect(after.speakers).toEqual(named.body.speakers);
     expect(after.revision).toBe(named.body.revision);
-    const row = server.app.services.db.prepare<[string], { media_id: string }>('SELECT media_id FROM speaker_analyses WHERE room_id = ?').get(room.id);
+    const row = await server.app.services.db.prepare<[string], { media_id: string }>('SELECT media_id FROM speaker_analyses WHERE room_id = ?').get(room.id);
     expect(row?.media_id).toBe(converted.id);
   }, 240_000);
 });

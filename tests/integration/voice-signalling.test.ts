@@ -228,10 +228,10 @@ describe('the call’s signalling over socket.io', () => {
     const c = await join(coach, room.id);
     await settledVoice(h, c);
     const rows = server.app.services.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM call_log WHERE room_id = ?');
-    expect(rows.get(room.id)).toEqual({ n: 2 });
+    expect(await rows.get(room.id)).toEqual({ n: 2 });
     expect((await host.del(`/api/rooms/${room.id}`)).status).toBe(204);
     await until(() => !c.socket.connected && !h.socket.connected, 'both disconnected');
-    expect(rows.get(room.id)).toEqual({ n: 0 });
+    expect(await rows.get(room.id)).toEqual({ n: 0 });
   });
 });
 
@@ -242,11 +242,11 @@ describe('the call’s access log across a restart', () => {
     const room = await createRoom(host);
     const h = await VoiceClient.join(host, room.id);
     const open = first.app.services.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM call_log WHERE left_at IS NULL');
-    expect(open.get()).toEqual({ n: 1 });
+    expect(await open.get()).toEqual({ n: 1 });
     h.close();
-    await until(() => open.get()!.n === 0, 'closed on leaving');
+    await until(async () => (await open.get())!.n === 0, 'closed on leaving');
     // As if the process had died (kill -9) before writing the end: the line is open in the database.
-    first.app.services.db.prepare('UPDATE call_log SET left_at = NULL').run();
+    await first.app.services.db.prepare('UPDATE call_log SET left_at = NULL').run();
     await first.stop();
     const before = Date.now();
     const second = await startServer({}, first.dataDir);

@@ -17,7 +17,7 @@ import {
   type ObservationInit,
 } from '../../shared/notes/doc.ts';
 import { messageAwareness, messageQueryAwareness, messageSync } from '../../shared/notes/protocol.ts';
-import { openDatabase } from '../../server/src/db/database.ts';
+import { openDatabase, SqliteDatabase } from '../../server/src/db/database.ts';
 
 /**
  * An in-memory network: every frame is queued and `pump()` delivers until nothing is in flight,
@@ -28,10 +28,18 @@ class Net {
   push(fn: () => void): void {
     this.queue.push(fn);
   }
-  pump(): void {
-    for (let n = 0; this.queue.length > 0; n++) {
+  /** Delivers until nothing is in flight and the hub's queued work (loads, store writes) is done. */
+  async pump(): Promise<void> {
+    for (let n = 0; ; n++) {
       if (n > 100_000) throw new Error('network does not settle');
-      this.queue.shift()!();
+      if (this.queue.length > 0) {
+        this.queue.shift()!();
+        continue;
+      }
+      // The store answers within the current turn (SQLite): after a macrotask every promise it
+      // started has settled, and whatever the hub sent since is in the queue.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.queue.length === 0) return;
     }
   }
 }
@@ -145,23 +153,23 @@ const note = (over: Partial<ObservationInit> = {}): ObservationInit => ({
 });
 
 /** Content as the store holds it, read through a fresh document. */
-const storedObservations = (store: DocStore, docName: string) => {
+const storedObservations = async (store: DocStore, docName: string) => {
   const doc = new Y.Doc();
-  const state = store.load(docName);
+  const state = await store.load(docName);
   if (state) Y.applyUpdate(doc, state);
   return readObservations(doc);
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let cleanup: (() => void)[] = [];
-afterEach(() => {
-  for (const fn of cleanup.reverse()) fn();
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.reverse()) await fn();
   cleanup = [];
 });
 
 function setup(opts: Partial<DocHubOptions> = {}) {
-  const db = openDatabase(':memory:');
+  const db = new SqliteDatabase(openDatabase(':memory:'));
   const store = createDocStore(db);
   const logs: { level: string; msg: string }[] = [];
   const hub = new DocHub({ store, log: (level, msg) => logs.push({ level, msg }), unloadGraceMs: 10, ...opts });
@@ -172,206 +180,206 @@ function setup(opts: Partial<DocHubOptions> = {}) {
     clients.push(c);
     return c;
   };
-  cleanup.push(() => {
+  cleanup.push(async () => {
     for (const c of clients) c.destroy();
-    net.pump();
-    hub.closeAll();
-    db.close();
+    await net.pump();
+    await hub.closeAll();
+    await db.close();
   });
   return { db, store, hub, net, connect, logs };
 }
 
 describe('DocHub over an in-memory socket', () => {
-  it('syncs two writers on one document to the same content, and persists it', () => {
+  it('syncs two writers on one document to the same content, and persists it', async () => {
     const { store, hub, net, connect } = setup();
     const a = connect();
     const b = connect();
-    net.pump();
+    await net.pump();
     const id = addObservation(a.doc, note({ text: 'eerste' }));
     addObservation(b.doc, note({ start: 0.5, text: 'tweede', authorId: 'u2' }));
-    net.pump();
+    await net.pump();
     observationText(b.doc, id)!.insert(0, 'B:');
     observationText(a.doc, id)!.insert(6, '!');
     updateObservation(a.doc, id, { themes: ['taal', 'tempo'] });
-    net.pump();
+    await net.pump();
 
     const seen = readObservations(a.doc);
     expect(seen.map((o) => o.text)).toEqual(['tweede', 'B:eerste!']);
     expect(seen[1]!.themes).toEqual(['taal', 'tempo']);
     expect(readObservations(b.doc)).toEqual(seen);
-    expect(readObservations(hub.getDoc('room-1'))).toEqual(seen);
-    expect(storedObservations(store, 'room-1')).toEqual(seen);
+    expect(readObservations(await hub.getDoc('room-1'))).toEqual(seen);
+    expect(await storedObservations(store, 'room-1')).toEqual(seen);
     expect(a.closedCode).toBeNull();
     expect(b.closedCode).toBeNull();
   });
 
-  it('serves stored content to a client that connects to an already saved document', () => {
+  it('serves stored content to a client that connects to an already saved document', async () => {
     const { store, net, connect } = setup();
     const seed = new Y.Doc();
     addObservation(seed, note({ text: 'al opgeslagen' }));
-    store.append('room-1', Y.encodeStateAsUpdate(seed));
+    await store.append('room-1', Y.encodeStateAsUpdate(seed));
     const c = connect();
-    net.pump();
+    await net.pump();
     expect(readObservations(c.doc).map((o) => o.text)).toEqual(['al opgeslagen']);
   });
 
-  it('answers joiners of a stored document from its bytes, then asks writers (not readers) for their changes', () => {
+  it('answers joiners of a stored document from its bytes, then asks writers (not readers) for their changes', async () => {
     const { store, net, connect } = setup();
     const a = connect();
-    net.pump();
+    await net.pump();
     addObservation(a.doc, note({ text: 'opgeslagen' }));
-    net.pump();
+    await net.pump();
     // A second hub on the same store: the document is cold there.
     const cold = new DocHub({ store, unloadGraceMs: 10 });
     cleanup.push(() => cold.closeAll());
     const writer = new TestClient(net, cold, 'room-1', true, 'w');
     const reader = new TestClient(net, cold, 'room-1', false, 'r');
-    cleanup.push(() => [writer, reader].forEach((c) => c.destroy()));
-    net.pump();
+    cleanup.push(async () => [writer, reader].forEach((c) => c.destroy()));
+    await net.pump();
     expect(readObservations(writer.doc).map((o) => o.text)).toEqual(['opgeslagen']);
     expect(readObservations(reader.doc).map((o) => o.text)).toEqual(['opgeslagen']);
     expect(writer.syncReceived).toEqual([1, 0]); // our step 2 first, then our step 1
     expect(reader.syncReceived).toEqual([1]); // its updates would be dropped: nothing to ask for
   });
 
-  it('drops updates from a read-only connection but relays its awareness', () => {
+  it('drops updates from a read-only connection but relays its awareness', async () => {
     const { store, net, connect, logs } = setup();
     const writer = connect('room-1', true, 'w');
     const reader = connect('room-1', false, 'r');
-    net.pump();
+    await net.pump();
     addObservation(reader.doc, note({ text: 'mag niet' }));
     reader.awareness.setLocalStateField('user', { name: 'Lezer' });
-    net.pump();
+    await net.pump();
 
     expect(readObservations(writer.doc)).toEqual([]);
-    expect(store.load('room-1')).toBeNull();
+    expect(await store.load('room-1')).toBeNull();
     expect(reader.closedCode).toBeNull();
     expect(writer.awareness.getStates().get(reader.doc.clientID)).toEqual({ user: { name: 'Lezer' } });
     expect(logs.some((l) => l.msg.includes('read-only'))).toBe(true);
 
     // The reader still receives the writer's changes.
     addObservation(writer.doc, note({ text: 'wel' }));
-    net.pump();
+    await net.pump();
     expect(readObservations(reader.doc).map((o) => o.text).sort()).toEqual(['mag niet', 'wel']);
   });
 
-  it('removes awareness states of a connection that leaves', () => {
+  it('removes awareness states of a connection that leaves', async () => {
     const { net, connect } = setup();
     const a = connect();
     const b = connect();
     b.awareness.setLocalStateField('user', { name: 'B' });
-    net.pump();
+    await net.pump();
     expect(a.awareness.getStates().has(b.doc.clientID)).toBe(true);
     b.socket.hangUp();
-    net.pump();
+    await net.pump();
     expect(a.awareness.getStates().has(b.doc.clientID)).toBe(false);
   });
 
-  it('answers a query-awareness message with every known state', () => {
+  it('answers a query-awareness message with every known state', async () => {
     const { net, connect } = setup();
     const a = connect();
     a.awareness.setLocalStateField('user', { name: 'A' });
     const b = connect();
-    net.pump();
+    await net.pump();
     b.awareness.states.clear();
     b.awareness.meta.clear(); // forget clocks too, or the answer would look stale
     b.sendRaw(frame(messageQueryAwareness, () => {}));
-    net.pump();
+    await net.pump();
     expect(b.awareness.getStates().get(a.doc.clientID)).toEqual({ user: { name: 'A' } });
   });
 
-  it('closes with 4400 on a malformed update and leaves document and store untouched', () => {
+  it('closes with 4400 on a malformed update and leaves document and store untouched', async () => {
     const { store, hub, net, connect } = setup();
     const a = connect();
     const b = connect();
-    net.pump();
+    await net.pump();
     addObservation(a.doc, note());
-    net.pump();
-    const before = Y.encodeStateAsUpdate(hub.getDoc('room-1'));
+    await net.pump();
+    const before = Y.encodeStateAsUpdate(await hub.getDoc('room-1'));
 
     const scratch = new Y.Doc();
     addObservation(scratch, note({ text: 'x'.repeat(50) }));
     const valid = Y.encodeStateAsUpdate(scratch);
     b.sendRaw(updateFrame(valid.slice(0, valid.length - 10))); // truncated
-    net.pump();
+    await net.pump();
 
     expect(b.closedCode).toBe(4400);
     expect(a.closedCode).toBeNull();
-    expect(Y.encodeStateAsUpdate(hub.getDoc('room-1'))).toEqual(before);
-    expect(storedObservations(store, 'room-1')).toHaveLength(1);
+    expect(Y.encodeStateAsUpdate(await hub.getDoc('room-1'))).toEqual(before);
+    expect(await storedObservations(store, 'room-1')).toHaveLength(1);
   });
 
-  it('closes with 4400 on a frame that is not y-websocket', () => {
+  it('closes with 4400 on a frame that is not y-websocket', async () => {
     const { net, connect } = setup();
     const a = connect();
     const b = connect();
     const c = connect();
-    net.pump();
+    await net.pump();
     a.sendRaw(new Uint8Array([messageSync, 9, 1, 2])); // unknown sync type
     b.sendRaw(new Uint8Array([messageAwareness, 5, 1, 2])); // truncated awareness
     c.sendRaw(new Uint8Array([7]));
-    net.pump();
+    await net.pump();
     expect([a.closedCode, b.closedCode, c.closedCode]).toEqual([4400, 4400, 4400]);
   });
 
-  it('never lets garbled updates make memory and store disagree (property)', () => {
+  it('never lets garbled updates make memory and store disagree (property)', async () => {
     const scratch = new Y.Doc();
     addObservation(scratch, note({ text: 'basis' }));
     const valid = Y.encodeStateAsUpdate(scratch);
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
         fc.option(fc.nat(valid.length - 1), { freq: 4 }),
-        (flips, cut) => {
+        async (flips, cut) => {
           const { store, hub, net, connect } = setup();
           const c = connect();
-          net.pump();
+          await net.pump();
           // Mostly full-length flips: truncations nearly always fail to decode, flips reach apply.
           const garbled = valid.slice(0, cut === null ? valid.length : Math.max(1, cut));
           for (const [at, byte] of flips) if (at < garbled.length) garbled[at] = byte;
           c.sendRaw(updateFrame(garbled));
-          net.pump();
+          await net.pump();
           // Whatever happened (accepted, refused, evicted), a fresh load equals the live state.
-          const live = hub.getDoc('room-1');
+          const live = await hub.getDoc('room-1');
           const fromStore = new Y.Doc();
-          const stored = store.load('room-1');
+          const stored = await store.load('room-1');
           if (stored) Y.applyUpdate(fromStore, stored);
           expect(Y.encodeStateVector(fromStore)).toEqual(Y.encodeStateVector(live));
           expect(fromStore.getMap('observations').toJSON()).toEqual(live.getMap('observations').toJSON());
-          for (const fn of cleanup.splice(0).reverse()) fn();
+          for (const fn of cleanup.splice(0).reverse()) await fn();
         },
       ),
       { numRuns: 150 },
     );
   });
 
-  it('rolls back an update whose apply throws halfway, and resyncs everyone from the store', () => {
+  it('rolls back an update whose apply throws halfway, and resyncs everyone from the store', async () => {
     const { store, hub, net, connect } = setup();
     const a = connect();
     const b = connect();
-    net.pump();
+    await net.pump();
     addObservation(a.doc, note({ text: 'bewaard' }));
-    net.pump();
-    const stateBefore = store.load('room-1');
+    await net.pump();
+    const stateBefore = await store.load('room-1');
 
     // Garbled bytes no longer get this far (the schema check refuses them first), so the failure
     // is made inside Yjs' apply: an observer that throws once the update is in the live document.
-    const live = hub.getDoc('room-1');
+    const live = await hub.getDoc('room-1');
     live.on('afterTransaction', () => {
       throw new Error('apply failed halfway');
     });
     addObservation(b.doc, note({ start: 2, text: 'gaat verloren' }));
-    net.pump();
+    await net.pump();
     expect(b.closedCode).toBe(4400);
     expect(a.closedCode).toBe(4500); // reconnect and resync: the in-memory copy was dropped
     expect(hub.loadedDocCount()).toBe(0);
-    expect(store.load('room-1')).toEqual(stateBefore);
+    expect(await store.load('room-1')).toEqual(stateBefore);
     const c = connect();
-    net.pump();
+    await net.pump();
     expect(readObservations(c.doc).map((o) => o.text)).toEqual(['bewaard']);
   });
 
-  it('lets no garbled byte through decoding and the schema check that then breaks apply', () => {
+  it('lets no garbled byte through decoding and the schema check that then breaks apply', async () => {
     const scratch = new Y.Doc();
     addObservation(scratch, note({ text: 'basis' }));
     const valid = Y.encodeStateAsUpdate(scratch);
@@ -397,71 +405,71 @@ describe('DocHub over an in-memory socket', () => {
     // Thousands of decodes: seconds of CPU, more while other tests share the machine.
   }, 60_000);
 
-  it('closes with 4413 on an oversized message without applying it', () => {
+  it('closes with 4413 on an oversized message without applying it', async () => {
     const { store, net, connect } = setup({ limits: { maxMessageBytes: 1024 } });
     const a = connect();
     const b = connect();
-    net.pump();
+    await net.pump();
     addObservation(a.doc, note({ text: 'x'.repeat(2000) }));
-    net.pump();
+    await net.pump();
     expect(a.closedCode).toBe(4413);
     expect(readObservations(b.doc)).toEqual([]);
-    expect(store.load('room-1')).toBeNull();
+    expect(await store.load('room-1')).toBeNull();
   });
 
-  it('closes with 4413 when the document would grow past its limit', () => {
+  it('closes with 4413 when the document would grow past its limit', async () => {
     const { store, hub, net, connect } = setup({ limits: { maxDocBytes: 3000 } });
     const a = connect();
-    net.pump();
+    await net.pump();
     let i = 0;
     while (a.closedCode === null && i < 10) {
       addObservation(a.doc, note({ text: `${i++}`.padEnd(800, '.') }));
-      net.pump();
+      await net.pump();
     }
     expect(a.closedCode).toBe(4413);
-    const live = Y.encodeStateAsUpdate(hub.getDoc('room-1'));
+    const live = Y.encodeStateAsUpdate(await hub.getDoc('room-1'));
     expect(live.byteLength).toBeLessThanOrEqual(3000);
-    expect(storedObservations(store, 'room-1')).toHaveLength(i - 1);
+    expect(await storedObservations(store, 'room-1')).toHaveLength(i - 1);
   });
 
-  it('closes with 4429 when a connection sends faster than the rate limit', () => {
+  it('closes with 4429 when a connection sends faster than the rate limit', async () => {
     const { net, connect } = setup({ limits: { messagesPerSecond: 5, messageBurst: 10 } });
     const a = connect();
-    net.pump();
+    await net.pump();
     expect(a.closedCode).toBeNull(); // the connect burst fits
     for (let i = 0; i < 20; i++) a.sendRaw(frame(messageQueryAwareness, () => {}));
-    net.pump();
+    await net.pump();
     expect(a.closedCode).toBe(4429);
   });
 
   it('unloads a document after the grace period, saving a session version and compacting', async () => {
     const { db, store, hub, net, connect } = setup({ unloadGraceMs: 20 });
     const a = connect();
-    net.pump();
+    await net.pump();
     addObservation(a.doc, note());
     addObservation(a.doc, note({ start: 2 }));
-    net.pump();
+    await net.pump();
     expect(hub.loadedDocCount()).toBe(1);
     a.socket.hangUp();
-    net.pump();
+    await net.pump();
     expect(hub.loadedDocCount()).toBe(1); // still within the grace period
     await sleep(60);
     expect(hub.loadedDocCount()).toBe(0);
-    expect(store.listVersions('room-1').map((v) => v.label)).toEqual(['session-end']);
-    const rows = db.prepare(`SELECT count(*) AS n FROM doc_updates`).get() as { n: number };
+    expect((await store.listVersions('room-1')).map((v) => v.label)).toEqual(['session-end']);
+    const rows = (await db.prepare(`SELECT count(*) AS n FROM doc_updates`).get()) as { n: number };
     expect(rows.n).toBe(0);
-    expect(storedObservations(store, 'room-1')).toHaveLength(2);
+    expect(await storedObservations(store, 'room-1')).toHaveLength(2);
   });
 
   it('keeps a document loaded when a client reconnects within the grace period', async () => {
     const { hub, net, connect } = setup({ unloadGraceMs: 40 });
     const a = connect();
-    net.pump();
+    await net.pump();
     a.socket.hangUp();
-    net.pump();
+    await net.pump();
     await sleep(10);
     connect();
-    net.pump();
+    await net.pump();
     await sleep(60);
     expect(hub.loadedDocCount()).toBe(1);
   });
@@ -469,94 +477,94 @@ describe('DocHub over an in-memory socket', () => {
   it('saves a periodic version while editing goes on', async () => {
     const { store, net, connect } = setup({ versionEveryMs: 20 });
     const a = connect();
-    net.pump();
+    await net.pump();
     addObservation(a.doc, note());
-    net.pump();
-    expect(store.listVersions('room-1')).toEqual([]);
+    await net.pump();
+    expect(await store.listVersions('room-1')).toEqual([]);
     await sleep(50);
-    expect(store.listVersions('room-1').map((v) => v.label)).toEqual(['auto']);
+    expect((await store.listVersions('room-1')).map((v) => v.label)).toEqual(['auto']);
   });
 
-  it('compacts the update log every N updates without changing content', () => {
+  it('compacts the update log every N updates without changing content', async () => {
     const { db, store, net, connect } = setup({ compactEveryUpdates: 3 });
     const a = connect();
-    net.pump();
+    await net.pump();
     for (let i = 0; i < 7; i++) {
       addObservation(a.doc, note({ start: i }));
-      net.pump();
+      await net.pump();
     }
-    const rows = db.prepare(`SELECT count(*) AS n FROM doc_updates`).get() as { n: number };
+    const rows = (await db.prepare(`SELECT count(*) AS n FROM doc_updates`).get()) as { n: number };
     expect(rows.n).toBe(1); // 7 = 2 × 3 compacted + 1
-    expect(storedObservations(store, 'room-1')).toEqual(readObservations(a.doc));
+    expect(await storedObservations(store, 'room-1')).toEqual(readObservations(a.doc));
   });
 
-  it('restores a version as a new update, keeping history and updating connected clients', () => {
+  it('restores a version as a new update, keeping history and updating connected clients', async () => {
     const { db, store, hub, net, connect } = setup();
     const a = connect();
     const b = connect();
-    net.pump();
+    await net.pump();
     const keep = addObservation(a.doc, note({ text: 'blijft' }));
     const gone = addObservation(a.doc, note({ start: 3, text: 'wordt verwijderd' }));
-    net.pump();
-    const v1 = hub.saveVersion('room-1', 'v1');
+    await net.pump();
+    const v1 = await hub.saveVersion('room-1', 'v1');
     const v1Content = readObservations(a.doc);
 
     observationText(b.doc, keep)!.insert(0, 'gewijzigd: ');
     deleteObservation(b.doc, gone);
     addObservation(b.doc, note({ start: 9, text: 'nieuw' }));
     updateObservation(b.doc, keep, { kind: 'vraag', themes: [] });
-    net.pump();
+    await net.pump();
     const changedContent = readObservations(a.doc);
-    const updatesBefore = (db.prepare(`SELECT count(*) AS n FROM doc_updates`).get() as { n: number }).n;
+    const updatesBefore = ((await db.prepare(`SELECT count(*) AS n FROM doc_updates`).get()) as { n: number }).n;
 
-    expect(hub.restoreVersion('room-1', v1)).toBe(true);
-    net.pump();
+    expect(await hub.restoreVersion('room-1', v1)).toBe(true);
+    await net.pump();
 
     expect(readObservations(a.doc)).toEqual(v1Content);
     expect(readObservations(b.doc)).toEqual(v1Content);
-    expect(storedObservations(store, 'room-1')).toEqual(v1Content);
+    expect(await storedObservations(store, 'room-1')).toEqual(v1Content);
     // History kept: the old updates are still there, the restore was appended on top.
-    const updatesAfter = (db.prepare(`SELECT count(*) AS n FROM doc_updates`).get() as { n: number }).n;
+    const updatesAfter = ((await db.prepare(`SELECT count(*) AS n FROM doc_updates`).get()) as { n: number }).n;
     expect(updatesAfter).toBe(updatesBefore + 1);
     // …and the content before the restore is itself a version that can be restored.
-    const before = store.listVersions('room-1').find((v) => v.label === 'before-restore')!;
-    expect(hub.restoreVersion('room-1', before.id)).toBe(true);
-    net.pump();
+    const before = (await store.listVersions('room-1')).find((v) => v.label === 'before-restore')!;
+    expect(await hub.restoreVersion('room-1', before.id)).toBe(true);
+    await net.pump();
     expect(readObservations(a.doc)).toEqual(changedContent);
-    expect(hub.restoreVersion('other-room', v1)).toBe(false);
+    expect(await hub.restoreVersion('other-room', v1)).toBe(false);
   });
 
-  it('drops a document: closes connections with 4410 and deletes all its rows', () => {
+  it('drops a document: closes connections with 4410 and deletes all its rows', async () => {
     const { store, hub, net, connect } = setup();
     const a = connect();
-    net.pump();
+    await net.pump();
     addObservation(a.doc, note());
-    net.pump();
-    hub.saveVersion('room-1', 'v');
-    hub.dropDoc('room-1');
-    net.pump();
+    await net.pump();
+    await hub.saveVersion('room-1', 'v');
+    await hub.dropDoc('room-1');
+    await net.pump();
     expect(a.closedCode).toBe(4410);
     expect(hub.loadedDocCount()).toBe(0);
-    expect(store.load('room-1')).toBeNull();
-    expect(store.listVersions('room-1')).toEqual([]);
+    expect(await store.load('room-1')).toBeNull();
+    expect(await store.listVersions('room-1')).toEqual([]);
   });
 
-  it('persists and broadcasts server-side writes made through getDoc', () => {
+  it('persists and broadcasts server-side writes made through getDoc', async () => {
     const { store, hub, net, connect } = setup();
     const a = connect();
-    net.pump();
-    addObservation(hub.getDoc('room-1'), note({ text: 'van de server' }), 'server');
-    net.pump();
+    await net.pump();
+    addObservation(await hub.getDoc('room-1'), note({ text: 'van de server' }), 'server');
+    await net.pump();
     expect(readObservations(a.doc).map((o) => o.text)).toEqual(['van de server']);
-    expect(storedObservations(store, 'room-1').map((o) => o.text)).toEqual(['van de server']);
+    expect((await storedObservations(store, 'room-1')).map((o) => o.text)).toEqual(['van de server']);
   });
 
-  it('closeAll closes every connection and unloads every document', () => {
+  it('closeAll closes every connection and unloads every document', async () => {
     const { hub, net, connect } = setup();
     const a = connect('room-1');
     const b = connect('room-2');
-    net.pump();
-    hub.closeAll(1001);
+    await net.pump();
+    await hub.closeAll(1001);
     expect([a.closedCode, b.closedCode]).toEqual([1001, 1001]);
     expect(hub.loadedDocCount()).toBe(0);
   });

@@ -39,23 +39,23 @@ function memoryStore(seed: PlayheadLogEntry[] = []): PlayheadEventStore & { all:
   const all = [...seed];
   return {
     all,
-    append(_roomId, entry) {
+    async append(_roomId, entry) {
       const saved = { id: all.length + 1, ...entry };
       all.push(saved);
       return saved;
     },
-    recent: (_roomId, limit) => all.slice(-limit),
+    recent: async (_roomId, limit) => all.slice(-limit),
   };
 }
 
-/** The SQLite store's behaviour (state-store.ts) in memory: the last row per room. */
+/** The store's behaviour (state-store.ts) in memory: the last row per room. */
 function memoryState(): PlayheadStateStore & { rows: Map<string, StoredPlayhead> } {
   const rows = new Map<string, StoredPlayhead>();
   return {
     rows,
-    load: (roomId) => rows.get(roomId) ?? null,
-    save: (roomId, saved) => void rows.set(roomId, saved),
-    alive(roomIds, at) {
+    load: async (roomId) => rows.get(roomId) ?? null,
+    save: async (roomId, saved) => void rows.set(roomId, saved),
+    async alive(roomIds, at) {
       for (const id of roomIds) {
         const row = rows.get(id);
         if (row && !row.timeline.paused) rows.set(id, { ...row, timeline: { ...row.timeline, aliveAt: Math.max(row.timeline.aliveAt, at) } });
@@ -81,7 +81,9 @@ function setup(
     wallClock: () => WALL + clock.now,
     out: { state: (s) => states.push(s), room: (r) => rooms.push(r), log: (e) => logs.push(e) },
     events: store,
+    log: store.all,
     saved,
+    stored: saved.rows.get('room-1') ?? null,
     timers: clock,
     media: () => options.media ?? null,
   });
@@ -90,7 +92,7 @@ function setup(
 }
 
 describe('PlayheadRoom: buffering barrier', () => {
-  it('waits for a stalled client after the grace time and continues without it after the timeout', () => {
+  it('waits for a stalled client after the grace time and continues without it after the timeout', async () => {
     const { clock, room, logs, rooms, client } = setup();
     room.join(client('host', 'begeleider'), null);
     room.join(client('coen'), null);
@@ -101,6 +103,7 @@ describe('PlayheadRoom: buffering barrier', () => {
     expect(room.state.paused).toBe(false);
     clock.advance(1);
     expect(room.state.paused).toBe(true);
+    await room.recorded();
     expect(logs.at(-1)).toMatchObject({ action: 'wait', actor: null, value: 'coen' });
     expect(rooms.at(-1)!.waitingFor.map((p) => p.name)).toEqual(['coen']);
 
@@ -109,6 +112,7 @@ describe('PlayheadRoom: buffering barrier', () => {
     expect(room.state.paused).toBe(true);
     clock.advance(1);
     expect(room.state.paused).toBe(false);
+    await room.recorded();
     expect(logs.at(-1)).toMatchObject({ action: 'resume', actor: null });
     expect(rooms.at(-1)!.waitingFor).toEqual([]);
     expect(clock.pending).toBe(0);
@@ -256,7 +260,9 @@ describe('PlayheadRoom: scheduling, media facts, log', () => {
       wallClock: () => clock.now,
       out: { state: () => undefined, room: () => undefined, log: () => undefined },
       events: memoryStore(),
+      log: [],
       saved: memoryState(),
+      stored: null,
       timers: clock,
       media: () => facts.current,
     });
@@ -273,13 +279,14 @@ describe('PlayheadRoom: scheduling, media facts, log', () => {
     expect(room.state).toMatchObject({ duration: 35.5, frameRate: 30, version: 2 });
   });
 
-  it('keeps the newest log entries in memory and starts from the stored ones', () => {
+  it('keeps the newest log entries in memory and starts from the stored ones', async () => {
     const stored = Array.from({ length: 80 }, (_, i): PlayheadLogEntry => ({ id: i + 1, at: i, actor: null, action: 'wait', position: 0, value: 'x' }));
     const { room, client, store } = setup({ store: memoryStore(stored) });
     const snapshot = room.join(client('host', 'begeleider'), null);
     expect(snapshot.log).toHaveLength(PLAYHEAD_LOG_SIZE);
     expect(snapshot.log[0]!.id).toBe(31);
     room.command('host', { type: 'play' });
+    await room.recorded();
     const again = room.join(client('coen'), null);
     expect(again.log.at(-1)).toMatchObject({ id: 81, action: 'play', actor: { name: 'host', role: 'begeleider' } });
     expect(again.log).toHaveLength(PLAYHEAD_LOG_SIZE);
@@ -294,7 +301,7 @@ describe('PlayheadRoom: scheduling, media facts, log', () => {
     expect(room.setMode('ghost', 'presenter')).toMatchObject({ ok: false, code: 'conflict' });
     expect(room.state.version).toBe(0);
   });
-  it('pauses for someone who starts to talk at once, without the lead a command gets, and logs who', () => {
+  it('pauses for someone who starts to talk at once, without the lead a command gets, and logs who', async () => {
     const { clock, room, states, logs, client } = setup();
     room.join(client('host', 'begeleider'), { rtt: 400 });
     room.command('host', { type: 'play' });
@@ -302,6 +309,7 @@ describe('PlayheadRoom: scheduling, media facts, log', () => {
     const talker = { participantId: 'p-talker', name: 'Talker', role: 'coach' as const };
     expect(room.pauseFor(talker)).toBe(true);
     expect(states.at(-1)).toMatchObject({ paused: true, atServerTime: clock.now });
+    await room.recorded();
     expect(logs.at(-1)).toMatchObject({ action: 'pause', actor: { participantId: 'p-talker', name: 'Talker', role: 'coach' } });
     // Nothing plays any more: nothing to pause.
     expect(room.pauseFor(talker)).toBe(false);
@@ -309,13 +317,14 @@ describe('PlayheadRoom: scheduling, media facts, log', () => {
 });
 
 describe('PlayheadRoom: the timeline survives a restart', () => {
-  it('stores every change and reopens paused on the same frame, with mode and presenter, in a new process', () => {
+  it('stores every change and reopens paused on the same frame, with mode and presenter, in a new process', async () => {
     const first = setup();
     first.room.join(first.client('host', 'begeleider'), null);
     first.room.command('host', { type: 'seek', position: 7.3 });
     first.room.command('host', { type: 'rate', rate: 1.5 });
     first.room.setMode('host', 'presenter');
     const before = first.room.state;
+    await first.room.recorded();
 
     // A new process: its server clock has nothing to do with the old one's; the wall clock goes on.
     const clock = new FakeClock();
@@ -326,26 +335,28 @@ describe('PlayheadRoom: the timeline survives a restart', () => {
     expect(snapshot.room).toMatchObject({ mode: 'presenter', presenter: { participantId: 'p-host', name: 'host' } });
   });
 
-  it('reopens a room that was playing when its process died where it was last known to play', () => {
+  it('reopens a room that was playing when its process died where it was last known to play', async () => {
     const first = setup();
     first.room.join(first.client('host', 'begeleider'), null);
     first.room.command('host', { type: 'seek', position: 2.02 });
     const play = first.room.command('host', { type: 'play' }) as { value: { effectiveAt: number } };
     first.clock.advance(3000);
     // The feature's heartbeat (ALIVE_EVERY_MS); then the process is killed without a word.
-    first.saved.alive(['room-1'], WALL + play.value.effectiveAt + 2000);
+    await first.room.recorded();
+    await first.saved.alive(['room-1'], WALL + play.value.effectiveAt + 2000);
     first.clock.advance(700);
 
     const again = setup({ saved: first.saved });
     // 2 s after the start at 2.02 (frame 50): frame 100, on its centre.
     expect(again.room.state).toMatchObject({ paused: true, position: 4.02 });
     // Stored at once as paused: a second restart leaves it there.
+    await again.room.recorded();
     const third = setup({ saved: first.saved });
     expect(third.room.state.position).toBe(4.02);
     expect(third.room.state.version).toBe(again.room.state.version + 1);
   });
 
-  it('pauses a playing room where it is when the server stops, and tells everyone', () => {
+  it('pauses a playing room where it is when the server stops, and tells everyone', async () => {
     const { clock, room, states, saved, client } = setup();
     room.join(client('host', 'begeleider'), null);
     room.command('host', { type: 'play' });
@@ -355,6 +366,7 @@ describe('PlayheadRoom: the timeline survives a restart', () => {
     const last = states.at(-1)!;
     expect(last).toMatchObject({ paused: true, atServerTime: clock.now, version: playing.version + 1 });
     expect(Math.abs(last.position - (clock.now - playing.atServerTime) / 1000)).toBeLessThanOrEqual(0.02);
+    await room.recorded();
     expect(saved.rows.get('room-1')!.timeline).toMatchObject({ paused: true, position: last.position, version: last.version });
     // A paused room stays as it is.
     room.stop();

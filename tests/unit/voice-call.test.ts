@@ -40,7 +40,7 @@ function setup(options: { pauseOnTalk?: boolean; playing?: boolean } = {}) {
     timers,
     wallClock: () => 1_000_000 + timers.now,
     newId: () => `id-${String(++ids).padStart(8, '0')}`,
-    pauseOnTalk: () => options.pauseOnTalk ?? false,
+    pauseOnTalk: async () => options.pauseOnTalk ?? false,
     pauseForTalk: (who) => {
       pauses.push(who);
       const was = playing;
@@ -48,8 +48,8 @@ function setup(options: { pauseOnTalk?: boolean; playing?: boolean } = {}) {
       return was;
     },
     log: {
-      joined: (_room, who, at) => log.push({ id: log.length + 1, participantId: who.participantId, joined: at, left: null }),
-      left: (id, at) => void (log[id - 1]!.left = at),
+      joined: async (_room, who, at) => log.push({ id: log.length + 1, participantId: who.participantId, joined: at, left: null }),
+      left: async (id, at) => void (log[id - 1]!.left = at),
     },
     out: {
       peers: (p) => out.peers.push(p),
@@ -67,8 +67,11 @@ function setup(options: { pauseOnTalk?: boolean; playing?: boolean } = {}) {
   return { call, timers, out, log, pauses, person, join, resume: () => void (playing = true) };
 }
 
+/** The setting is read, and the access log written, asynchronously (the database): let that happen. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('a room call on the server', () => {
-  it('introduces members to everyone and relays signals only between members of the call', () => {
+  it('introduces members to everyone and relays signals only between members of the call', async () => {
     const { call, out, person, join } = setup();
     const a = join(person('sa', 'pa', 'Anna'));
     const b = join(person('sb', 'pb', 'Bram'));
@@ -84,7 +87,7 @@ describe('a room call on the server', () => {
     expect(out.signals).toHaveLength(1);
   });
 
-  it('keeps a dropped member away for the grace time, with the same peer id when it resumes', () => {
+  it('keeps a dropped member away for the grace time, with the same peer id when it resumes', async () => {
     const { call, timers, out, log, person, join } = setup();
     const a = join(person('sa', 'pa', 'Anna'));
     const b = join(person('sb', 'pb', 'Bram'));
@@ -92,6 +95,7 @@ describe('a room call on the server', () => {
     expect(out.peers.at(-1)!.find((p) => p.peerId === b.peerId)!.away).toBe(true);
     expect(call.signal('sa', { to: b.peerId, kind: 'candidate', candidate: null })).toMatchObject({ ok: false, code: 'conflict' });
     timers.advance(19_000);
+    await settle();
     // Someone else cannot take the place with the token; the same participant can.
     const other = call.join(person('sx', 'px', 'Xander'), { muted: false, camera: false, resume: b.resume });
     expect(other.ok && other.value.peerId).not.toBe(b.peerId);
@@ -99,73 +103,87 @@ describe('a room call on the server', () => {
     expect(back.peerId).toBe(b.peerId);
     expect(out.peers.at(-1)!.find((p) => p.peerId === b.peerId)!.away).toBe(false);
     timers.advance(60_000);
+    await settle();
     expect(call.peers().map((p) => p.peerId)).toContain(b.peerId);
     expect(call.signal('sa', { to: b.peerId, kind: 'candidate', candidate: null })).toMatchObject({ ok: true });
     expect(out.signals.at(-1)![0]).toBe('sb2');
     // One line in the access log per stay: the resume did not start a new one.
+    await call.logged();
     expect(log.filter((l) => l.participantId === 'pb')).toEqual([{ id: 2, participantId: 'pb', joined: 1_000_000, left: null }]);
     expect(a.peerId).not.toBe(b.peerId);
   });
 
-  it('removes a member whose grace ran out, logging when its connection dropped', () => {
+  it('removes a member whose grace ran out, logging when its connection dropped', async () => {
     const { call, timers, log, person, join } = setup();
     join(person('sa', 'pa', 'Anna'));
     timers.advance(5000);
+    await settle();
     call.drop('sa');
     timers.advance(20_000);
+    await settle();
     expect(call.peers()).toEqual([]);
+    await call.logged();
     expect(log).toEqual([{ id: 1, participantId: 'pa', joined: 1_000_000, left: 1_005_000 }]);
   });
 
-  it('moves the call to a participant’s newest tab and tells the old one', () => {
+  it('moves the call to a participant’s newest tab and tells the old one', async () => {
     const { call, out, log, person, join } = setup();
     const first = join(person('tab1', 'pa', 'Anna'));
     const second = join(person('tab2', 'pa', 'Anna'));
     expect(second.peerId).not.toBe(first.peerId);
     expect(out.ended).toEqual([['tab1', { reason: 'elsewhere' }]]);
     expect(call.peers().map((p) => p.peerId)).toEqual([second.peerId]);
+    await call.logged();
     expect(log).toHaveLength(1);
     expect(call.leave('tab1')).toBeUndefined();
     expect(call.peers()).toHaveLength(1);
     call.leave('tab2');
+    await call.logged();
     expect(log[0]!.left).not.toBeNull();
   });
 
-  it('is full at eight', () => {
+  it('is full at eight', async () => {
     const { call, person, join } = setup();
     for (let i = 0; i < 8; i++) join(person(`s${i}`, `p${i}`, `P${i}`));
     expect(call.join(person('s9', 'p9', 'P9'), { muted: false, camera: false, resume: null })).toMatchObject({ ok: false, code: 'conflict' });
   });
 
-  it('pauses once per stretch of talk longer than 1.5 s, only with the setting on and only while playing', () => {
+  it('pauses once per stretch of talk longer than 1.5 s, only with the setting on and only while playing', async () => {
     const on = setup({ pauseOnTalk: true });
     on.join(on.person('sa', 'pa', 'Anna'));
     on.call.activity('sa', true);
     on.timers.advance(1499);
+    await settle();
     expect(on.pauses).toEqual([]);
     on.timers.advance(1);
+    await settle();
     expect(on.pauses).toEqual([{ participantId: 'pa', name: 'Anna', role: 'coach' }]);
     expect(on.out.paused).toEqual([{ participantId: 'pa', name: 'Anna', role: 'coach' }]);
     // Still the same stretch of talk: nothing more.
     on.call.activity('sa', true);
     on.timers.advance(5000);
+    await settle();
     expect(on.pauses).toHaveLength(1);
     // A short remark after someone resumed: no pause.
     on.resume();
     on.call.activity('sa', false);
     on.call.activity('sa', true);
     on.timers.advance(1000);
+    await settle();
     on.call.activity('sa', false);
     on.timers.advance(5000);
+    await settle();
     expect(on.pauses).toHaveLength(1);
     // A longer stretch pauses again.
     on.call.activity('sa', true);
     on.timers.advance(2000);
+    await settle();
     expect(on.out.paused).toHaveLength(2);
     // Talking while nothing plays: the playhead says there was nothing to pause, nobody is told.
     on.call.activity('sa', false);
     on.call.activity('sa', true);
     on.timers.advance(2000);
+    await settle();
     expect(on.pauses).toHaveLength(3);
     expect(on.out.paused).toHaveLength(2);
 
@@ -173,26 +191,30 @@ describe('a room call on the server', () => {
     off.join(off.person('sa', 'pa', 'Anna'));
     off.call.activity('sa', true);
     off.timers.advance(10_000);
+    await settle();
     expect(off.pauses).toEqual([]);
   });
 
-  it('does not count a muted microphone, and muting ends a stretch of talk', () => {
+  it('does not count a muted microphone, and muting ends a stretch of talk', async () => {
     const { call, timers, pauses, person, join } = setup({ pauseOnTalk: true });
     join(person('sa', 'pa', 'Anna'));
     call.activity('sa', true);
     timers.advance(1000);
+    await settle();
     expect(call.setFlags('sa', { muted: true, camera: false })).toMatchObject({ ok: true });
     timers.advance(5000);
+    await settle();
     expect(pauses).toEqual([]);
     expect(call.activity('sa', true)).toMatchObject({ ok: false, code: 'conflict' });
     expect(call.peers()[0]!.muted).toBe(true);
   });
 
-  it('logs everyone out when disposed', () => {
+  it('logs everyone out when disposed', async () => {
     const { call, log, person, join } = setup();
     join(person('sa', 'pa', 'Anna'));
     join(person('sb', 'pb', 'Bram'));
     call.dispose();
+    await call.logged();
     expect(log.every((l) => l.left !== null)).toBe(true);
     expect(call.peers()).toEqual([]);
   });

@@ -9,10 +9,10 @@ import type { UserStore } from './users.ts';
  */
 export async function ensureFirstAdmin(s: { config: Config; users: UserStore; staffInvites: StaffInviteStore }): Promise<{ setupUrl: string | null }> {
   const { config, users, staffInvites } = s;
-  if (config.adminEmail && config.adminPassword && !users.findByEmail(config.adminEmail)) {
-    users.create({ email: config.adminEmail, name: 'Beheerder', passwordHash: await hashPassword(config.adminPassword), isAdmin: true });
+  if (config.adminEmail && config.adminPassword && !await users.findByEmail(config.adminEmail)) {
+    await users.create({ email: config.adminEmail, name: 'Beheerder', passwordHash: await hashPassword(config.adminPassword), isAdmin: true });
   }
-  if (users.count() > 0) return { setupUrl: null };
-  const { token } = staffInvites.replaceSetupLink(86_400_000);
+  if (await users.count() > 0) return { setupUrl: null };
+  const { token } = await staffInvites.replaceSetupLink(86_400_000);
   return { setupUrl: `${config.publicUrl}/welkom#${token}` };
 }

@@ -13,21 +13,21 @@ export function createStaffGuard(deps: { config: Config; sessions: SessionStore;
   const staffPolicy: SessionPolicy = { idleMs: config.staffIdleMinutes * 60_000, absoluteMs: config.staffAbsoluteHours * 3_600_000 };
 
   /** The signed-in account and the session it came with, for whoever keeps a connection open on it. */
-  function staffSession(cookies: Cookies): { user: UserRow; session: SessionRef } | null {
+  async function staffSession(cookies: Cookies): Promise<{ user: UserRow; session: SessionRef } | null> {
     const token = cookies[STAFF_COOKIE];
     if (!token) return null;
-    const session = sessions.resolve(token, staffPolicy);
-    const user = session?.userId ? users.findById(session.userId) : null;
+    const session = await sessions.resolve(token, staffPolicy);
+    const user = session?.userId ? await users.findById(session.userId) : null;
     return user && session ? { user, session: { id: session.id, policy: staffPolicy } } : null;
   }
-  const staff = (cookies: Cookies): UserRow | null => staffSession(cookies)?.user ?? null;
+  const staff = async (cookies: Cookies): Promise<UserRow | null> => (await staffSession(cookies))?.user ?? null;
 
   return {
     staffPolicy,
     staffSession,
     staff,
-    requireStaff(cookies: Cookies): UserRow {
-      const user = staff(cookies);
+    async requireStaff(cookies: Cookies): Promise<UserRow> {
+      const user = await staff(cookies);
       if (!user) throw new AppError('unauthorised', 'Sign in first.');
       return user;
     },

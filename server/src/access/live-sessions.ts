@@ -16,8 +16,12 @@ export const SESSION_ENDED: SessionEnd = {
 export type EndConnection = (reason: SessionEnd) => void;
 
 export interface Tracked {
-  /** The person did something on this connection (wrote, steered): it keeps the session from idling out. */
-  active(): void;
+  /**
+   * The person did something on this connection (wrote, steered): it keeps the session from idling
+   * out. False (at once, or once the store answered) if the session has ended; its connections are
+   * being closed.
+   */
+  active(): boolean | Promise<boolean>;
   /** The connection closed by itself: forget it. */
   release(): void;
 }
@@ -57,7 +61,7 @@ export class LiveSessions {
     };
     return {
       // A session found ended here ends its connections through onEnded.
-      active: () => void this.#sessions.use(ref),
+      active: () => this.#sessions.use(ref),
       release,
     };
   }
@@ -68,23 +72,19 @@ export class LiveSessions {
   }
 
   /** Ends the connections of every tracked session that is no longer live; returns how many. */
-  sweep(now = Date.now()): number {
+  async sweep(now = Date.now()): Promise<number> {
     let ended = 0;
     for (const [id, entry] of [...this.#live]) {
       if (this.#live.get(id) !== entry) continue;
       const count = entry.ends.size;
-      if (!this.#sessions.isLive(entry.ref, now)) ended += count;
+      if (!(await this.#sessions.isLive(entry.ref, now))) ended += count;
     }
     return ended;
   }
 
   start(intervalMs = LIVE_CHECK_MS, onError: (err: unknown) => void = () => {}): void {
     this.#timer = setInterval(() => {
-      try {
-        this.sweep();
-      } catch (err) {
-        onError(err);
-      }
+      this.sweep().catch(onError);
     }, intervalMs);
     this.#timer.unref();
   }

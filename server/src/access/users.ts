@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { newId } from '../ids.ts';
 
 export interface UserRow {
@@ -28,26 +28,26 @@ const toUser = (r: RawUser): UserRow => ({
   createdAt: r.created_at,
 });
 
-export function createUserStore(db: Db) {
-  const byEmail = db.prepare<[string], RawUser>('SELECT * FROM users WHERE email = ?');
+export function createUserStore(db: Database) {
+  const byEmail = db.prepare<[string], RawUser>('SELECT * FROM users WHERE lower(email) = lower(?)');
   const byId = db.prepare<[string], RawUser>('SELECT * FROM users WHERE id = ?');
   const insert = db.prepare('INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?, ?)');
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
   return {
-    findByEmail: (email: string) => {
-      const r = byEmail.get(email);
+    findByEmail: async (email: string) => {
+      const r = await byEmail.get(email);
       return r ? toUser(r) : null;
     },
-    findById: (id: string) => {
-      const r = byId.get(id);
+    findById: async (id: string) => {
+      const r = await byId.get(id);
       return r ? toUser(r) : null;
     },
-    create(input: { email: string; name: string; passwordHash: string; isAdmin: boolean }): UserRow {
+    async create(input: { email: string; name: string; passwordHash: string; isAdmin: boolean }): Promise<UserRow> {
       const user = { id: newId(), ...input, createdAt: Date.now() };
-      insert.run(user.id, user.email, user.name, user.passwordHash, user.isAdmin ? 1 : 0, user.createdAt);
+      await insert.run(user.id, user.email, user.name, user.passwordHash, user.isAdmin ? 1 : 0, user.createdAt);
       return user;
     },
-    count: () => count.get()!.n,
+    count: async () => (await count.get())!.n,
   };
 }
 export type UserStore = ReturnType<typeof createUserStore>;

@@ -1,6 +1,6 @@
 import { INVITE_ROLES, type InviteRole, type Role } from '../../../shared/access/roles.ts';
 import type { Feedback } from '../../../shared/api/kijkwijzer-schemas.ts';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 
 /** Who reads client feedback unless the host says otherwise: the people doing the reflection. */
 export const DEFAULT_FEEDBACK_ROLES: readonly InviteRole[] = ['onderzoeker', 'klantmanager', 'coach'];
@@ -15,7 +15,7 @@ interface RawFeedback {
 const toFeedback = (r: RawFeedback): Feedback => ({ fragmentId: r.fragment_id, text: r.text, updatedBy: r.updated_by, updatedAt: r.updated_at });
 
 /** Client feedback per fragment, and the per-room list of roles that may read it. */
-export function createFeedbackStore(db: Db) {
+export function createFeedbackStore(db: Database) {
   const rolesOf = db.prepare<[string], { feedback_roles: string | null }>('SELECT feedback_roles FROM rooms WHERE id = ?');
   const setRoles = db.prepare('UPDATE rooms SET feedback_roles = ? WHERE id = ?');
   const one = db.prepare<[string, string], RawFeedback>('SELECT * FROM fragment_feedback WHERE room_id = ? AND fragment_id = ?');
@@ -27,34 +27,35 @@ export function createFeedbackStore(db: Db) {
   const remove = db.prepare('DELETE FROM fragment_feedback WHERE room_id = ? AND fragment_id = ?');
 
   return {
-    readerRoles(roomId: string): InviteRole[] {
-      const raw = rolesOf.get(roomId)?.feedback_roles;
+    async readerRoles(roomId: string): Promise<InviteRole[]> {
+      const raw = (await rolesOf.get(roomId))?.feedback_roles;
       if (raw == null) return [...DEFAULT_FEEDBACK_ROLES];
       const parsed: unknown = JSON.parse(raw);
       // Written only through setReaderRoles, but a role list read back is filtered all the same.
       return Array.isArray(parsed) ? INVITE_ROLES.filter((r) => parsed.includes(r)) : [...DEFAULT_FEEDBACK_ROLES];
     },
-    setReaderRoles: (roomId: string, roles: readonly InviteRole[]) => void setRoles.run(JSON.stringify(INVITE_ROLES.filter((r) => roles.includes(r))), roomId),
+    setReaderRoles: async (roomId: string, roles: readonly InviteRole[]) =>
+      void (await setRoles.run(JSON.stringify(INVITE_ROLES.filter((r) => roles.includes(r))), roomId)),
     /**
      * Writers are the host (manageRoom) and the onderzoeker, who records the interview. A writer
      * can always read what they write; the host's role is never on the list and always reads.
      */
-    access(roomId: string, role: Role, manageRoom: boolean): { canRead: boolean; canWrite: boolean } {
+    async access(roomId: string, role: Role, manageRoom: boolean): Promise<{ canRead: boolean; canWrite: boolean }> {
       const canWrite = manageRoom || role === 'onderzoeker';
-      return { canWrite, canRead: canWrite || role === 'begeleider' || (this.readerRoles(roomId) as Role[]).includes(role) };
+      return { canWrite, canRead: canWrite || role === 'begeleider' || ((await this.readerRoles(roomId)) as Role[]).includes(role) };
     },
-    get: (roomId: string, fragmentId: string): Feedback | null => {
-      const r = one.get(roomId, fragmentId);
+    get: async (roomId: string, fragmentId: string): Promise<Feedback | null> => {
+      const r = await one.get(roomId, fragmentId);
       return r ? toFeedback(r) : null;
     },
-    list: (roomId: string): Feedback[] => all.all(roomId).map(toFeedback),
+    list: async (roomId: string): Promise<Feedback[]> => (await all.all(roomId)).map(toFeedback),
     /** An empty (or blank) text removes the feedback; returns what is stored now. */
-    set(roomId: string, fragmentId: string, text: string, by: string): Feedback | null {
+    async set(roomId: string, fragmentId: string, text: string, by: string): Promise<Feedback | null> {
       if (text.trim() === '') {
-        remove.run(roomId, fragmentId);
+        await remove.run(roomId, fragmentId);
         return null;
       }
-      upsert.run(roomId, fragmentId, text, by, Date.now());
+      await upsert.run(roomId, fragmentId, text, by, Date.now());
       return this.get(roomId, fragmentId);
     },
   };

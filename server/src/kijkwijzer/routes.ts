@@ -50,9 +50,9 @@ export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/notes/reveal',
     { schema: { params: RoomParamsSchema, body: RevealBodySchema, response: { 200: RevealResultSchema, ...errors } } },
     async (req) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
-      const from = notes.getDoc(privateDocName(a.room.id, a.participantId));
-      const to = notes.getDoc(sharedDocName(a.room.id));
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
+      const from = await notes.getDoc(privateDocName(a.room.id, a.participantId));
+      const to = await notes.getDoc(sharedDocName(a.room.id));
       const revealed = moveObservations(from, to, req.body.ids ?? 'all', { authorId: a.participantId, authorName: a.name, role: a.role }, 'reveal');
       return { revealed };
     },
@@ -60,46 +60,46 @@ export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // ---- client feedback --------------------------------------------------------------------------
 
-  const feedbackAccess = (a: RoomAccess) => feedback.access(a.room.id, a.role, a.permissions.manageRoom);
-  const requireFeedback = (cookies: Cookies, roomId: string, need: 'canRead' | 'canWrite') => {
-    const a = guard.requireRoom(cookies, roomId);
-    if (!feedbackAccess(a)[need]) {
+  const feedbackAccess = async (a: RoomAccess) => await feedback.access(a.room.id, a.role, a.permissions.manageRoom);
+  const requireFeedback = async (cookies: Cookies, roomId: string, need: 'canRead' | 'canWrite') => {
+    const a = await guard.requireRoom(cookies, roomId);
+    if (!(await feedbackAccess(a))[need]) {
       throw new AppError('forbidden', need === 'canRead' ? 'The host has not allowed your role to read client feedback.' : 'Only the host and the onderzoeker record client feedback.');
     }
     return a;
   };
-  const fragmentIds = (roomId: string) => new Set(readFragments(notes.getDoc(sharedDocName(roomId))).map((f) => f.id));
+  const fragmentIds = async (roomId: string) => new Set(readFragments(await notes.getDoc(sharedDocName(roomId))).map((f) => f.id));
 
   app.get('/api/rooms/:roomId/feedback-settings', { schema: { params: RoomParamsSchema, response: { 200: FeedbackSettingsSchema, ...errors } } }, async (req) => {
-    const a = guard.requireRoom(req.cookies, req.params.roomId);
-    return { roles: feedback.readerRoles(a.room.id), ...feedbackAccess(a) };
+    const a = await guard.requireRoom(req.cookies, req.params.roomId);
+    return { roles: await feedback.readerRoles(a.room.id), ...(await feedbackAccess(a)) };
   });
 
   app.put(
     '/api/rooms/:roomId/feedback-settings',
     { schema: { params: RoomParamsSchema, body: FeedbackRolesBodySchema, response: { 200: FeedbackSettingsSchema, ...errors } } },
     async (req) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
-      feedback.setReaderRoles(a.room.id, req.body.roles);
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      await feedback.setReaderRoles(a.room.id, req.body.roles);
       // Readers who just lost access drop what they show; new readers fetch it.
       realtime.io.to(roomChannel(a.room.id)).emit('kijkwijzer:feedback', { fragmentId: '*' });
-      return { roles: feedback.readerRoles(a.room.id), ...feedbackAccess(a) };
+      return { roles: await feedback.readerRoles(a.room.id), ...(await feedbackAccess(a)) };
     },
   );
 
   app.get('/api/rooms/:roomId/feedback', { schema: { params: RoomParamsSchema, response: { 200: FeedbackListSchema, ...errors } } }, async (req) => {
-    const a = requireFeedback(req.cookies, req.params.roomId, 'canRead');
+    const a = await requireFeedback(req.cookies, req.params.roomId, 'canRead');
     // Feedback of a fragment deleted from the document stays stored (an undo brings it back) but is not shown.
-    const live = fragmentIds(a.room.id);
-    return { feedback: feedback.list(a.room.id).filter((f) => live.has(f.fragmentId)) };
+    const live = await fragmentIds(a.room.id);
+    return { feedback: (await feedback.list(a.room.id)).filter((f) => live.has(f.fragmentId)) };
   });
 
   app.get(
     '/api/rooms/:roomId/fragments/:fragmentId/feedback',
     { schema: { params: FragmentParamsSchema, response: { 200: FeedbackSchema, ...errors } } },
     async (req) => {
-      const a = requireFeedback(req.cookies, req.params.roomId, 'canRead');
-      const found = fragmentIds(a.room.id).has(req.params.fragmentId) ? feedback.get(a.room.id, req.params.fragmentId) : null;
+      const a = await requireFeedback(req.cookies, req.params.roomId, 'canRead');
+      const found = (await fragmentIds(a.room.id)).has(req.params.fragmentId) ? await feedback.get(a.room.id, req.params.fragmentId) : null;
       if (!found) throw new AppError('not_found', 'This fragment has no client feedback.');
       return found;
     },
@@ -109,9 +109,9 @@ export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/fragments/:fragmentId/feedback',
     { schema: { params: FragmentParamsSchema, body: FeedbackBodySchema, response: { 200: FeedbackSchema, 204: Type.Null(), ...errors } } },
     async (req, reply) => {
-      const a = requireFeedback(req.cookies, req.params.roomId, 'canWrite');
-      if (!readFragmentById(notes.getDoc(sharedDocName(a.room.id)), req.params.fragmentId)) throw new AppError('not_found', 'No such fragment in this room.');
-      const stored = feedback.set(a.room.id, req.params.fragmentId, req.body.text, a.name);
+      const a = await requireFeedback(req.cookies, req.params.roomId, 'canWrite');
+      if (!readFragmentById(await notes.getDoc(sharedDocName(a.room.id)), req.params.fragmentId)) throw new AppError('not_found', 'No such fragment in this room.');
+      const stored = await feedback.set(a.room.id, req.params.fragmentId, req.body.text, a.name);
       realtime.io.to(roomChannel(a.room.id)).emit('kijkwijzer:feedback', { fragmentId: req.params.fragmentId });
       return stored ? stored : reply.status(204).send(null);
     },
@@ -119,36 +119,36 @@ export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // ---- trajects ---------------------------------------------------------------------------------
 
-  const ownTraject = (cookies: Cookies, trajectId: string): TrajectRow => {
-    const user = guard.requireStaff(cookies);
-    const traject = trajects.get(trajectId);
+  const ownTraject = async (cookies: Cookies, trajectId: string): Promise<TrajectRow> => {
+    const user = await guard.requireStaff(cookies);
+    const traject = await trajects.get(trajectId);
     // Someone else's traject is as unknown as a missing one: its title may name a client.
     if (!traject || traject.ownerId !== user.id) throw new AppError('not_found', 'No such traject.');
     return traject;
   };
-  const learningOf = (roomId: string) => {
-    const doc = notes.getDoc(sharedDocName(roomId));
+  const learningOf = async (roomId: string) => {
+    const doc = await notes.getDoc(sharedDocName(roomId));
     return { aandachtspunten: readAandachtspunten(doc), leerpunten: readLeerpunten(doc) };
   };
 
   app.get('/api/trajects', { schema: { response: { 200: TrajectListSchema, ...errors } } }, async (req) => {
-    const user = guard.requireStaff(req.cookies);
-    return { trajects: trajects.listByOwner(user.id).map(publicTraject) };
+    const user = await guard.requireStaff(req.cookies);
+    return { trajects: (await trajects.listByOwner(user.id)).map(publicTraject) };
   });
 
   app.post('/api/trajects', { schema: { body: CreateTrajectBodySchema, response: { 201: TrajectSchema, ...errors } } }, async (req, reply) => {
-    const user = guard.requireStaff(req.cookies);
-    const traject = trajects.create({ ownerId: user.id, title: req.body.title.trim(), klantmanagerName: req.body.klantmanagerName?.trim() ?? '' });
+    const user = await guard.requireStaff(req.cookies);
+    const traject = await trajects.create({ ownerId: user.id, title: req.body.title.trim(), klantmanagerName: req.body.klantmanagerName?.trim() ?? '' });
     return reply.status(201).send(publicTraject(traject));
   });
 
   app.get('/api/trajects/:trajectId', { schema: { params: TrajectParamsSchema, response: { 200: TrajectViewSchema, ...errors } } }, async (req) => {
-    const traject = ownTraject(req.cookies, req.params.trajectId);
-    return { traject: publicTraject(traject), rooms: trajects.rooms(traject.id).map((room) => ({ room, ...learningOf(room.id) })) };
+    const traject = await ownTraject(req.cookies, req.params.trajectId);
+    return { traject: publicTraject(traject), rooms: await Promise.all((await trajects.rooms(traject.id)).map(async (room) => ({ room, ...(await learningOf(room.id)) }))) };
   });
 
   app.delete('/api/trajects/:trajectId', { schema: { params: TrajectParamsSchema, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
-    trajects.remove(ownTraject(req.cookies, req.params.trajectId).id);
+    await trajects.remove((await ownTraject(req.cookies, req.params.trajectId)).id);
     return reply.status(204).send(null);
   });
 
@@ -156,29 +156,29 @@ export const kijkwijzerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/traject',
     { schema: { params: RoomParamsSchema, body: AttachRoomBodySchema, response: { 204: Type.Null(), ...errors } } },
     async (req, reply) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
       const { trajectId } = req.body;
       if (trajectId !== null) {
-        const traject = trajects.get(trajectId);
+        const traject = await trajects.get(trajectId);
         // A room joins only a traject of its own owner, so nobody can pull a room into someone else's overview.
         if (!traject || traject.ownerId !== a.room.ownerId) throw new AppError('not_found', 'No such traject.');
       }
-      trajects.setRoomTraject(a.room.id, trajectId);
+      await trajects.setRoomTraject(a.room.id, trajectId);
       return reply.status(204).send(null);
     },
   );
 
   /** The previous conversation's aandachtspunten, for the people checking them in this one. */
   app.get('/api/rooms/:roomId/traject', { schema: { params: RoomParamsSchema, response: { 200: RoomTrajectSchema, ...errors } } }, async (req) => {
-    const a = guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
-    const trajectId = trajects.trajectIdOf(a.room.id);
-    const traject = trajectId ? trajects.get(trajectId) : null;
+    const a = await guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
+    const trajectId = await trajects.trajectIdOf(a.room.id);
+    const traject = trajectId ? await trajects.get(trajectId) : null;
     if (!traject) return { traject: null, previous: null };
-    const rooms = trajects.rooms(traject.id);
+    const rooms = await trajects.rooms(traject.id);
     const previous = rooms[rooms.findIndex((r) => r.id === a.room.id) - 1];
     return {
       traject: publicTraject(traject),
-      previous: previous ? { room: previous, aandachtspunten: learningOf(previous.id).aandachtspunten } : null,
+      previous: previous ? { room: previous, aandachtspunten: (await learningOf(previous.id)).aandachtspunten } : null,
     };
   });
 };

@@ -1,5 +1,5 @@
 import type { Traject, TrajectRoom } from '../../../shared/api/kijkwijzer-schemas.ts';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { newId } from '../ids.ts';
 
 interface RawTraject {
@@ -36,7 +36,7 @@ const SELECT = 'SELECT trajects.*, (SELECT count(*) FROM rooms WHERE rooms.traje
  * are in the order the conversations took place (recording date, then creation), so "the previous
  * room" is the previous conversation however late it was added.
  */
-export function createTrajectStore(db: Db) {
+export function createTrajectStore(db: Database) {
   const insert = db.prepare('INSERT INTO trajects (id, owner_id, title, klantmanager_name, created_at) VALUES (?, ?, ?, ?, ?)');
   const byId = db.prepare<[string], RawTraject>(`${SELECT} WHERE id = ?`);
   const byOwner = db.prepare<[string], RawTraject>(`${SELECT} WHERE owner_id = ? ORDER BY created_at DESC, rowid DESC`);
@@ -47,22 +47,22 @@ export function createTrajectStore(db: Db) {
     'SELECT id, title, recorded_on, created_at FROM rooms WHERE traject_id = ? ORDER BY recorded_on IS NULL, recorded_on, created_at, rowid',
   );
   return {
-    create(input: { ownerId: string; title: string; klantmanagerName: string }): TrajectRow {
+    async create(input: { ownerId: string; title: string; klantmanagerName: string }): Promise<TrajectRow> {
       const id = newId();
-      insert.run(id, input.ownerId, input.title, input.klantmanagerName, Date.now());
-      return toTraject(byId.get(id)!);
+      await insert.run(id, input.ownerId, input.title, input.klantmanagerName, Date.now());
+      return toTraject((await byId.get(id))!);
     },
-    get: (id: string): TrajectRow | null => {
-      const r = byId.get(id);
+    get: async (id: string): Promise<TrajectRow | null> => {
+      const r = await byId.get(id);
       return r ? toTraject(r) : null;
     },
-    listByOwner: (ownerId: string): TrajectRow[] => byOwner.all(ownerId).map(toTraject),
+    listByOwner: async (ownerId: string): Promise<TrajectRow[]> => (await byOwner.all(ownerId)).map(toTraject),
     /** Rooms leave the traject (ON DELETE SET NULL) and keep everything else. */
-    remove: (id: string) => remove.run(id).changes === 1,
-    setRoomTraject: (roomId: string, trajectId: string | null) => void attach.run(trajectId, roomId),
-    trajectIdOf: (roomId: string): string | null => trajectOf.get(roomId)?.traject_id ?? null,
-    rooms: (trajectId: string): TrajectRoom[] =>
-      rooms.all(trajectId).map((r) => ({ id: r.id, title: r.title, recordedOn: r.recorded_on, createdAt: r.created_at })),
+    remove: async (id: string) => (await remove.run(id)).changes === 1,
+    setRoomTraject: async (roomId: string, trajectId: string | null) => void (await attach.run(trajectId, roomId)),
+    trajectIdOf: async (roomId: string): Promise<string | null> => (await trajectOf.get(roomId))?.traject_id ?? null,
+    rooms: async (trajectId: string): Promise<TrajectRoom[]> =>
+      (await rooms.all(trajectId)).map((r) => ({ id: r.id, title: r.title, recordedOn: r.recorded_on, createdAt: r.created_at })),
   };
 }
 export type TrajectStore = ReturnType<typeof createTrajectStore>;

@@ -1,6 +1,6 @@
 import type { InviteRole } from '../../../shared/access/roles.ts';
 import type { Consent, ConsentBody, ConsentMethod, ConsentPurpose } from '../../../shared/api/media-schemas.ts';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { newId } from '../ids.ts';
 
 interface RawConsent {
@@ -44,7 +44,7 @@ const toConsent = (r: RawConsent): Consent => ({
  * Consent versions per room. Append-only (a trigger refuses updates): a change is a new version,
  * and a withdrawal is a version of kind `withdrawn` carrying the terms it withdraws.
  */
-export function createConsentStore(db: Db) {
+export function createConsentStore(db: Database) {
   const insert = db.prepare(
     `INSERT INTO consents (id, room_id, version, kind, client_label, consent_date, method, purposes, allowed_roles,
        fragments_outside_room, retention_until, withdrawn_on, note, is_demo, recorded_by, created_at)
@@ -55,14 +55,14 @@ export function createConsentStore(db: Db) {
   const latest = db.prepare<[string], RawConsent>('SELECT * FROM consents WHERE room_id = ? ORDER BY version DESC LIMIT 1');
   const all = db.prepare<[string], RawConsent>('SELECT * FROM consents WHERE room_id = ? ORDER BY version DESC');
 
-  function append(
+  async function append(
     roomId: string,
     kind: 'given' | 'withdrawn',
     terms: ConsentBody,
     extra: { withdrawnOn: string | null; isDemo: boolean; recordedBy: string },
-  ): Consent {
+  ): Promise<Consent> {
     const id = newId();
-    insert.run({
+    await insert.run({
       id,
       roomId,
       kind,
@@ -79,24 +79,24 @@ export function createConsentStore(db: Db) {
       recordedBy: extra.recordedBy,
       createdAt: Date.now(),
     });
-    return toConsent(byId.get(id)!);
+    return toConsent((await byId.get(id))!);
   }
 
   return {
-    give: (roomId: string, terms: ConsentBody, by: { recordedBy: string; isDemo?: boolean }): Consent =>
+    give: (roomId: string, terms: ConsentBody, by: { recordedBy: string; isDemo?: boolean }): Promise<Consent> =>
       append(roomId, 'given', terms, { withdrawnOn: null, isDemo: by.isDemo ?? false, recordedBy: by.recordedBy }),
     /** Records the withdrawal as a new version that repeats the withdrawn terms, so the history reads on its own. */
-    withdraw(roomId: string, withdrawnOn: string, note: string | undefined, recordedBy: string): Consent | null {
-      const current = latest.get(roomId);
+    async withdraw(roomId: string, withdrawnOn: string, note: string | undefined, recordedBy: string): Promise<Consent | null> {
+      const current = await latest.get(roomId);
       if (!current || current.kind !== 'given') return null;
       const terms = toConsent(current);
       return append(roomId, 'withdrawn', { ...terms, note: note ?? '' }, { withdrawnOn, isDemo: terms.isDemo, recordedBy });
     },
-    current: (roomId: string): Consent | null => {
-      const r = latest.get(roomId);
+    current: async (roomId: string): Promise<Consent | null> => {
+      const r = await latest.get(roomId);
       return r ? toConsent(r) : null;
     },
-    history: (roomId: string): Consent[] => all.all(roomId).map(toConsent),
+    history: async (roomId: string): Promise<Consent[]> => (await all.all(roomId)).map(toConsent),
   };
 }
 export type ConsentStore = ReturnType<typeof createConsentStore>;

@@ -11,7 +11,7 @@ import { addObservation } from '../../../shared/notes/doc.ts';
 import type { ObservationKind } from '../../../shared/notes/types.ts';
 import type { UserRow } from '../access/users.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { newId } from '../ids.ts';
 import type { DocHub } from '../notes/hub.ts';
 import { sharedDocName } from '../notes/endpoint.ts';
@@ -26,12 +26,12 @@ export const DEMO_VIDEO = join(PROJECT_ROOT, 'tests/fixtures/gesprek.mp4');
 
 export interface DemoDeps {
   config: Config;
-  db: Db;
+  db: Database;
   rooms: RoomStore;
   participants: ParticipantStore;
   consents: ConsentStore;
   media: MediaService;
-  notes: Pick<DocHub, 'getDoc'>;
+  notes: Pick<DocHub, 'getDoc' | 'settled'>;
 }
 
 /**
@@ -49,15 +49,15 @@ export const DEMO_OBSERVATIONS: readonly { start: number; end: number | null; ki
 export async function createDemoRoom(deps: DemoDeps, owner: UserRow): Promise<RoomRow> {
   const { config, db, rooms, participants, consents, media, notes } = deps;
   const today = isoDay(Date.now());
-  const { roomId, hostId } = db.transaction(() => {
-    const id = rooms.create({
+  const { roomId, hostId } = await db.transaction(async () => {
+    const id = await rooms.create({
       ownerId: owner.id,
       title: 'Demo: gesprek met mevrouw D.',
       description: 'Voorbeeldkamer met een nagemaakte video (beeldnummers en piepjes, geen echte mensen). Probeer hier alles uit.',
       recordedOn: today,
     });
-    const host = participants.create({ roomId: id, inviteId: null, userId: owner.id, name: owner.name, role: 'begeleider' });
-    consents.give(
+    const host = await participants.create({ roomId: id, inviteId: null, userId: owner.id, name: owner.name, role: 'begeleider' });
+    await consents.give(
       id,
       {
         clientLabel: 'Mevrouw D. (demo)',
@@ -80,14 +80,15 @@ export async function createDemoRoom(deps: DemoDeps, owner: UserRow): Promise<Ro
     await media.attachFile(roomId, staged, 'gesprek.mp4');
   } catch (err) {
     await rm(staged, { force: true });
-    rooms.remove(roomId);
+    await rooms.remove(roomId);
     await media.removeRoom(roomId);
     throw err;
   }
   // Through the hub, so the observations are stored and reach anyone already connected like a client's edit.
-  const doc = notes.getDoc(sharedDocName(roomId));
+  const doc = await notes.getDoc(sharedDocName(roomId));
   doc.transact(() => {
     for (const o of DEMO_OBSERVATIONS) addObservation(doc, { ...o, authorId: hostId, authorName: owner.name, role: 'begeleider' });
   }, 'demo');
-  return rooms.get(roomId)!;
+  await notes.settled(sharedDocName(roomId));
+  return (await rooms.get(roomId))!;
 }

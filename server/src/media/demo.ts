@@ -1,12 +1,13 @@
 /**
  * `npm run demo`: creates a demo room for the admin account (KIJKKAMER_ADMIN_EMAIL, otherwise
- * the oldest admin). Works next to a running server: SQLite in WAL mode allows a second writer.
+ * the oldest admin). Works next to a running server: SQLite in WAL mode allows a second writer,
+ * and PostgreSQL (DATABASE_URL) many.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createUserStore, type UserRow } from '../access/users.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStore } from '../db/database.ts';
 import { DocHub } from '../notes/hub.ts';
 import { createDocStore } from '../notes/store.ts';
 import { createParticipantStore } from '../rooms/participant-store.ts';
@@ -27,11 +28,11 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const db = openDatabase(join(config.dataDir, 'kijkkamer.sqlite'));
+  const db = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'kijkkamer.sqlite') });
   try {
     const users = createUserStore(db);
-    const oldestAdmin = db.prepare<[], { id: string }>('SELECT id FROM users WHERE is_admin = 1 ORDER BY created_at LIMIT 1').get();
-    const owner: UserRow | null = (config.adminEmail ? users.findByEmail(config.adminEmail) : null) ?? (oldestAdmin ? users.findById(oldestAdmin.id) : null);
+    const oldestAdmin = await db.prepare<[], { id: string }>('SELECT id FROM users WHERE is_admin = 1 ORDER BY created_at LIMIT 1').get();
+    const owner: UserRow | null = (config.adminEmail ? await users.findByEmail(config.adminEmail) : null) ?? (oldestAdmin ? await users.findById(oldestAdmin.id) : null);
     if (!owner) {
       console.error('Kijkkamer: er is nog geen beheerdersaccount. Start eerst de server (npm start) en maak het account aan.');
       return 1;
@@ -45,12 +46,12 @@ async function main(): Promise<number> {
     try {
       room = await createDemoRoom({ config, db, rooms: createRoomStore(db), participants: createParticipantStore(db), consents, media, notes }, owner);
     } finally {
-      notes.closeAll();
+      await notes.closeAll();
     }
     console.log(`Demo-kamer gemaakt voor ${owner.email}: ${config.publicUrl}/kamer/${room.id}`);
     return 0;
   } finally {
-    db.close();
+    await db.close();
   }
 }
 

@@ -61,13 +61,13 @@ export function createDownloads(deps: {
   const { rooms, consents, media, mediaStore } = deps;
 
   /** Read fresh from the database: a RoomAccess carries the room as it was at the start of the request. */
-  const settings = (roomId: string): DownloadSettings => downloadSettings(rooms.get(roomId)?.downloadsAllowed ?? false, consents.current(roomId));
+  const settings = async (roomId: string): Promise<DownloadSettings> => downloadSettings((await rooms.get(roomId))?.downloadsAllowed ?? false, await consents.current(roomId));
 
-  function set(roomId: string, allowed: boolean): DownloadSettings {
-    const before = settings(roomId);
+  async function set(roomId: string, allowed: boolean): Promise<DownloadSettings> {
+    const before = await settings(roomId);
     if (allowed && !before.consentAllows) throw new AppError('conflict', CONSENT_FORBIDS_DOWNLOAD);
-    rooms.setDownloadsAllowed(roomId, allowed);
-    const after = settings(roomId);
+    await rooms.setDownloadsAllowed(roomId, allowed);
+    const after = await settings(roomId);
     if (after.effective !== before.effective) deps.onChange?.(roomId, { reason: 'downloads' });
     return after;
   }
@@ -76,29 +76,29 @@ export function createDownloads(deps: {
     settings,
     set,
     /** After every new consent version or withdrawal: one that does not allow downloads switches them off. */
-    afterConsentChange(roomId: string): void {
-      const current = settings(roomId);
+    async afterConsentChange(roomId: string): Promise<void> {
+      const current = await settings(roomId);
       if (current.downloadsAllowed && !current.consentAllows) {
-        rooms.setDownloadsAllowed(roomId, false);
+        await rooms.setDownloadsAllowed(roomId, false);
         deps.onChange?.(roomId, { reason: 'downloads' });
       }
     },
     /** Throws 403 unless downloads are effectively allowed in this room. */
-    require(roomId: string): void {
-      if (!settings(roomId).effective) throw new AppError('forbidden', DOWNLOADS_OFF);
+    async require(roomId: string): Promise<void> {
+      if (!(await settings(roomId)).effective) throw new AppError('forbidden', DOWNLOADS_OFF);
     },
     /**
      * The room's video file for someone who may watch it, while downloads are effectively
      * allowed; otherwise the error that says why not (403, 404, 410).
      */
     async requireFile(a: RoomAccess): Promise<DownloadableVideo> {
-      media.requireVideoAccess(a);
+      await media.requireVideoAccess(a);
       // Gone the moment the retention date has passed, not only at the next sweep.
       await media.removeIfExpired(a.room.id);
-      if (!settings(a.room.id).effective) throw new AppError('forbidden', DOWNLOADS_OFF);
-      const row = mediaStore.get(a.room.id);
+      if (!(await settings(a.room.id)).effective) throw new AppError('forbidden', DOWNLOADS_OFF);
+      const row = await mediaStore.get(a.room.id);
       if (!row) {
-        if (mediaStore.removal(a.room.id)) throw new AppError('gone', 'The video has been deleted.');
+        if (await mediaStore.removal(a.room.id)) throw new AppError('gone', 'The video has been deleted.');
         throw new AppError('not_found', 'This room has no video.');
       }
       if (!row.filePath) throw new AppError('not_found', 'This room uses local copies: the video is not on the server.');

@@ -1,6 +1,6 @@
 import type { Role } from '../../../shared/access/roles.ts';
 import type { Play, PlaySource, RemovalReason } from '../../../shared/api/media-schemas.ts';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import type { MediaFacts } from './probe.ts';
 
 export interface MediaRow {
@@ -100,7 +100,7 @@ const toParams = (row: MediaRow) => ({
 });
 
 /** Rows of the room's video, the reason a video was removed, and the playback access log. */
-export function createMediaStore(db: Db) {
+export function createMediaStore(db: Database) {
   const insert = db.prepare(
     `INSERT INTO media (id, room_id, mode, file_name, size, container, mime_type, sha256, head_tail_sha256, duration_seconds,
        width, height, frame_rate, video_codec, audio_codec, pixel_format, probed, file_path, poster_path, created_at)
@@ -127,43 +127,41 @@ export function createMediaStore(db: Db) {
 
   return {
     /** Attaching a video clears any earlier "removed because…" notice. */
-    insert(row: MediaRow): void {
-      db.transaction(() => {
-        insert.run(toParams(row));
-        clearRemoval.run(row.roomId);
+    async insert(row: MediaRow): Promise<void> {
+      await db.transaction(async () => {
+        await insert.run(toParams(row));
+        await clearRemoval.run(row.roomId);
       });
     },
     /**
      * Swaps the room's uploaded file for a new one (a conversion), keeping when it was added. False
      * when the video `previousId` is no longer the room's (deleted or replaced meanwhile).
      */
-    replace(previousId: string, row: MediaRow): boolean {
-      return (
-        replace.run({ ...toParams(row), previousId }).changes === 1
-      );
+    async replace(previousId: string, row: MediaRow): Promise<boolean> {
+      return (await replace.run({ ...toParams(row), previousId })).changes === 1;
     },
-    get: (roomId: string): MediaRow | null => {
-      const r = byRoom.get(roomId);
+    get: async (roomId: string): Promise<MediaRow | null> => {
+      const r = await byRoom.get(roomId);
       return r ? toMedia(r) : null;
     },
-    all: (): MediaRow[] => all.all().map(toMedia),
+    all: async (): Promise<MediaRow[]> => (await all.all()).map(toMedia),
     /** Deletes the row and records why, in one transaction. */
-    remove(roomId: string, reason: RemovalReason): boolean {
-      return db.transaction(() => {
-        const gone = remove.run(roomId).changes === 1;
-        if (gone) setRemoval.run(roomId, reason, Date.now());
+    remove(roomId: string, reason: RemovalReason): Promise<boolean> {
+      return db.transaction(async () => {
+        const gone = (await remove.run(roomId)).changes === 1;
+        if (gone) await setRemoval.run(roomId, reason, Date.now());
         return gone;
       });
     },
-    removal: (roomId: string): { reason: RemovalReason; at: number } | null => {
-      const r = removal.get(roomId);
+    removal: async (roomId: string): Promise<{ reason: RemovalReason; at: number } | null> => {
+      const r = await removal.get(roomId);
       return r ? { reason: r.reason, at: r.removed_at } : null;
     },
-    logPlay(roomId: string, who: { participantId: string; name: string; role: Role }, source: PlaySource, mode: 'upload' | 'byo'): void {
-      insertPlay.run(roomId, who.participantId, who.name, who.role, source, mode, Date.now());
+    async logPlay(roomId: string, who: { participantId: string; name: string; role: Role }, source: PlaySource, mode: 'upload' | 'byo'): Promise<void> {
+      await insertPlay.run(roomId, who.participantId, who.name, who.role, source, mode, Date.now());
     },
-    plays: (roomId: string): Play[] =>
-      plays.all(roomId).map((r) => ({ id: r.id, participantId: r.participant_id, name: r.name, role: r.role, source: r.source, mode: r.mode, at: r.at })),
+    plays: async (roomId: string): Promise<Play[]> =>
+      (await plays.all(roomId)).map((r) => ({ id: r.id, participantId: r.participant_id, name: r.name, role: r.role, source: r.source, mode: r.mode, at: r.at })),
   };
 }
 export type MediaStore = ReturnType<typeof createMediaStore>;

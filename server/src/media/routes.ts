@@ -75,10 +75,10 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   async function mediaInfo(a: RoomAccess): Promise<MediaInfo> {
-    const consent = consents.current(a.room.id);
-    const row = mediaStore.get(a.room.id);
-    const access = media.videoAccess(a);
-    const downloadState = downloads.settings(a.room.id);
+    const consent = await consents.current(a.room.id);
+    const row = await mediaStore.get(a.room.id);
+    const access = await media.videoAccess(a);
+    const downloadState = await downloads.settings(a.room.id);
     return {
       access,
       consent: consent && {
@@ -91,7 +91,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       hasVideo: row !== null,
       video: row && access === 'allowed' ? toVideo(row, downloadState.effective) : null,
-      removed: row ? null : mediaStore.removal(a.room.id),
+      removed: row ? null : await mediaStore.removal(a.room.id),
       maxUploadBytes: config.maxUploadBytes,
       downloads: downloadState,
       conversion: await media.conversion(a.room.id),
@@ -100,13 +100,13 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** The room's video for someone allowed to watch it, or the error that says why not. */
   async function watchable(cookies: Record<string, string | undefined>, roomId: string): Promise<{ access: RoomAccess; row: MediaRow }> {
-    const a = guard.requireRoom(cookies, roomId);
-    media.requireVideoAccess(a);
+    const a = await guard.requireRoom(cookies, roomId);
+    await media.requireVideoAccess(a);
     // Gone the moment the retention date has passed, not only at the next sweep.
     await media.removeIfExpired(a.room.id);
-    const row = mediaStore.get(a.room.id);
+    const row = await mediaStore.get(a.room.id);
     if (!row) {
-      const removal = mediaStore.removal(a.room.id);
+      const removal = await mediaStore.removal(a.room.id);
       if (removal) throw new AppError('gone', REMOVED_MESSAGES[removal.reason]);
       throw new AppError('not_found', 'This room has no video yet.');
     }
@@ -116,10 +116,10 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // ---- consent ------------------------------------------------------------------------------
 
   app.get('/api/rooms/:roomId/consent', { schema: { params: RoomParamsSchema, response: { 200: ConsentOverviewSchema, ...errors } } }, async (req) => {
-    const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+    const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
     return {
-      current: consents.current(a.room.id),
-      history: consents.history(a.room.id),
+      current: await consents.current(a.room.id),
+      history: await consents.history(a.room.id),
       defaults: { retentionDays: config.retentionDays, retentionUntil: addDays(isoDay(Date.now()), config.retentionDays) },
     };
   });
@@ -128,7 +128,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/consent',
     { schema: { params: RoomParamsSchema, body: ConsentBodySchema, response: { 201: ConsentSchema, ...errors } } },
     async (req, reply) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
       const body = req.body;
       checkDate(body.consentDate, 'consentDate');
       checkDate(body.retentionUntil, 'retentionUntil');
@@ -136,8 +136,8 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (body.consentDate > today) throw new AppError('bad_request', 'consentDate must not be in the future.', { field: 'consentDate', rule: 'date_in_future' });
       if (body.retentionUntil < today) throw new AppError('bad_request', 'retentionUntil must be today or later.', { field: 'retentionUntil', rule: 'date_in_past' });
       if (body.retentionUntil < body.consentDate) throw new AppError('bad_request', 'retentionUntil must not be before consentDate.', { field: 'retentionUntil', rule: 'date_order' });
-      const consent = consents.give(a.room.id, body, { recordedBy: a.name });
-      downloads.afterConsentChange(a.room.id);
+      const consent = await consents.give(a.room.id, body, { recordedBy: a.name });
+      await downloads.afterConsentChange(a.room.id);
       return reply.status(201).send(consent);
     },
   );
@@ -146,14 +146,14 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/consent/withdraw',
     { schema: { params: RoomParamsSchema, body: WithdrawBodySchema, response: { 201: ConsentSchema, ...errors } } },
     async (req, reply) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
       checkDate(req.body.withdrawnOn, 'withdrawnOn');
-      const current = consents.current(a.room.id);
+      const current = await consents.current(a.room.id);
       if (!current || current.kind !== 'given') throw new AppError('conflict', 'There is no given consent to withdraw.');
       if (req.body.withdrawnOn > isoDay(Date.now())) throw new AppError('bad_request', 'withdrawnOn must not be in the future.', { field: 'withdrawnOn', rule: 'date_in_future' });
       if (req.body.withdrawnOn < current.consentDate) throw new AppError('bad_request', 'withdrawnOn must not be before the consent date.', { field: 'withdrawnOn', rule: 'date_order' });
-      const withdrawn = consents.withdraw(a.room.id, req.body.withdrawnOn, req.body.note, a.name)!;
-      downloads.afterConsentChange(a.room.id);
+      const withdrawn = (await consents.withdraw(a.room.id, req.body.withdrawnOn, req.body.note, a.name))!;
+      await downloads.afterConsentChange(a.room.id);
       // Withdrawal deletes at once: the video, its poster and fingerprint, and uploads under way.
       await media.remove(a.room.id, 'withdrawn');
       await media.removeUploads(a.room.id);
@@ -164,13 +164,13 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // ---- media --------------------------------------------------------------------------------
 
   app.get('/api/rooms/:roomId/media', { schema: { params: RoomParamsSchema, response: { 200: MediaInfoSchema, ...errors } } }, async (req) => {
-    const a = guard.requireRoom(req.cookies, req.params.roomId);
+    const a = await guard.requireRoom(req.cookies, req.params.roomId);
     await media.removeIfExpired(a.room.id);
     return mediaInfo(a);
   });
 
   app.delete('/api/rooms/:roomId/media', { schema: { params: RoomParamsSchema, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
-    const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+    const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
     if (!(await media.remove(a.room.id, 'host'))) throw new AppError('not_found', 'This room has no video.');
     return reply.status(204).send(null);
   });
@@ -179,8 +179,8 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/media/byo',
     { schema: { params: RoomParamsSchema, body: ByoBodySchema, response: { 201: MediaInfoSchema, ...errors } } },
     async (req, reply) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
-      media.attachByo(a.room.id, req.body);
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      await media.attachByo(a.room.id, req.body);
       return reply.status(201).send(await mediaInfo(a));
     },
   );
@@ -193,7 +193,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (req, reply) => {
       const { access, row } = await watchable(req.cookies, req.params.roomId);
       if (!row.filePath || !row.mimeType) throw new AppError('not_found', 'This room uses local copies: open your own copy of the recording.');
-      if (req.method === 'GET' && media.shouldLogStream(access.participantId)) mediaStore.logPlay(access.room.id, access, 'stream', row.mode);
+      if (req.method === 'GET' && media.shouldLogStream(access.participantId)) await mediaStore.logPlay(access.room.id, access, 'stream', row.mode);
       if (!(await serveFile(req, reply, { path: media.absolute(row.filePath), mimeType: row.mimeType, sha256: row.sha256 }))) {
         throw new AppError('gone', 'The video file is no longer available.');
       }
@@ -212,9 +212,9 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { params: RoomParamsSchema },
     handler: async (req, reply) => {
       const { access, row } = await watchable(req.cookies, req.params.roomId);
-      downloads.require(access.room.id);
+      await downloads.require(access.room.id);
       if (!row.filePath || !row.mimeType) throw new AppError('not_found', 'This room uses local copies: the video is not on the server.');
-      if (req.method === 'GET') mediaStore.logPlay(access.room.id, access, 'download', row.mode);
+      if (req.method === 'GET') await mediaStore.logPlay(access.room.id, access, 'download', row.mode);
       reply.header('Content-Disposition', contentDisposition(downloadFileName(row.fileName, row.container)));
       if (!(await serveFile(req, reply, { path: media.absolute(row.filePath), mimeType: row.mimeType, sha256: row.sha256 }))) {
         throw new AppError('gone', 'The video file is no longer available.');
@@ -227,7 +227,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/media/downloads',
     { schema: { params: RoomParamsSchema, body: DownloadSettingsBodySchema, response: { 200: DownloadSettingsSchema, ...errors } } },
     async (req) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
       return downloads.set(a.room.id, req.body.downloadsAllowed);
     },
   );
@@ -235,7 +235,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // ---- conversion to H.264/AAC ------------------------------------------------------------
 
   app.get('/api/rooms/:roomId/media/conversion', { schema: { params: RoomParamsSchema, response: { 200: ConversionSchema, ...errors } } }, async (req) => {
-    const a = guard.requireRoom(req.cookies, req.params.roomId);
+    const a = await guard.requireRoom(req.cookies, req.params.roomId);
     return media.conversion(a.room.id);
   });
 
@@ -243,7 +243,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/media/conversion',
     { schema: { params: RoomParamsSchema, body: ConversionBodySchema, response: { 202: ConversionSchema, ...errors } } },
     async (req, reply) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
       // An expired video is deleted, not converted.
       await media.removeIfExpired(a.room.id);
       return reply.status(202).send(await media.startConversion(a.room.id));
@@ -251,7 +251,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.delete('/api/rooms/:roomId/media/conversion', { schema: { params: RoomParamsSchema, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
-    const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+    const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
     if (!(await media.cancelConversion(a.room.id))) throw new AppError('conflict', 'No conversion is running in this room.');
     return reply.status(204).send(null);
   });
@@ -266,22 +266,22 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/api/rooms/:roomId/media/plays', { schema: { params: RoomParamsSchema, body: PlayBodySchema, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
     const { access, row } = await watchable(req.cookies, req.params.roomId);
-    mediaStore.logPlay(access.room.id, access, 'player', row.mode);
+    await mediaStore.logPlay(access.room.id, access, 'player', row.mode);
     return reply.status(204).send(null);
   });
 
   app.get('/api/rooms/:roomId/media/plays', { schema: { params: RoomParamsSchema, response: { 200: PlayListSchema, ...errors } } }, async (req) => {
-    const a = guard.requireRoom(req.cookies, req.params.roomId, 'seeAccessLog');
-    return { plays: mediaStore.plays(a.room.id) };
+    const a = await guard.requireRoom(req.cookies, req.params.roomId, 'seeAccessLog');
+    return { plays: await mediaStore.plays(a.room.id) };
   });
 
   app.get('/api/rooms/:roomId/media/access-log.csv', { schema: { params: RoomParamsSchema } }, async (req, reply) => {
-    const a = guard.requireRoom(req.cookies, req.params.roomId, 'seeAccessLog');
+    const a = await guard.requireRoom(req.cookies, req.params.roomId, 'seeAccessLog');
     return reply
       .type('text/csv; charset=utf-8')
       .header('Content-Disposition', 'attachment; filename="toegangslog.csv"')
       .header('Cache-Control', 'private, no-store')
-      .send(accessLogCsv(a.room.title, mediaStore.plays(a.room.id)));
+      .send(accessLogCsv(a.room.title, await mediaStore.plays(a.room.id)));
   });
 
   // ---- demo ---------------------------------------------------------------------------------
@@ -290,7 +290,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/demo',
     { config: { rateLimit: { max: config.roomCreateLimitPerMinute, timeWindow: '1 minute' } }, schema: { response: { 201: RoomSchema, ...errors } } },
     async (req, reply) => {
-      const user = guard.requireStaff(req.cookies);
+      const user = await guard.requireStaff(req.cookies);
       const room = await createDemoRoom(app.services, user);
       return reply.status(201).send(toRoom(room));
     },
@@ -304,7 +304,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
   let timer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
-    await media.removeOrphans((roomId) => rooms.get(roomId) !== null);
+    await media.removeOrphans(async (roomId) => (await rooms.get(roomId)) !== null);
     await sweep();
     timer = setInterval(sweep, SWEEP_INTERVAL_MS);
     timer.unref();

@@ -76,10 +76,10 @@ export function createMediaService(deps: {
   const absolute = (relative: string): string => join(config.dataDir, relative);
   const roomDir = (roomId: string): string => join(mediaRoot, roomId);
 
-  function videoAccess(a: RoomAccess): VideoAccess {
+  async function videoAccess(a: RoomAccess): Promise<VideoAccess> {
     if (a.role === 'begeleider') return 'allowed';
     if (!a.permissions.seeVideo) return 'no_permission';
-    const consent = consents.current(a.room.id);
+    const consent = await consents.current(a.room.id);
     if (!consent || consent.kind !== 'given') return 'no_consent';
     return (consent.allowedRoles as string[]).includes(a.role) ? 'allowed' : 'role_not_in_consent';
   }
@@ -91,12 +91,12 @@ export function createMediaService(deps: {
   };
 
   /** A consent that is given and not past its retention date, and no video yet: else why not. */
-  function assertCanAttach(roomId: string, now = Date.now()): void {
-    const consent = consents.current(roomId);
+  async function assertCanAttach(roomId: string, now = Date.now()): Promise<void> {
+    const consent = await consents.current(roomId);
     if (!consent) throw new AppError('conflict', 'Record the client’s consent before adding a video.');
     if (consent.kind !== 'given') throw new AppError('conflict', 'The client has withdrawn consent: record new consent before adding a video.');
     if (consent.retentionUntil < isoDay(now)) throw new AppError('conflict', 'The retention date of the consent has passed: record a new consent version first.');
-    if (store.get(roomId)) throw new AppError('conflict', 'This room already has a video. Remove it first.');
+    if (await store.get(roomId)) throw new AppError('conflict', 'This room already has a video. Remove it first.');
   }
 
   /**
@@ -143,8 +143,8 @@ export function createMediaService(deps: {
     const { row, files } = await place(roomId, source, inspection, fileName, Date.now());
     try {
       // Checked again after the slow part: consent may have been withdrawn, or a second upload won.
-      assertCanAttach(roomId);
-      store.insert(row);
+      await assertCanAttach(roomId);
+      await store.insert(row);
     } catch (err) {
       await removeFiles(files);
       throw err;
@@ -167,7 +167,7 @@ export function createMediaService(deps: {
     const { row, files } = await place(previous.roomId, source, inspection, withExtension(previous.fileName, EXTENSIONS[inspection.container]), previous.createdAt);
     // The point of no return, checked and committed without a pause: a withdrawal or removal
     // either came first (the row is gone or cancelled, so the new file goes) or comes after.
-    if (signal.aborted || !store.replace(previous.id, row)) {
+    if (signal.aborted || !await store.replace(previous.id, row)) {
       await removeFiles(files);
       return 'cancelled';
     }
@@ -183,7 +183,7 @@ export function createMediaService(deps: {
     if (!(await converter.available())) {
       throw new AppError('conflict', 'Converting is not available on this server: it needs ffmpeg with libx264 and AAC (see FFMPEG_PATH).');
     }
-    const row = store.get(roomId);
+    const row = await store.get(roomId);
     if (!row) throw new AppError('not_found', 'This room has no video to convert.');
     if (row.mode !== 'upload' || !row.filePath) throw new AppError('conflict', 'This room uses local copies: there is no file on the server to convert.');
     const current = playability(row.probed, row.facts);
@@ -202,8 +202,8 @@ export function createMediaService(deps: {
     return converter.conversion(roomId);
   }
 
-  function attachByo(roomId: string, body: ByoBody): MediaRow {
-    assertCanAttach(roomId);
+  async function attachByo(roomId: string, body: ByoBody): Promise<MediaRow> {
+    await assertCanAttach(roomId);
     const row: MediaRow = {
       id: newId(),
       roomId,
@@ -220,7 +220,7 @@ export function createMediaService(deps: {
       posterPath: null,
       createdAt: Date.now(),
     };
-    store.insert(row);
+    await store.insert(row);
     // A fingerprint is a video arriving too: participants can now open their own copy.
     notify(roomId, { reason: 'uploaded' });
     return row;
@@ -244,8 +244,8 @@ export function createMediaService(deps: {
 
   /** Row first, so nothing more is served; then a conversion under way; then the files. */
   async function remove(roomId: string, reason: RemovalReason): Promise<boolean> {
-    const row = store.get(roomId);
-    const removed = store.remove(roomId, reason);
+    const row = await store.get(roomId);
+    const removed = await store.remove(roomId, reason);
     await converter.drop(roomId);
     if (row) await rm(roomDir(roomId), { recursive: true, force: true });
     if (removed) notify(roomId, { reason: CHANGE_FOR_REMOVAL[reason] });
@@ -253,8 +253,8 @@ export function createMediaService(deps: {
   }
 
   /** Why the room's video may no longer be kept (consent gone, retention date passed), or null. */
-  function expiry(roomId: string, now: number): RemovalReason | null {
-    const consent = consents.current(roomId);
+  async function expiry(roomId: string, now: number): Promise<RemovalReason | null> {
+    const consent = await consents.current(roomId);
     if (!consent || consent.kind !== 'given') return 'withdrawn';
     return consent.retentionUntil < isoDay(now) ? 'retention' : null;
   }
@@ -265,8 +265,8 @@ export function createMediaService(deps: {
    */
   async function sweep(now = Date.now()): Promise<{ expired: number; uploads: number }> {
     let expired = 0;
-    for (const row of store.all()) {
-      const reason = expiry(row.roomId, now);
+    for (const row of await store.all()) {
+      const reason = await expiry(row.roomId, now);
       if (reason && (await remove(row.roomId, reason))) {
         expired++;
         log.info({ roomId: row.roomId, reason }, 'video deleted');
@@ -281,11 +281,11 @@ export function createMediaService(deps: {
    * Media folders and staged uploads nothing refers to (a crash between the database and the
    * file system). Only at start-up: while the server runs, an attach may be between the two.
    */
-  async function removeOrphans(roomExists: (roomId: string) => boolean): Promise<void> {
+  async function removeOrphans(roomExists: (roomId: string) => Promise<boolean>): Promise<void> {
     const entries = await readdir(mediaRoot, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       const roomId = entry.name;
-      const row = entry.isDirectory() && roomExists(roomId) ? store.get(roomId) : null;
+      const row = entry.isDirectory() && (await roomExists(roomId)) ? await store.get(roomId) : null;
       if (!row?.filePath) {
         await rm(roomDir(roomId), { recursive: true, force: true });
         continue;
@@ -297,7 +297,7 @@ export function createMediaService(deps: {
     const staged = await readdir(uploadStore.directory).catch(() => [] as string[]);
     const infos = new Set(staged.filter((f) => extname(f) === '.json').map((f) => f.slice(0, -5)));
     for (const file of staged) if (extname(file) !== '.json' && !infos.has(file)) await rm(join(uploadStore.directory, file), { force: true });
-    for (const id of infos) if (!roomExists(String((await uploadStore.configstore.get(id))?.metadata?.roomId))) await removeUpload(id);
+    for (const id of infos) if (!(await roomExists(String((await uploadStore.configstore.get(id))?.metadata?.roomId)))) await removeUpload(id);
   }
 
   return {
@@ -305,8 +305,8 @@ export function createMediaService(deps: {
     absolute,
     videoAccess,
     /** Throws 403 with the reason unless this participant may watch the room's video. */
-    requireVideoAccess(a: RoomAccess): void {
-      const access = videoAccess(a);
+    async requireVideoAccess(a: RoomAccess): Promise<void> {
+      const access = await videoAccess(a);
       if (access !== 'allowed') throw new AppError('forbidden', REFUSALS[access]);
     },
     assertCanAttach,
@@ -325,7 +325,7 @@ export function createMediaService(deps: {
     sweep,
     /** Between two sweeps: deletes the room's video now if it has expired, and says whether it did. */
     async removeIfExpired(roomId: string, now = Date.now()): Promise<boolean> {
-      const reason = expiry(roomId, now);
+      const reason = await expiry(roomId, now);
       return reason !== null && (await remove(roomId, reason));
     },
     removeOrphans,

@@ -164,9 +164,9 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   async function handOver(req: FastifyRequest, reply: FastifyReply, roomId: string, uploadId: string | null): Promise<void> {
-    const access = guard.requireRoom(req.cookies, roomId, 'manageRoom');
+    const access = await guard.requireRoom(req.cookies, roomId, 'manageRoom');
     if (uploadId === null) {
-      if (req.method === 'POST') media.assertCanAttach(access.room.id);
+      if (req.method === 'POST') await media.assertCanAttach(access.room.id);
     } else {
       const upload = await media.uploadStore.getUpload(uploadId).catch(() => null);
       if (!upload || upload.metadata?.roomId !== access.room.id) throw new AppError('not_found', 'No such upload in this room (it may have expired).');

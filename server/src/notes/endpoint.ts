@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { fastifyCookie } from '@fastify/cookie';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { closeCodeFor } from '../../../shared/errors.ts';
-import { MAX_MESSAGE_BYTES, messageSync, YJS_PATH_PREFIX } from '../../../shared/notes/protocol.ts';
+import { MAX_MESSAGE_BYTES, YJS_PATH_PREFIX } from '../../../shared/notes/protocol.ts';
 import type { LiveSessions } from '../access/live-sessions.ts';
 import type { RoomOwnership } from '../cluster/ownership.ts';
 import type { Guard } from '../rooms/guard.ts';
@@ -22,19 +22,10 @@ const HEARTBEAT_MS = 30_000;
 const HEARTBEAT_SLICES = 30;
 
 /**
- * A sync step 2 or update that carries something: someone wrote. Awareness and the empty step 2 of
- * a client in sync are sent without anyone doing anything, so they do not keep a session alive.
- */
-const isEdit = (data: Buffer | ArrayBuffer | Buffer[]): boolean => {
-  const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-  // [sync, step 2 | update, length, …update]; the empty update [0, 0] makes five bytes.
-  return bytes[0] === messageSync && (bytes[1] === 1 || bytes[1] === 2) && bytes.byteLength > 5;
-};
-
-/**
  * The y-websocket endpoint: `/yjs/<roomId>` and `/yjs/<roomId>/private`. Access is decided from the
  * room cookie at the upgrade; refusals complete the handshake and close with a named code
- * (4401, 4403, 4404…) because browsers never show a WebSocket client the HTTP status.
+ * (4401, 4403, 4404…) because browsers never show a WebSocket client the HTTP status. The access
+ * check (a store read) finishes before the upgrade completes, so no message can arrive unheard.
  */
 export function createNotesEndpoint(deps: {
   hub: DocHub;
@@ -71,54 +62,72 @@ export function createNotesEndpoint(deps: {
 
   const handleUpgrade: UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const match = (req.url ?? '').split('?')[0]!.match(PATH);
-    // This process must serve the room before the upgrade completes: the client speaks as soon as
-    // it is open, and nothing would be listening yet. Only someone with access may make it wait.
-    const claimed = match && !('error' in guard.roomAccess(fastifyCookie.parse(req.headers.cookie ?? ''), match[1]!)) ? ownership.claim(match[1]!) : true;
-    if (claimed === true) return upgrade(req, socket, head, match, true);
+    const roomId = match?.[1];
+    const cookies = fastifyCookie.parse(req.headers.cookie ?? '');
     socket.on('error', () => {}); // a client that gives up while it waits
-    void claimed.then((ok) => upgrade(req, socket, head, match, ok));
+    serve(req, socket, head, match, roomId, cookies).catch((err: unknown) => {
+      log('yjs access check failed', { err: String(err) });
+      socket.destroy();
+    });
   };
 
-  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, match: RegExpMatchArray | null, served: boolean) => {
+  /**
+   * The access check (a store read) and, for someone with access, the claim on the room finish
+   * before the upgrade completes: the client speaks as soon as it is open, and nothing would be
+   * listening yet. Only someone with access may make it wait for the room.
+   */
+  const serve = async (
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    match: RegExpMatchArray | null,
+    roomId: string | undefined,
+    cookies: Record<string, string | undefined>,
+  ): Promise<void> => {
+    let access = roomId ? await guard.roomAccess(cookies, roomId) : null;
+    let served = true;
+    if (roomId && access && !('error' in access)) {
+      const claimed = ownership.claim(roomId);
+      if (claimed !== true) {
+        served = await claimed;
+        // Decided again after the wait for the room: the session may have ended meanwhile.
+        access = await guard.roomAccess(cookies, roomId);
+      }
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', (err) => log('yjs socket error', { err: String(err) }));
       alive.set(ws, true);
       slot.set(ws, nextSlot++ % HEARTBEAT_SLICES);
       ws.on('pong', () => alive.set(ws, true));
-      if (!match) return refuse(ws, 'bad_request', 'expected /yjs/<roomId> or /yjs/<roomId>/private');
-      const roomId = match[1]!;
-      // Decided (again) after any wait for the room: the session may have ended meanwhile.
-      const access = guard.roomAccess(fastifyCookie.parse(req.headers.cookie ?? ''), roomId);
+      if (!match || !roomId || !access) return refuse(ws, 'bad_request', 'expected /yjs/<roomId> or /yjs/<roomId>/private');
       if ('error' in access) return refuse(ws, access.error, access.message);
       // 4500: the provider reconnects, and by then the room has settled on one process.
       if (!served) return refuse(ws, 'internal', 'this room is moving to another server; reconnecting');
       const isPrivate = match[2] !== undefined;
       if (isPrivate && !access.permissions.editObservations) return refuse(ws, 'forbidden', 'your role cannot write observations');
       if (!isPrivate && !access.permissions.editObservations) log('yjs read-only connection', { roomId, role: access.role });
-      // Listening before the hub does: an edit that finds its session ended closes the
-      // connection, and the hub then drops the edit instead of storing it.
+      // An edit that finds its session ended closes the connection (through this listener),
+      // and the hub then drops the edit instead of storing it.
       const live = liveSessions.track(access.session, (reason) => hub.closeSocket(ws, closeCodeFor(reason.code), reason.message));
       ownership.enter(roomId);
       ws.on('close', () => {
         live.release();
         ownership.leave(roomId);
       });
-      ws.on('message', (data) => {
-        if (isEdit(data)) live.active();
-      });
       hub.handleConnection(ws, {
         docName: isPrivate ? privateDocName(roomId, access.participantId) : sharedDocName(roomId),
         userId: access.participantId,
         canWrite: access.permissions.editObservations,
+        mayEdit: live.active,
       });
     });
   };
 
   return {
     handleUpgrade,
-    close() {
+    async close() {
       clearInterval(heartbeat);
-      hub.closeAll(1001, 'server shutting down');
+      await hub.closeAll(1001, 'server shutting down');
       wss.close();
     },
   };

@@ -4,8 +4,11 @@
  * `handleConnection`; the hub only enforces what a connection may do (write or read) and limits.
  *
  * Invariants:
- * - A document is loaded synchronously from the store before the connection's first message is
- *   handled, so a client can never sync against a half-loaded document.
+ * - A document is loaded from the store before the connection's first message is handled (messages
+ *   wait), so a client can never sync against a half-loaded document.
+ * - The store is asynchronous (SQLite or PostgreSQL), so each document has a queue: its messages,
+ *   server-side changes, versions and compaction run one after another, in arrival order. A
+ *   message is handled only when everything before it is done.
  * - Every change is in the store before any peer sees it (append, apply, commit, broadcast), and
  *   an update that fails to apply is rolled back from the store and the in-memory copy dropped,
  *   so the store stays the single source of truth.
@@ -50,6 +53,11 @@ export interface HubConnectionInfo {
   userId: string;
   /** False for roles without `editObservations`: their updates are dropped, awareness still relayed. */
   canWrite: boolean;
+  /**
+   * Asked before an edit is stored: false drops it (the session behind the connection has ended;
+   * whoever answers false also closes the connection). A boolean answers at once.
+   */
+  mayEdit?: () => boolean | Promise<boolean>;
 }
 
 export type HubLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -95,6 +103,8 @@ const CLOSE = {
 /** One client connection; also the Yjs/awareness transaction origin of what it sends. */
 class Connection {
   closed = false;
+  /** Over a limit: nothing more is admitted, and the connection closes once what was admitted is handled. */
+  refused = false;
   /** Our sync step 1 is owed, to follow our answer to the client's step 1 (see handleConnection). */
   step1Pending = false;
   /** Awareness client ids this connection announced, removed when it leaves. */
@@ -103,11 +113,11 @@ class Connection {
   lastRefill = Date.now();
   readonly socket: HubSocket;
   readonly info: HubConnectionInfo;
-  readonly entry: DocEntry;
-  constructor(socket: HubSocket, info: HubConnectionInfo, entry: DocEntry, burst: number) {
+  /** Null while the document loads. */
+  entry: DocEntry | null = null;
+  constructor(socket: HubSocket, info: HubConnectionInfo, burst: number) {
     this.socket = socket;
     this.info = info;
-    this.entry = entry;
     this.tokens = burst;
   }
 }
@@ -129,6 +139,10 @@ interface DocEntry {
   dirty: boolean;
   versionTimer: ReturnType<typeof setTimeout> | null;
   unloadTimer: ReturnType<typeof setTimeout> | null;
+  /** The end of the document's queue (see the invariants). */
+  tail: Promise<void>;
+  /** Dropped from memory: queued work is skipped. */
+  gone: boolean;
 }
 
 type Message = Uint8Array | ArrayBuffer | Uint8Array[];
@@ -167,6 +181,10 @@ const frame = (write: (e: encoding.Encoder) => void): Uint8Array => {
 
 export class DocHub {
   private readonly docs = new Map<string, DocEntry>();
+  /** Documents being read from the store, so two connections share one load. */
+  private readonly loading = new Map<string, Promise<DocEntry>>();
+  /** Documents whose last version and compaction are being written: a new load waits for them. */
+  private readonly unloading = new Map<string, Promise<void>>();
   private readonly store: DocStore;
   private readonly log: HubLog;
   private readonly limits: HubLimits;
@@ -188,23 +206,44 @@ export class DocHub {
   }
 
   handleConnection(socket: HubSocket, info: HubConnectionInfo): void {
-    let entry: DocEntry;
-    try {
-      entry = this.load(info.docName);
-    } catch (err) {
-      this.log('error', 'yjs: cannot load document', { doc: info.docName, err: String(err) });
-      socket.close(CLOSE.internal, 'cannot load document');
-      return;
-    }
-    const conn = new Connection(socket, info, entry, this.limits.messageBurst);
-    entry.conns.add(conn);
-    socket.on('message', (data) => this.onMessage(conn, toBytes(data)));
+    const conn = new Connection(socket, info, this.limits.messageBurst);
+    const ready = this.acquire(info.docName).then(
+      (entry) => {
+        if (conn.closed) {
+          if (entry.conns.size === 0) this.scheduleUnload(entry);
+          return null;
+        }
+        conn.entry = entry;
+        entry.conns.add(conn);
+        this.greet(conn, entry);
+        return entry;
+      },
+      (err: unknown) => {
+        this.log('error', 'yjs: cannot load document', { doc: info.docName, err: String(err) });
+        this.closeConn(conn, CLOSE.internal, 'cannot load document');
+        return null;
+      },
+    );
+    socket.on('message', (data) => {
+      const bytes = toBytes(data);
+      const verdict = this.admit(conn, bytes);
+      if (verdict === 'ignore') return;
+      const task = verdict === 'admit' ? () => this.onMessage(conn, bytes) : () => this.closeConn(conn, verdict.code, verdict.reason);
+      // Once loaded straight onto the queue; before that in arrival order behind the load.
+      if (conn.entry) void this.enqueue(conn.entry, task);
+      else void ready.then((entry) => entry && this.enqueue(entry, task));
+    });
     socket.on('close', () => this.onClose(conn));
-    // Our step 1 makes the client send what we lack; its own step 1 gets our step 2 in reply.
-    // A state vector needs the Y.Doc: without one yet, the client's step 1 is answered first (from
-    // the encoded state) and ours follows, so a large room shows before the server builds its doc.
-    if (info.canWrite && entry.doc) this.sendStep1(conn);
-    else if (info.canWrite) {
+  }
+
+  /**
+   * Our step 1 makes the client send what we lack; its own step 1 gets our step 2 in reply. A
+   * state vector needs the Y.Doc: without one yet, the client's step 1 is answered first (from
+   * the encoded state) and ours follows, so a large room shows before the server builds its doc.
+   */
+  private greet(conn: Connection, entry: DocEntry): void {
+    if (conn.info.canWrite && entry.doc) this.sendStep1(conn);
+    else if (conn.info.canWrite) {
       conn.step1Pending = true;
       // A client that never speaks still gets it.
       setTimeout(() => this.flushStep1(conn), STEP1_FALLBACK_MS).unref?.();
@@ -214,14 +253,21 @@ export class DocHub {
   }
 
   /**
-   * The live document for server-side readers (exports) and writers; loads it if needed. Writes
-   * are persisted and broadcast like a client's. Use it synchronously: after the unload grace the
-   * instance is destroyed and a later call returns a new one.
+   * The live document for server-side readers (exports) and writers; loads it if needed. A write
+   * is stored and broadcast like a client's, through the document's queue: `settled` says when.
+   * Use the doc synchronously: after the unload grace the instance is destroyed and a later call
+   * returns a new one.
    */
-  getDoc(docName: string): Y.Doc {
-    const entry = this.load(docName);
+  async getDoc(docName: string): Promise<Y.Doc> {
+    const entry = await this.acquire(docName);
     if (entry.conns.size === 0) this.scheduleUnload(entry);
     return this.materialize(entry);
+  }
+
+  /** Resolves once everything queued for the document (e.g. a server-side write) is stored and sent. */
+  async settled(docName: string): Promise<void> {
+    const entry = this.docs.get(docName);
+    if (entry) await this.drain(entry);
   }
 
   loadedDocCount(): number {
@@ -229,10 +275,15 @@ export class DocHub {
   }
 
   /** Saves a version of the current content now; returns its id. */
-  saveVersion(docName: string, label: string): number {
+  async saveVersion(docName: string, label: string): Promise<number> {
     const entry = this.docs.get(docName);
     if (!entry) return this.store.saveVersion(docName, label);
-    return this.versionNow(entry, label);
+    let id = 0;
+    await this.enqueue(entry, async () => {
+      id = await this.versionNow(entry, label);
+    });
+    if (entry.gone && id === 0) throw new Error('document unloaded before its version was saved');
+    return id;
   }
 
   /**
@@ -241,27 +292,31 @@ export class DocHub {
    * 'before-restore' version first, so a restore can itself be undone. False if the version is
    * not this document's.
    */
-  restoreVersion(docName: string, versionId: number): boolean {
-    const version = this.store.getVersion(versionId);
+  async restoreVersion(docName: string, versionId: number): Promise<boolean> {
+    const version = await this.store.getVersion(versionId);
     if (!version || version.doc !== docName) return false;
-    const entry = this.load(docName);
-    this.versionNow(entry, VERSION_LABELS.beforeRestore);
-    const source = new Y.Doc();
-    try {
-      Y.applyUpdate(source, version.state);
-      restoreContent(this.materialize(entry), source, 'restore');
-    } finally {
-      source.destroy();
-    }
+    const entry = await this.acquire(docName);
+    await this.enqueue(entry, async () => {
+      await this.versionNow(entry, VERSION_LABELS.beforeRestore);
+      const source = new Y.Doc();
+      try {
+        Y.applyUpdate(source, version.state);
+        restoreContent(this.materialize(entry), source, 'restore');
+      } finally {
+        source.destroy();
+      }
+    });
+    await this.drain(entry);
     if (entry.conns.size === 0) this.scheduleUnload(entry);
     return true;
   }
 
   /** Room deleted: close its connections with 4410 and delete every stored row. */
-  dropDoc(docName: string): void {
+  async dropDoc(docName: string): Promise<void> {
     const entry = this.docs.get(docName);
     if (entry) this.evict(entry, CLOSE.gone, 'document deleted');
-    this.store.deleteDoc(docName);
+    await this.unloading.get(docName);
+    await this.store.deleteDoc(docName);
   }
 
   /** Access withdrawn or changed: close these participants' connections to any document. */
@@ -281,14 +336,17 @@ export class DocHub {
   /**
    * The room moves to another process: close the connections of these documents with `code` (a
    * code their providers reconnect on) and unload them (a version if there was activity, the log
-   * folded), so the next owner reads everything from the store.
+   * folded), so the next owner reads everything from the store. Resolves once that is written.
    */
-  release(isOfRoom: (docName: string) => boolean, code: number, reason: string): void {
+  async release(isOfRoom: (docName: string) => boolean, code: number, reason: string): Promise<void> {
     for (const entry of [...this.docs.values()]) {
       if (!isOfRoom(entry.name)) continue;
       for (const conn of [...entry.conns]) this.closeConn(conn, code, reason);
       this.unload(entry);
     }
+    // Loads still under way finish first, then every unload of the room is written.
+    await Promise.all([...this.loading].filter(([name]) => isOfRoom(name)).map(([, p]) => p.catch(() => {})));
+    await Promise.all([...this.unloading].filter(([name]) => isOfRoom(name)).map(([, p]) => p));
   }
 
   /** The room was just taken over from another process: copies loaded before are forgotten unread. */
@@ -297,23 +355,37 @@ export class DocHub {
   }
 
   /** Shutdown: close every connection (1001 lets providers reconnect) and unload every document. */
-  closeAll(code = 1001, reason = 'server shutting down'): void {
+  async closeAll(code = 1001, reason = 'server shutting down'): Promise<void> {
     for (const entry of [...this.docs.values()]) {
       for (const conn of [...entry.conns]) this.closeConn(conn, code, reason);
       this.unload(entry);
     }
+    await Promise.all([...this.loading.values()].map((p) => p.catch(() => {})));
+    await Promise.all([...this.unloading.values()]);
   }
 
   // --- documents -------------------------------------------------------------------------------
 
-  private load(docName: string): DocEntry {
+  /** The loaded document, or its load from the store (one per document at a time). */
+  private acquire(docName: string): Promise<DocEntry> {
     const existing = this.docs.get(docName);
     if (existing) {
       if (existing.unloadTimer) clearTimeout(existing.unloadTimer);
       existing.unloadTimer = null;
-      return existing;
+      return Promise.resolve(existing);
     }
-    const stored = this.store.read(docName);
+    let pending = this.loading.get(docName);
+    if (!pending) {
+      pending = this.load(docName).finally(() => this.loading.delete(docName));
+      this.loading.set(docName, pending);
+    }
+    return pending;
+  }
+
+  private async load(docName: string): Promise<DocEntry> {
+    // An unload still writing its version and compaction first: then the rows are final.
+    await this.unloading.get(docName);
+    const stored = await this.store.read(docName);
     // Awareness has a Y.Doc of its own (it only needs a client id), so presence works before and
     // without the content's Y.Doc.
     const awareness = new awarenessProtocol.Awareness(new Y.Doc());
@@ -331,11 +403,31 @@ export class DocHub {
       dirty: false,
       versionTimer: null,
       unloadTimer: null,
+      tail: Promise.resolve(),
+      gone: false,
     };
     awareness.on('update', (changes: AwarenessChanges, origin: unknown) => this.onAwareness(entry, changes, origin));
     this.docs.set(docName, entry);
     this.log('debug', 'yjs: document loaded', { doc: docName, bytes: entry.bytes });
     return entry;
+  }
+
+  /** Runs `task` after everything queued before it for this document; skipped once the document is gone. */
+  private enqueue(entry: DocEntry, task: () => void | Promise<void>): Promise<void> {
+    const next = entry.tail.then(() => (entry.gone ? undefined : task())).catch((err: unknown) => {
+      this.log('error', 'yjs: queued work failed', { doc: entry.name, err: String(err) });
+    });
+    entry.tail = next;
+    return next;
+  }
+
+  /** Waits until the queue is empty, including work queued while waiting. */
+  private async drain(entry: DocEntry): Promise<void> {
+    let tail: Promise<void>;
+    do {
+      tail = entry.tail;
+      await tail;
+    } while (tail !== entry.tail);
   }
 
   /** The entry's Y.Doc, built from its encoded state the first time something needs it. */
@@ -363,18 +455,19 @@ export class DocHub {
 
   /** Sends our step 1 if it is still owed (read-only connections are owed none: we drop their updates). */
   private flushStep1(conn: Connection): void {
-    if (!conn.step1Pending || conn.closed || this.docs.get(conn.entry.name) !== conn.entry) return;
+    if (!conn.step1Pending || conn.closed || !conn.entry || conn.entry.gone) return;
     conn.step1Pending = false;
     this.sendStep1(conn);
   }
 
   private sendStep1(conn: Connection): void {
+    const entry = conn.entry!;
     let doc: Y.Doc;
     try {
-      doc = this.materialize(conn.entry);
+      doc = this.materialize(entry);
     } catch (err) {
-      this.log('error', 'yjs: cannot load document', { doc: conn.entry.name, err: String(err) });
-      this.evict(conn.entry, CLOSE.internal, 'cannot load document');
+      this.log('error', 'yjs: cannot load document', { doc: entry.name, err: String(err) });
+      this.evict(entry, CLOSE.internal, 'cannot load document');
       return;
     }
     this.send(conn, frame((e) => {
@@ -383,15 +476,24 @@ export class DocHub {
     }));
   }
 
-  /** Saves a version if there was activity, folds the log, and frees the memory. */
+  /**
+   * Saves a version if there was activity, folds the log, and frees the memory. The document leaves
+   * the map at once; a new load of it waits until this is written.
+   */
   private unload(entry: DocEntry): void {
     if (this.docs.get(entry.name) !== entry) return;
-    this.housekeeping(entry, 'unload', () => {
-      if (entry.dirty) this.versionNow(entry, VERSION_LABELS.sessionEnd);
-      this.compact(entry);
+    this.docs.delete(entry.name);
+    const done = this.enqueue(entry, () =>
+      this.housekeeping(entry, 'unload', async () => {
+        if (entry.dirty) await this.versionNow(entry, VERSION_LABELS.sessionEnd);
+        await this.compact(entry);
+      }),
+    ).then(() => {
+      this.discard(entry);
+      if (this.unloading.get(entry.name) === done) this.unloading.delete(entry.name);
+      this.log('debug', 'yjs: document unloaded', { doc: entry.name });
     });
-    this.discard(entry);
-    this.log('debug', 'yjs: document unloaded', { doc: entry.name });
+    this.unloading.set(entry.name, done);
   }
 
   /** Drops the in-memory copy without touching the store, after closing its connections. */
@@ -401,6 +503,7 @@ export class DocHub {
   }
 
   private discard(entry: DocEntry): void {
+    entry.gone = true;
     if (entry.unloadTimer) clearTimeout(entry.unloadTimer);
     if (entry.versionTimer) clearTimeout(entry.versionTimer);
     entry.unloadTimer = entry.versionTimer = null;
@@ -418,8 +521,8 @@ export class DocHub {
     entry.unloadTimer.unref?.();
   }
 
-  private versionNow(entry: DocEntry, label: string): number {
-    const id = this.store.saveVersion(entry.name, label, this.encodedState(entry));
+  private async versionNow(entry: DocEntry, label: string): Promise<number> {
+    const id = await this.store.saveVersion(entry.name, label, this.encodedState(entry));
     entry.dirty = false;
     if (entry.versionTimer) clearTimeout(entry.versionTimer);
     entry.versionTimer = null;
@@ -432,12 +535,13 @@ export class DocHub {
    * content); without one, the bytes loaded are the store's rows merged. (The store's own
    * `compact` applies the state to a Y.Doc: a stall of hundreds of ms for a large room.)
    */
-  private compact(entry: DocEntry): void {
+  private async compact(entry: DocEntry): Promise<void> {
     if (entry.updatesSinceCompact === 0 || !this.owns(entry.name)) return;
     const state = this.encodedState(entry);
-    this.store.replace(entry.name, state, entry.lastId);
+    const { lastId, updatesSinceCompact } = entry;
+    await this.store.replace(entry.name, state, lastId);
     entry.bytes = state.byteLength;
-    entry.updatesSinceCompact = 0;
+    entry.updatesSinceCompact -= updatesSinceCompact;
   }
 
   /** Bookkeeping after a change reached the store: versions, compaction. */
@@ -449,13 +553,13 @@ export class DocHub {
       entry.versionTimer = setTimeout(() => {
         entry.versionTimer = null;
         if (entry.dirty && this.docs.get(entry.name) === entry) {
-          this.housekeeping(entry, 'periodic version', () => this.versionNow(entry, VERSION_LABELS.periodic));
+          void this.enqueue(entry, () => this.housekeeping(entry, 'periodic version', () => this.versionNow(entry, VERSION_LABELS.periodic)));
         }
       }, this.versionEveryMs);
       entry.versionTimer.unref?.();
     }
     if (entry.updatesSinceCompact >= this.compactEveryUpdates) {
-      this.housekeeping(entry, 'compaction', () => this.compact(entry));
+      void this.enqueue(entry, () => this.housekeeping(entry, 'compaction', () => this.compact(entry)));
     }
   }
 
@@ -464,39 +568,58 @@ export class DocHub {
    * logged, never thrown: from a timer it would crash the process, from a message handler it
    * would be mistaken for the client's fault.
    */
-  private housekeeping(entry: DocEntry, what: string, fn: () => void): void {
+  private async housekeeping(entry: DocEntry, what: string, fn: () => Promise<unknown>): Promise<void> {
     try {
-      fn();
+      await fn();
     } catch (err) {
       this.log('error', `yjs: ${what} failed`, { doc: entry.name, err: String(err) });
     }
   }
 
-  /** Changes made on the server (restore, server-side writers): persist, then broadcast to all. */
+  /**
+   * Changes made on the server (restore, server-side writers): persist, then broadcast to all, in
+   * the document's queue (`settled` tells the writer when).
+   */
   private onServerUpdate(entry: DocEntry, update: Uint8Array, origin: unknown): void {
     if (origin instanceof Connection) return; // client updates are persisted in applyClientUpdate
-    try {
-      entry.lastId = this.store.append(entry.name, update);
-      entry.encoded = null;
-    } catch (err) {
-      // The memory copy is now ahead of the store: drop it so the store stays authoritative.
-      this.log('error', 'yjs: cannot persist server-side change', { doc: entry.name, err: String(err) });
-      this.evict(entry, CLOSE.internal, 'storage error');
-      throw err;
-    }
-    this.changed(entry, update.byteLength);
-    this.broadcast(entry, this.updateFrame(update), null);
+    entry.encoded = null;
+    void this.enqueue(entry, async () => {
+      try {
+        entry.lastId = await this.store.append(entry.name, update);
+      } catch (err) {
+        // The memory copy is now ahead of the store: drop it so the store stays authoritative.
+        this.log('error', 'yjs: cannot persist server-side change', { doc: entry.name, err: String(err) });
+        this.evict(entry, CLOSE.internal, 'storage error');
+        return;
+      }
+      this.changed(entry, update.byteLength);
+      this.broadcast(entry, this.updateFrame(update), null);
+    });
   }
 
   // --- messages --------------------------------------------------------------------------------
 
-  private onMessage(conn: Connection, data: Uint8Array): void {
+  /**
+   * The checks a message passes on arrival, before it waits in the queue: size and rate. Over a
+   * limit, the messages admitted before it are still handled (in order, as they would have been
+   * had the store answered at once), and then the connection closes.
+   */
+  private admit(conn: Connection, data: Uint8Array): 'admit' | 'ignore' | { code: number; reason: string } {
+    if (conn.closed || conn.refused) return 'ignore';
+    const over =
+      data.byteLength > this.limits.maxMessageBytes
+        ? { code: CLOSE.tooLarge, reason: 'message too large' }
+        : !this.takeToken(conn)
+          ? { code: CLOSE.rateLimited, reason: 'too many messages' }
+          : null;
+    if (!over) return 'admit';
+    conn.refused = true;
+    return over;
+  }
+
+  private async onMessage(conn: Connection, data: Uint8Array): Promise<void> {
     if (conn.closed) return;
-    if (data.byteLength > this.limits.maxMessageBytes) {
-      return this.closeConn(conn, CLOSE.tooLarge, 'message too large');
-    }
-    if (!this.takeToken(conn)) return this.closeConn(conn, CLOSE.rateLimited, 'too many messages');
-    const { entry } = conn;
+    const entry = conn.entry!;
     try {
       const decoder = decoding.createDecoder(data);
       const type = decoding.readVarUint(decoder);
@@ -512,7 +635,8 @@ export class DocHub {
             encoding.writeVarUint8Array(e, diff);
           }), conn.step1Pending ? () => this.flushStep1(conn) : undefined);
         } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
-          this.applyClientUpdate(conn, decoding.readVarUint8Array(decoder));
+          const update = decoding.readVarUint8Array(decoder);
+          return await this.applyClientUpdate(conn, update);
         } else {
           this.closeConn(conn, CLOSE.malformed, 'unknown sync message');
         }
@@ -531,8 +655,8 @@ export class DocHub {
     }
   }
 
-  private applyClientUpdate(conn: Connection, update: Uint8Array): void {
-    const { entry } = conn;
+  private async applyClientUpdate(conn: Connection, update: Uint8Array): Promise<void> {
+    const entry = conn.entry!;
     if (isEmptyUpdate(update)) return;
     if (!conn.info.canWrite) {
       this.log('info', 'yjs: dropped update from read-only connection', { doc: entry.name, userId: conn.info.userId });
@@ -566,11 +690,15 @@ export class DocHub {
         return this.closeConn(conn, CLOSE.tooLarge, 'document too large');
       }
     }
+    if (conn.info.mayEdit) {
+      const may = conn.info.mayEdit();
+      if (!(may instanceof Promise ? await may : may) || conn.closed) return;
+    }
     let stage = 'store' as 'store' | 'apply';
     try {
-      // One SQLite transaction: if applying throws, the appended row is rolled back.
-      this.store.transaction(() => {
-        entry.lastId = this.store.append(entry.name, update);
+      // One transaction: if applying throws, the appended row is rolled back.
+      await this.store.transaction(async () => {
+        entry.lastId = await this.store.append(entry.name, update);
         stage = 'apply';
         entry.encoded = null;
         Y.applyUpdate(doc, update, conn);
@@ -613,7 +741,7 @@ export class DocHub {
   private closeConn(conn: Connection, code: number, reason: string): void {
     if (conn.closed) return;
     this.log(code === 1001 ? 'debug' : 'info', 'yjs: closing connection', {
-      doc: conn.entry.name,
+      doc: conn.info.docName,
       userId: conn.info.userId,
       code,
       reason,
@@ -630,6 +758,7 @@ export class DocHub {
     if (conn.closed) return;
     conn.closed = true;
     const { entry } = conn;
+    if (!entry) return; // still loading: never joined
     entry.conns.delete(conn);
     if (this.docs.get(entry.name) !== entry) return; // evicted or unloaded already
     if (conn.awarenessIds.size > 0) {
@@ -644,7 +773,7 @@ export class DocHub {
       if (sent) conn.socket.send(data, sent);
       else conn.socket.send(data);
     } catch (err) {
-      this.log('warn', 'yjs: send failed', { doc: conn.entry.name, err: String(err) });
+      this.log('warn', 'yjs: send failed', { doc: conn.info.docName, err: String(err) });
       this.closeConn(conn, CLOSE.internal, 'send failed');
     }
   }

@@ -1,13 +1,14 @@
-/** SQLite persistence of the playhead event log (migration 004): append one line, read the newest. */
+/** Persistence of the playhead event log (migration 004): append one line, read the newest. */
 import type { Role } from '../../../shared/access/roles.ts';
 import type { PlayheadLogEntry } from '../../../shared/playhead/protocol.ts';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
+import type { SqlValue } from '../db/sql.ts';
 
 export interface PlayheadEventStore {
   /** Stores the entry and returns it with its id. */
-  append(roomId: string, entry: Omit<PlayheadLogEntry, 'id'>): PlayheadLogEntry;
+  append(roomId: string, entry: Omit<PlayheadLogEntry, 'id'>): Promise<PlayheadLogEntry>;
   /** The newest `limit` entries of the room, oldest first. */
-  recent(roomId: string, limit: number): PlayheadLogEntry[];
+  recent(roomId: string, limit: number): Promise<PlayheadLogEntry[]>;
 }
 
 interface Row {
@@ -21,15 +22,15 @@ interface Row {
   value: string;
 }
 
-export function createPlayheadEventStore(db: Db): PlayheadEventStore {
-  const insert = db.prepare(
-    'INSERT INTO playhead_events (room_id, at, participant_id, name, role, action, position, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+export function createPlayheadEventStore(db: Database): PlayheadEventStore {
+  const insert = db.prepare<SqlValue[], { id: number }>(
+    'INSERT INTO playhead_events (room_id, at, participant_id, name, role, action, position, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
   );
   const newest = db.prepare<[string, number], Row>('SELECT * FROM playhead_events WHERE room_id = ? ORDER BY id DESC LIMIT ?');
   return {
-    append(roomId, entry) {
+    async append(roomId, entry) {
       const { actor } = entry;
-      const { lastInsertRowid } = insert.run(
+      const row = await insert.get(
         roomId,
         entry.at,
         actor?.participantId ?? null,
@@ -39,11 +40,10 @@ export function createPlayheadEventStore(db: Db): PlayheadEventStore {
         entry.position,
         JSON.stringify(entry.value),
       );
-      return { id: Number(lastInsertRowid), ...entry };
+      return { id: row!.id, ...entry };
     },
-    recent(roomId, limit) {
-      return newest
-        .all(roomId, limit)
+    async recent(roomId, limit) {
+      return (await newest.all(roomId, limit))
         .reverse()
         .map((r) => ({
           id: r.id,

@@ -25,6 +25,7 @@ import {
 import type { RoomServer, RoomSocket, SocketFeature } from '../realtime/socket.ts';
 import type { PlayheadEventStore } from './event-store.ts';
 import { PlayheadRoom, type RoomResult, type Timers } from './room.ts';
+import { PLAYHEAD_LOG_SIZE } from '../../../shared/playhead/protocol.ts';
 import type { PlayheadStateStore } from './state-store.ts';
 
 export const serverNow = (): number => performance.timeOrigin + performance.now();
@@ -44,7 +45,7 @@ export interface PlayheadFeatureOptions {
   events: PlayheadEventStore;
   saved: PlayheadStateStore;
   /** Duration and frame rate of the room's video from the media module, if it knows them. */
-  media?: (roomId: string) => { duration: number; frameRate: number | null } | null;
+  media?: (roomId: string) => Promise<MediaFacts | null>;
   log: (err: unknown, msg: string) => void;
   now?: () => number;
   wallClock?: () => number;
@@ -52,6 +53,8 @@ export interface PlayheadFeatureOptions {
   seekReadyTimeoutMs?: number;
   timers?: Timers;
 }
+
+type MediaFacts = { duration: number; frameRate: number | null };
 
 type AckResult = { ok: true; value?: unknown } | { ok: false; error: { code: ErrorCode; message: string } };
 
@@ -84,38 +87,61 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
   const now = options.now ?? serverNow;
   const wallClock = options.wallClock ?? Date.now;
   const rooms = new Map<string, PlayheadRoom>();
+  /** Rooms whose log and stored timeline are being read, so two joins share one room. */
+  const opening = new Map<string, Promise<PlayheadRoom>>();
+  /** The media module's facts per room, as last read (a join reads them again). */
+  const facts = new Map<string, MediaFacts | null>();
+  const readFacts = async (roomId: string): Promise<void> => {
+    if (options.media) facts.set(roomId, await options.media(roomId));
+  };
+  /** The heartbeat's write in progress: the next tick skips rather than queue behind a slow store. */
+  let beating: Promise<void> | null = null;
   const alive = setInterval(() => {
+    if (beating) return;
     const playing = [...rooms].flatMap(([id, room]) => (room.playing ? [id] : []));
-    try {
-      options.saved.alive(playing, wallClock());
-    } catch (err) {
-      options.log(err, 'playhead: storing that rooms still play failed');
-    }
+    beating = options.saved
+      .alive(playing, wallClock())
+      .catch((err: unknown) => options.log(err, 'playhead: storing that rooms still play failed'))
+      .finally(() => {
+        beating = null;
+      });
   }, ALIVE_EVERY_MS);
   alive.unref();
 
-  function roomFor(roomId: string, io: RoomServer): PlayheadRoom {
-    let room = rooms.get(roomId);
-    if (!room) {
-      const channel = playheadChannel(roomId);
-      room = new PlayheadRoom({
-        roomId,
-        now,
-        wallClock,
-        events: options.events,
-        saved: options.saved,
-        timers: options.timers,
-        media: options.media && (() => options.media!(roomId)),
-        barrier: options.barrier,
-        seekReadyTimeoutMs: options.seekReadyTimeoutMs,
-        out: {
-          state: (state) => io.to(channel).emit('playhead:state', state),
-          room: (info) => io.to(channel).emit('playhead:room', info),
-          log: (entry) => io.to(channel).emit('playhead:log', entry),
-        },
-      });
-      rooms.set(roomId, room);
+  async function roomFor(roomId: string, io: RoomServer): Promise<PlayheadRoom> {
+    const open = rooms.get(roomId);
+    if (open) return open;
+    let pending = opening.get(roomId);
+    if (!pending) {
+      pending = openRoom(roomId, io).finally(() => opening.delete(roomId));
+      opening.set(roomId, pending);
     }
+    return pending;
+  }
+
+  async function openRoom(roomId: string, io: RoomServer): Promise<PlayheadRoom> {
+    const [log, stored] = await Promise.all([options.events.recent(roomId, PLAYHEAD_LOG_SIZE), options.saved.load(roomId), readFacts(roomId)]);
+    const channel = playheadChannel(roomId);
+    const room = new PlayheadRoom({
+      roomId,
+      now,
+      wallClock,
+      events: options.events,
+      log,
+      saved: options.saved,
+      stored,
+      onError: options.log,
+      timers: options.timers,
+      media: options.media && (() => facts.get(roomId) ?? null),
+      barrier: options.barrier,
+      seekReadyTimeoutMs: options.seekReadyTimeoutMs,
+      out: {
+        state: (state) => io.to(channel).emit('playhead:state', state),
+        room: (info) => io.to(channel).emit('playhead:room', info),
+        log: (entry) => io.to(channel).emit('playhead:log', entry),
+      },
+    });
+    rooms.set(roomId, room);
     return room;
   }
 
@@ -126,30 +152,52 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     /** What the pings said before joining, handed to the room on join. */
     let timing: ClockPing | null = null;
 
-    const handle = (event: string, handler: (payload: unknown) => RoomResult<unknown>) => {
+    /**
+     * The connection's messages one after another: a join waits for the room's log to be read,
+     * and what the client sent after it must not overtake it.
+     */
+    let queue: Promise<void> | null = null;
+    const inTurn = (task: () => void | Promise<void>): void => {
+      const run = async () => {
+        try {
+          await task();
+        } catch (err) {
+          options.log(err, 'playhead message failed');
+        }
+      };
+      // Nothing waiting: handled at once, as before there was anything to wait for.
+      const next: Promise<void> = queue ? queue.then(run) : run();
+      queue = next;
+      void next.then(() => {
+        if (queue === next) queue = null;
+      });
+    };
+    const handle = (event: string, handler: (payload: unknown) => RoomResult<unknown> | Promise<RoomResult<unknown>>) => {
       (socket as unknown as RawSocket).on(event, (...args) => {
         const last = args.at(-1);
         const ack = typeof last === 'function' ? (last as (result: AckResult) => void) : null;
         const payload = ack && args.length === 1 ? undefined : args[0];
-        let result: RoomResult<unknown>;
-        if (!bucket.take()) {
-          result = { ok: false, code: 'rate_limited', message: 'Too many playhead messages: slow down.' };
-        } else {
+        const reply = (result: RoomResult<unknown>) =>
+          ack?.(result.ok ? (result.value === undefined ? { ok: true } : { ok: true, value: result.value }) : { ok: false, error: { code: result.code, message: result.message } });
+        if (!bucket.take()) return reply({ ok: false, code: 'rate_limited', message: 'Too many playhead messages: slow down.' });
+        inTurn(async () => {
+          let result: RoomResult<unknown>;
           try {
-            result = handler(payload);
+            result = await handler(payload);
           } catch (err) {
             options.log(err, `playhead ${event} failed`);
             result = { ok: false, code: 'internal', message: 'The server could not handle this message.' };
           }
-        }
-        ack?.(result.ok ? (result.value === undefined ? { ok: true } : { ok: true, value: result.value }) : { ok: false, error: { code: result.code, message: result.message } });
+          reply(result);
+        });
       });
     };
     const joined = (fn: (room: PlayheadRoom) => RoomResult<unknown>): RoomResult<unknown> =>
       room ? fn(room) : { ok: false, code: 'conflict', message: 'Join the playhead first (playhead:join).' };
 
-    handle('playhead:join', () => {
-      room = roomFor(access.room.id, io);
+    handle('playhead:join', async () => {
+      const [opened] = await Promise.all([roomFor(access.room.id, io), readFacts(access.room.id)]);
+      room = opened;
       void socket.join(playheadChannel(access.room.id));
       const { participantId, name, role, permissions } = access;
       return { ok: true, value: room.join({ id: socket.id, participantId, name, role, permissions }, timing) };
@@ -193,33 +241,49 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
       const parsed = parseMediaReport(payload);
       return parsed.ok ? joined((r) => r.media(socket.id, parsed.value)) : badRequest(parsed);
     });
-    socket.on('disconnect', () => room?.leave(socket.id));
+    socket.on('disconnect', () => inTurn(() => room?.leave(socket.id)));
   };
 
   return {
     feature,
     /** The room's playhead, if anyone has joined it since the server started. */
     room: (roomId: string): PlayheadRoom | undefined => rooms.get(roomId),
-    /** Shutting down: pauses every playing room where it is and tells its clients (before the sockets close). */
-    stop(): void {
-      for (const room of rooms.values()) room.stop();
+    /**
+     * Shutting down: pauses every playing room where it is and tells its clients (before the sockets
+     * close); resolves once those pauses are stored.
+     */
+    async stop(): Promise<void> {
+      const open = [...rooms.values()];
+      for (const room of open) room.stop();
+      await Promise.all(open.map((room) => room.recorded()));
     },
     /**
      * The room moved to another process (its connections are gone): pause it where it is, which
      * writes that through, so the new owner opens it on the same frame; then forget it here.
+     * Resolves once that is stored.
      */
-    release(roomId: string): void {
+    async release(roomId: string): Promise<void> {
       const room = rooms.get(roomId);
-      room?.stop();
-      room?.dispose();
+      rooms.delete(roomId);
+      if (!room) return;
+      room.stop();
+      room.dispose();
+      await room.recorded();
+    },
+    /** The room was deleted: its playhead is forgotten here, nothing of it stored. */
+    forget(roomId: string): void {
+      rooms.get(roomId)?.dispose();
       rooms.delete(roomId);
     },
     /** Pauses the room's playhead because `who` talks (the call's pause-on-talk); false when nothing plays. */
     pauseForTalk: (roomId: string, who: PlayheadPerson & { role: Role }): boolean => rooms.get(roomId)?.pauseFor(who) ?? false,
-    close(): void {
+    /** Stops every room; resolves once their log entries and timelines are stored. */
+    async close(): Promise<void> {
       clearInterval(alive);
-      for (const room of rooms.values()) room.dispose();
+      const open = [...rooms.values()];
+      for (const room of open) room.dispose();
       rooms.clear();
+      await Promise.all(open.map((room) => room.recorded()));
     },
   };
 }

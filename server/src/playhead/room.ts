@@ -49,7 +49,7 @@ import {
   type SoloPosition,
 } from '../../../shared/playhead/protocol.ts';
 import type { PlayheadEventStore } from './event-store.ts';
-import type { PlayheadStateStore } from './state-store.ts';
+import type { PlayheadStateStore, StoredPlayhead } from './state-store.ts';
 
 /** One socket connection (a tab): a participant may have several. */
 export interface PlayheadClient {
@@ -85,8 +85,16 @@ export interface PlayheadRoomOptions {
   /** Wall clock (ms) for the event log. */
   wallClock(): number;
   out: PlayheadOutput;
-  events: PlayheadEventStore;
-  saved: PlayheadStateStore;
+  /** Where new log entries are stored (each one is broadcast once it has its id). */
+  events: Pick<PlayheadEventStore, 'append'>;
+  /** The newest stored entries, oldest first, read before the room opened. */
+  log: PlayheadLogEntry[];
+  /** Storing a log entry failed (the playhead itself goes on). */
+  onError?: (err: unknown, msg: string) => void;
+  /** Where the newest timeline is written through (in order, without holding anyone up). */
+  saved: Pick<PlayheadStateStore, 'save'>;
+  /** The room's stored timeline, read before the room opened (null: never stored). */
+  stored: StoredPlayhead | null;
   timers?: Timers;
   /** The recording's facts from the media module, when it knows them. */
   media?: () => { duration: number; frameRate: number | null } | null;
@@ -129,6 +137,11 @@ export class PlayheadRoom {
   /** The newest states, oldest first; the last one is the timeline every new command builds on. */
   #states: PlayheadState[];
   #log: PlayheadLogEntry[];
+  /** Log entries being stored, in order: each is broadcast once the store has given it an id. */
+  #recording: Promise<void> = Promise.resolve();
+  /** The timeline write in progress, and the newest timeline waiting for it (only the newest counts). */
+  #saving: Promise<void> = Promise.resolve();
+  #unsaved: StoredPlayhead | null = null;
   #mode: PlayheadMode = 'everyone';
   #presenter: PlayheadPerson | null = null;
   #requests: PlayheadPerson[] = [];
@@ -144,7 +157,7 @@ export class PlayheadRoom {
     this.#o = options;
     this.#timers = options.timers ?? realTimers;
     this.#barrier = new BufferingBarrier(options.barrier);
-    const stored = options.saved.load(options.roomId);
+    const stored = options.stored;
     if (stored) {
       this.#states = [reopenTimeline(stored.timeline, options.now())];
       this.#mode = stored.mode;
@@ -157,7 +170,12 @@ export class PlayheadRoom {
         createPlayhead({ duration: facts?.duration ?? null, frameRate: facts?.frameRate ?? DEFAULT_FRAME_RATE, serverTime: options.now() }),
       ];
     }
-    this.#log = options.events.recent(options.roomId, PLAYHEAD_LOG_SIZE);
+    this.#log = options.log.slice(-PLAYHEAD_LOG_SIZE);
+  }
+
+  /** Resolves once every log entry and the newest timeline so far are stored (and the entries broadcast). */
+  async recorded(): Promise<void> {
+    await Promise.all([this.#recording, this.#saving]);
   }
 
   get state(): PlayheadState {
@@ -441,15 +459,28 @@ export class PlayheadRoom {
     this.#out.state(state);
   }
 
-  /** Writes the newest state, mode and presenter through to the store (before anyone hears of them). */
+  /**
+   * Writes the newest state, mode and presenter through to the store, behind the write in progress
+   * (the broadcast does not wait for it; a crash loses only the newest change still queued).
+   */
   #save(): void {
     const { version, paused, rate, position, atServerTime, duration, frameRate } = this.state;
     const at = atServerTime - this.#o.now() + this.#o.wallClock();
-    this.#o.saved.save(this.#o.roomId, {
+    const queued = this.#unsaved !== null;
+    this.#unsaved = {
       timeline: { version, paused, rate, position, at, aliveAt: at, duration, frameRate },
       mode: this.#mode,
       presenter: this.#presenter,
-    });
+    };
+    // A write already waiting takes this newer timeline with it: states are never written out of order.
+    if (queued) return;
+    this.#saving = this.#saving
+      .then(async () => {
+        const next = this.#unsaved!;
+        this.#unsaved = null;
+        await this.#o.saved.save(this.#o.roomId, next);
+      })
+      .catch((err: unknown) => this.#o.onError?.(err, 'storing the playhead state failed'));
   }
 
   #setMedia(media: { duration: number; frameRate: number }): void {
@@ -457,15 +488,20 @@ export class PlayheadRoom {
   }
 
   #record(actor: (PlayheadPerson & { role: Role }) | null, action: PlayheadLogEntry['action'], position: number, value: PlayheadLogEntry['value']): void {
-    const entry = this.#o.events.append(this.#o.roomId, {
+    const line = {
       at: this.#o.wallClock(),
       actor: actor && { participantId: actor.participantId, name: actor.name, role: actor.role },
       action,
       position,
       value,
-    });
-    this.#log = [...this.#log, entry].slice(-PLAYHEAD_LOG_SIZE);
-    this.#out.log(entry);
+    };
+    this.#recording = this.#recording
+      .then(async () => {
+        const entry = await this.#o.events.append(this.#o.roomId, line);
+        this.#log = [...this.#log, entry].slice(-PLAYHEAD_LOG_SIZE);
+        this.#out.log(entry);
+      })
+      .catch((err: unknown) => this.#o.onError?.(err, 'storing a playhead log entry failed'));
   }
 
   #cancelPending(): void {

@@ -1,12 +1,13 @@
 /**
- * SQLite persistence of each room's timeline (migration 007): one row per room, written through
- * on every change (an UPSERT of one small row), and read once when the room's playhead opens in a
- * new process. While a room plays, `alive` moves its `alive_at` on, which bounds how far a room
- * could have played before a crash.
+ * Persistence of each room's timeline (migration 007): one row per room, written through on every
+ * change (an UPSERT of one small row), and read once when the room's playhead opens in a new
+ * process. While a room plays, `alive` moves its `alive_at` on, which bounds how far a room could
+ * have played before a crash.
  */
 import type { PlayheadMode, PlayheadPerson } from '../../../shared/playhead/protocol.ts';
 import type { StoredTimeline } from '../../../shared/playhead/timeline.ts';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
+import type { SqlValue } from '../db/sql.ts';
 
 export interface StoredPlayhead {
   timeline: StoredTimeline;
@@ -15,10 +16,10 @@ export interface StoredPlayhead {
 }
 
 export interface PlayheadStateStore {
-  load(roomId: string): StoredPlayhead | null;
-  save(roomId: string, saved: StoredPlayhead): void;
+  load(roomId: string): Promise<StoredPlayhead | null>;
+  save(roomId: string, saved: StoredPlayhead): Promise<void>;
   /** The rooms are still playing at wall time `at`. */
-  alive(roomIds: readonly string[], at: number): void;
+  alive(roomIds: readonly string[], at: number): Promise<void>;
 }
 
 interface Row {
@@ -35,19 +36,20 @@ interface Row {
   presenter_name: string | null;
 }
 
-export function createPlayheadStateStore(db: Db): PlayheadStateStore {
+export function createPlayheadStateStore(db: Database): PlayheadStateStore {
   const select = db.prepare<[string], Row>('SELECT * FROM playhead_state WHERE room_id = ?');
-  const upsert = db.prepare(
+  const upsert = db.prepare<SqlValue[]>(
     `INSERT INTO playhead_state (room_id, version, paused, rate, position, at, alive_at, duration, frame_rate, mode, presenter_id, presenter_name)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (room_id) DO UPDATE SET version = excluded.version, paused = excluded.paused, rate = excluded.rate,
        position = excluded.position, at = excluded.at, alive_at = excluded.alive_at, duration = excluded.duration,
        frame_rate = excluded.frame_rate, mode = excluded.mode, presenter_id = excluded.presenter_id, presenter_name = excluded.presenter_name`,
   );
-  const touch = db.prepare<[number, string]>('UPDATE playhead_state SET alive_at = max(alive_at, ?) WHERE room_id = ? AND paused = 0');
+  // CASE rather than SQLite's two-argument max(), which PostgreSQL calls GREATEST.
+  const touch = db.prepare<[number, number, string]>('UPDATE playhead_state SET alive_at = CASE WHEN alive_at < ? THEN ? ELSE alive_at END WHERE room_id = ? AND paused = 0');
   return {
-    load(roomId) {
-      const row = select.get(roomId);
+    async load(roomId) {
+      const row = await select.get(roomId);
       if (!row) return null;
       return {
         timeline: {
@@ -64,13 +66,13 @@ export function createPlayheadStateStore(db: Db): PlayheadStateStore {
         presenter: row.presenter_id !== null && row.presenter_name !== null ? { participantId: row.presenter_id, name: row.presenter_name } : null,
       };
     },
-    save(roomId, { timeline: t, mode, presenter }) {
-      upsert.run(roomId, t.version, t.paused ? 1 : 0, t.rate, t.position, t.at, t.aliveAt, t.duration, t.frameRate, mode, presenter?.participantId ?? null, presenter?.name ?? null);
+    async save(roomId, { timeline: t, mode, presenter }) {
+      await upsert.run(roomId, t.version, t.paused ? 1 : 0, t.rate, t.position, t.at, t.aliveAt, t.duration, t.frameRate, mode, presenter?.participantId ?? null, presenter?.name ?? null);
     },
-    alive(roomIds, at) {
+    async alive(roomIds, at) {
       if (roomIds.length === 0) return;
-      db.transaction(() => {
-        for (const id of roomIds) touch.run(at, id);
+      await db.transaction(async () => {
+        for (const id of roomIds) await touch.run(at, at, id);
       });
     },
   };

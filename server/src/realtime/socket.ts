@@ -69,12 +69,16 @@ export function createRealtime(server: HttpServer, options: RealtimeOptions) {
     if (socket.handshake.query[ROOM_QUERY] !== roomId) {
       return next(new ConnectError('bad_request', `the handshake URL's ?${ROOM_QUERY}= must name the same room as auth.roomId`));
     }
-    const access = guard.roomAccess(fastifyCookie.parse(socket.request.headers.cookie ?? ''), roomId);
-    if ('error' in access) return next(new ConnectError(access.error, access.message));
-    socket.data.access = access;
-    const claimed = ownership.claim(roomId);
-    if (claimed === true) return next();
-    void claimed.then((ok) => next(ok ? undefined : new ConnectError('internal', 'This room is moving to another server. Try again in a moment.')));
+    guard.roomAccess(fastifyCookie.parse(socket.request.headers.cookie ?? ''), roomId).then(
+      async (access) => {
+        if ('error' in access) return next(new ConnectError(access.error, access.message));
+        socket.data.access = access;
+        const claimed = ownership.claim(roomId);
+        if (claimed === true || (await claimed)) return next();
+        next(new ConnectError('internal', 'This room is moving to another server. Try again in a moment.'));
+      },
+      (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
+    );
   });
 
   io.on('connection', (socket) => {
@@ -87,7 +91,7 @@ export function createRealtime(server: HttpServer, options: RealtimeOptions) {
       socket.disconnect(true);
     });
     socket.onAny((event: string) => {
-      if (!BACKGROUND_EVENTS.has(event)) live.active();
+      if (!BACKGROUND_EVENTS.has(event)) void live.active();
     });
     io.to(channel).emit('presence:update', presence.join(room.id, { participantId, name, role }));
     socket.on('disconnect', () => {

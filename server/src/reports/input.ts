@@ -55,19 +55,21 @@ export interface ReportSources {
   consents: ConsentStore;
   feedback: FeedbackStore;
   /** The room's corrected speaker turns if this requester may see them (they derive from the recording). */
-  spreektijd: { trackFor(access: RoomAccess): SpeakerTrack | null };
+  spreektijd: { trackFor(access: RoomAccess): Promise<SpeakerTrack | null> };
 }
 
-export function buildRoomReport(services: ReportSources, access: RoomAccess, exportedAt = new Date()): RoomReport {
+export async function buildRoomReport(services: ReportSources, access: RoomAccess, exportedAt = new Date()): Promise<RoomReport> {
   const { notes, participants, mediaStore, consents, feedback, spreektijd } = services;
   const roomId = access.room.id;
-  const doc = notes.getDoc(sharedDocName(roomId));
-
-  const includeClientFeedback = feedback.access(roomId, access.role, access.permissions.manageRoom).canRead;
-  const feedbackByFragment = new Map(includeClientFeedback ? feedback.list(roomId).map((f) => [f.fragmentId, f.text]) : []);
+  const includeClientFeedback = (await feedback.access(roomId, access.role, access.permissions.manageRoom)).canRead;
+  const feedbackByFragment = new Map(includeClientFeedback ? (await feedback.list(roomId)).map((f) => [f.fragmentId, f.text]) : []);
+  const media = await mediaStore.get(roomId);
+  const clientPseudonym = (await consents.current(roomId))?.clientLabel ?? null;
+  const people = await participants.listByRoom(roomId);
+  const speakerTrack = await spreektijd.trackFor(access);
+  // The document last, and read without awaiting: the hub may replace its instance later.
+  const doc = await notes.getDoc(sharedDocName(roomId));
   const fragments: Fragment[] = readFragments(doc).map((f) => ({ ...f, clientFeedback: feedbackByFragment.get(f.id) ?? '' }));
-
-  const media = mediaStore.get(roomId);
   const werkblad = readWerkblad(doc);
   const themes: WerkbladTheme[] = werkblad.themes.map((id) => {
     const theme = themeById(id);
@@ -83,13 +85,13 @@ export function buildRoomReport(services: ReportSources, access: RoomAccess, exp
     input: {
       room: { id: roomId, title: access.room.title, recordedOn: access.room.recordedOn },
       media: media ? { fileName: media.fileName, mimeType: media.mimeType ?? '', durationSeconds: media.facts.durationSeconds } : null,
-      clientPseudonym: consents.current(roomId)?.clientLabel ?? null,
-      participants: participants.listByRoom(roomId).map((p) => ({ id: p.id, name: p.name, role: p.role })),
+      clientPseudonym,
+      participants: people.map((p) => ({ id: p.id, name: p.name, role: p.role })),
       observations: readObservations(doc),
       fragments,
       themes: [...REPORT_THEMES],
       exportedAt,
-      speakerTrack: spreektijd.trackFor(access),
+      speakerTrack,
       werkblad: {
         goal: werkblad.goal,
         watchWith,

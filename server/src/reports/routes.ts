@@ -94,7 +94,7 @@ function parseImport(format: ImportFormat, content: string): ImportResult {
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { guard, notes, downloads, media, mediaStore } = app.services;
 
-  const requireExport = (cookies: Cookies, roomId: string): RoomAccess => guard.requireRoom(cookies, roomId, 'export');
+  const requireExport = (cookies: Cookies, roomId: string): Promise<RoomAccess> => guard.requireRoom(cookies, roomId, 'export');
   const frames = createFrameExtractor(app.services.config.ffmpegPath);
 
   app.get(
@@ -102,7 +102,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // The 200 body is a file (text or zip bytes), sent as it is, never serialised as JSON.
     { schema: { params: ExportParamsSchema, querystring: ExportQuerySchema, response: { 200: Type.Unknown(), ...errors } } },
     async (req, reply) => {
-      const a = requireExport(req.cookies, req.params.roomId);
+      const a = await requireExport(req.cookies, req.params.roomId);
       const { format } = req.params;
       const pseudonymise = req.query.pseudonymise === true;
       if (req.query.includeVideo && format !== 'qdpx') throw new AppError('bad_request', 'includeVideo applies to the qdpx export only.', { field: 'includeVideo', rule: 'not_applicable' });
@@ -110,7 +110,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // it, the host allowed downloads and the consent lets the video leave the room.
       const video = req.query.includeVideo ? await downloads.requireFile(a) : null;
       if (video && video.size > QDPX_MAX_VIDEO_BYTES) throw new AppError('too_large', 'The video is too large to go into a .qdpx file (4 GB at most).');
-      const report = buildRoomReport(app.services, a);
+      const report = await buildRoomReport(app.services, a);
       let body: string | Buffer | Readable;
       if (video) {
         const path = media.absolute(video.filePath);
@@ -119,7 +119,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body = Readable.from(toQdpxStream(report.input, { pseudonymise }, file));
         // A client that goes away before the zip is read must not leave the file open.
         body.once('close', () => file.destroy());
-        mediaStore.logPlay(a.room.id, a, 'export', video.mode);
+        await mediaStore.logPlay(a.room.id, a, 'export', video.mode);
       } else {
         body = buildExport(format, report, pseudonymise);
       }
@@ -138,7 +138,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/report',
     { schema: { params: RoomParamsSchema, querystring: ReportQuerySchema, response: { 200: WerkbladReportSchema, ...errors } } },
     async (req, reply) => {
-      const a = requireExport(req.cookies, req.params.roomId);
+      const a = await requireExport(req.cookies, req.params.roomId);
       reply.header('Cache-Control', 'private, no-store');
       const pseudonymise = req.query.pseudonymise === true;
       // Frames are pictures of the recording: offered only under the rules for downloading it.
@@ -147,7 +147,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         video && frameSize(video.facts.width, video.facts.height)
           ? (id) => `/api/rooms/${encodeURIComponent(a.room.id)}/observations/${encodeURIComponent(id)}/frame${pseudonymise ? '?pseudonymise=true' : ''}`
           : null;
-      return werkbladReport(buildRoomReport(app.services, a), pseudonymise, frameSrc);
+      return werkbladReport(await buildRoomReport(app.services, a), pseudonymise, frameSrc);
     },
   );
 
@@ -161,14 +161,14 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/observations/:observationId/frame',
     { schema: { params: FrameParamsSchema, querystring: ReportQuerySchema, response: { 200: Type.Unknown(), ...errors } } },
     async (req, reply) => {
-      const a = requireExport(req.cookies, req.params.roomId);
+      const a = await requireExport(req.cookies, req.params.roomId);
       const video = await downloads.requireFile(a);
-      const observation = readObservationById(notes.getDoc(sharedDocName(a.room.id)), req.params.observationId);
+      const observation = readObservationById(await notes.getDoc(sharedDocName(a.room.id)), req.params.observationId);
       if (!observation) throw new AppError('not_found', 'There is no such observation in this room.');
       const size = frameSize(video.facts.width, video.facts.height);
       if (!size) throw new AppError('unprocessable', 'The size of the video is not known, so no frame can be made.');
       const pseudonymise = req.query.pseudonymise === true;
-      const report = buildRoomReport(app.services, a);
+      const report = await buildRoomReport(app.services, a);
       const shapes = pseudonymise ? (prepareInput(report.input, { pseudonymise }).observations.find((o) => o.id === observation.id)?.drawing ?? []) : (observation.drawing ?? []);
       let png: Buffer;
       try {
@@ -184,7 +184,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         req.log.warn({ err, roomId: a.room.id }, 'frame');
         throw new AppError('unprocessable', 'No frame could be made from the recording at this moment.');
       }
-      mediaStore.logPlay(a.room.id, a, 'export', video.mode);
+      await mediaStore.logPlay(a.room.id, a, 'export', video.mode);
       return reply.header('Content-Type', 'image/png').header('Cache-Control', 'private, no-store').send(png);
     },
   );
@@ -196,7 +196,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { params: RoomParamsSchema, body: ImportPreviewBodySchema, response: { 200: ImportPreviewSchema, ...errors } },
     },
     async (req) => {
-      guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
+      await guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
       return parseImport(req.body.format, req.body.content);
     },
   );
@@ -212,7 +212,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { params: RoomParamsSchema, body: ImportBodySchema, response: { 200: ImportDoneSchema, ...errors } },
     },
     async (req) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'editObservations');
       const { items, skipped } = parseImport(req.body.format, req.body.content);
       const selected = req.body.selected;
       if (selected?.some((i) => i >= items.length)) {
@@ -244,7 +244,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
       const update = Y.encodeStateAsUpdate(scratch);
       scratch.destroy();
-      const doc = notes.getDoc(sharedDocName(a.room.id));
+      const doc = await notes.getDoc(sharedDocName(a.room.id));
       if (Y.encodeStateAsUpdate(doc).byteLength + update.byteLength > MAX_DOC_BYTES) {
         throw new AppError('too_large', "These observations would make the room's document larger than it may grow.");
       }

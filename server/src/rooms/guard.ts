@@ -31,24 +31,24 @@ export function createGuard(deps: { config: Config; staffGuard: StaffGuard; sess
   };
 
   /** The access of whoever sent these cookies to this room, or the error code that says why not. */
-  function roomAccess(cookies: Cookies, roomId: string): RoomAccess | { error: ErrorCode; message: string } {
-    const room = rooms.get(roomId);
+  async function roomAccess(cookies: Cookies, roomId: string): Promise<RoomAccess | { error: ErrorCode; message: string }> {
+    const room = await rooms.get(roomId);
     const token = cookies[roomCookieName(roomId)];
     if (token && room) {
-      const session = sessions.resolve(token, participantPolicy);
-      const participant = session?.participantId ? participants.get(session.participantId) : null;
+      const session = await sessions.resolve(token, participantPolicy);
+      const participant = session?.participantId ? await participants.get(session.participantId) : null;
       if (session && participant && participant.roomId === roomId) {
         const permissions = permissionsFor(participant.role, room.permissionOverrides);
         return { room, participantId: participant.id, name: participant.name, role: participant.role, permissions, session: { id: session.id, policy: participantPolicy } };
       }
     }
-    const signedIn = staffSession(cookies);
+    const signedIn = await staffSession(cookies);
     // Unknown rooms answer 404 only to signed-in staff: a guest probing ids learns nothing.
     if (!signedIn) return { error: 'unauthorised', message: 'Sign in or open your invite link to enter this room.' };
     const { user, session } = signedIn;
     if (!room) return { error: 'not_found', message: 'This room does not exist (any more).' };
     if (room.ownerId !== user.id) return { error: 'forbidden', message: 'You have not been invited to this room.' };
-    const host = participants.findHost(roomId, user.id);
+    const host = await participants.findHost(roomId, user.id);
     if (!host) return { error: 'forbidden', message: 'You have not been invited to this room.' };
     return { room, participantId: host.id, name: host.name, role: 'begeleider', permissions: permissionsFor('begeleider'), session };
   }
@@ -57,8 +57,8 @@ export function createGuard(deps: { config: Config; staffGuard: StaffGuard; sess
     ...staffGuard,
     participantPolicy,
     roomAccess,
-    requireRoom(cookies: Cookies, roomId: string, permission?: keyof PermissionSet): RoomAccess {
-      const access = roomAccess(cookies, roomId);
+    async requireRoom(cookies: Cookies, roomId: string, permission?: keyof PermissionSet): Promise<RoomAccess> {
+      const access = await roomAccess(cookies, roomId);
       if ('error' in access) throw new AppError(access.error, access.message);
       if (permission && !access.permissions[permission]) throw new AppError('forbidden', 'Your role in this room does not allow this.');
       return access;

@@ -1,6 +1,6 @@
 import type { InviteRole } from '../../../shared/access/roles.ts';
 import type { Invite } from '../../../shared/api/schemas.ts';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { hashToken, newId, newToken } from '../ids.ts';
 
 interface RawInvite {
@@ -26,28 +26,28 @@ const SELECT = `SELECT invites.*, (SELECT count(*) FROM participants p WHERE p.i
 
 export type InviteCheck = { ok: true; invite: Invite & { roomId: string } } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
 
-export function createInviteStore(db: Db) {
+export function createInviteStore(db: Database) {
   const insert = db.prepare('INSERT INTO invites (id, room_id, role, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)');
   const byRoom = db.prepare<[string], RawInvite>(`${SELECT} WHERE room_id = ? ORDER BY created_at DESC, rowid DESC`);
   const byId = db.prepare<[string, string], RawInvite>(`${SELECT} WHERE room_id = ? AND id = ?`);
   const byToken = db.prepare<[string], RawInvite>(`${SELECT} WHERE token_hash = ?`);
   const revoke = db.prepare('UPDATE invites SET revoked_at = ? WHERE room_id = ? AND id = ? AND revoked_at IS NULL');
   return {
-    create(input: { roomId: string; role: InviteRole; expiresAt: number | null }): { invite: Invite; token: string } {
+    async create(input: { roomId: string; role: InviteRole; expiresAt: number | null }): Promise<{ invite: Invite; token: string }> {
       const token = newToken();
       const id = newId();
-      insert.run(id, input.roomId, input.role, hashToken(token), Date.now(), input.expiresAt);
-      return { invite: toInvite(byId.get(input.roomId, id)!), token };
+      await insert.run(id, input.roomId, input.role, hashToken(token), Date.now(), input.expiresAt);
+      return { invite: toInvite((await byId.get(input.roomId, id))!), token };
     },
-    listByRoom: (roomId: string) => byRoom.all(roomId).map(toInvite),
-    get: (roomId: string, id: string) => {
-      const r = byId.get(roomId, id);
+    listByRoom: async (roomId: string) => (await byRoom.all(roomId)).map(toInvite),
+    get: async (roomId: string, id: string) => {
+      const r = await byId.get(roomId, id);
       return r ? toInvite(r) : null;
     },
-    revoke: (roomId: string, id: string) => revoke.run(Date.now(), roomId, id).changes === 1,
+    revoke: async (roomId: string, id: string) => (await revoke.run(Date.now(), roomId, id)).changes === 1,
     /** Checks a capability token; the reason lets the UI tell "revoked" from "expired". */
-    check(token: string, now = Date.now()): InviteCheck {
-      const r = byToken.get(hashToken(token));
+    async check(token: string, now = Date.now()): Promise<InviteCheck> {
+      const r = await byToken.get(hashToken(token));
       if (!r) return { ok: false, reason: 'unknown' };
       if (r.revoked_at !== null) return { ok: false, reason: 'revoked' };
       if (r.expires_at !== null && r.expires_at < now) return { ok: false, reason: 'expired' };

@@ -1,5 +1,5 @@
 import type { PermissionOverrides } from '../../../shared/access/roles.ts';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { newId } from '../ids.ts';
 
 export interface RoomRow {
@@ -41,7 +41,7 @@ const toRoom = (r: RawRoom): RoomRow => ({
 
 const SELECT = 'SELECT rooms.*, users.name AS host_name FROM rooms JOIN users ON users.id = rooms.owner_id';
 
-export function createRoomStore(db: Db) {
+export function createRoomStore(db: Database) {
   const insert = db.prepare('INSERT INTO rooms (id, owner_id, title, description, recorded_on, created_at) VALUES (?, ?, ?, ?, ?, ?)');
   const byId = db.prepare<[string], RawRoom>(`${SELECT} WHERE rooms.id = ?`);
   // rowid breaks ties between rooms created in the same millisecond, so "newest first" is exact.
@@ -50,20 +50,20 @@ export function createRoomStore(db: Db) {
   const setDownloads = db.prepare('UPDATE rooms SET downloads_allowed = ? WHERE id = ?');
   const remove = db.prepare('DELETE FROM rooms WHERE id = ?');
   return {
-    create(input: { ownerId: string; title: string; description: string; recordedOn: string | null }): string {
+    async create(input: { ownerId: string; title: string; description: string; recordedOn: string | null }): Promise<string> {
       const id = newId();
-      insert.run(id, input.ownerId, input.title, input.description, input.recordedOn, Date.now());
+      await insert.run(id, input.ownerId, input.title, input.description, input.recordedOn, Date.now());
       return id;
     },
-    get: (id: string) => {
-      const r = byId.get(id);
+    get: async (id: string) => {
+      const r = await byId.get(id);
       return r ? toRoom(r) : null;
     },
-    listByOwner: (ownerId: string) => byOwner.all(ownerId).map(toRoom),
-    setPermissionOverrides: (id: string, overrides: PermissionOverrides) => void setOverrides.run(JSON.stringify(overrides), id),
-    setDownloadsAllowed: (id: string, allowed: boolean) => void setDownloads.run(allowed ? 1 : 0, id),
+    listByOwner: async (ownerId: string) => (await byOwner.all(ownerId)).map(toRoom),
+    setPermissionOverrides: async (id: string, overrides: PermissionOverrides) => void (await setOverrides.run(JSON.stringify(overrides), id)),
+    setDownloadsAllowed: async (id: string, allowed: boolean) => void (await setDownloads.run(allowed ? 1 : 0, id)),
     /** Participants, invites and sessions go with the room through ON DELETE CASCADE. */
-    remove: (id: string) => remove.run(id).changes === 1,
+    remove: async (id: string) => (await remove.run(id)).changes === 1,
   };
 }
 export type RoomStore = ReturnType<typeof createRoomStore>;

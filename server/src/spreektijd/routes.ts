@@ -16,8 +16,8 @@ export const spreektijdRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** The host, or a participant who may watch the video: the turns tell what the recording says. */
   async function requireViewer(cookies: Cookies, roomId: string): Promise<RoomAccess> {
-    const a = guard.requireRoom(cookies, roomId);
-    media.requireVideoAccess(a);
+    const a = await guard.requireRoom(cookies, roomId);
+    await media.requireVideoAccess(a);
     await media.removeIfExpired(a.room.id);
     return a;
   }
@@ -31,7 +31,7 @@ export const spreektijdRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/spreektijd/analysis',
     { schema: { params: RoomParamsSchema, body: RunBodySchema, response: { 202: AnalysisStatusSchema, ...errors } } },
     async (req, reply) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
       await media.removeIfExpired(a.room.id);
       return reply.status(202).send(await spreektijd.start(a.room.id, req.body.speakers));
     },
@@ -41,18 +41,18 @@ export const spreektijdRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/rooms/:roomId/spreektijd/corrections',
     { schema: { params: RoomParamsSchema, body: CorrectionSchema, response: { 200: SpreektijdViewSchema, ...errors } } },
     async (req) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
       return spreektijd.correct(a.room.id, req.body as Correction, a.participantId);
     },
   );
 
   app.post('/api/rooms/:roomId/spreektijd/undo', { schema: { params: RoomParamsSchema, response: { 200: SpreektijdViewSchema, ...errors } } }, async (req) => {
-    const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+    const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
     return spreektijd.undo(a.room.id);
   });
 
   app.post('/api/rooms/:roomId/spreektijd/redo', { schema: { params: RoomParamsSchema, response: { 200: SpreektijdViewSchema, ...errors } } }, async (req) => {
-    const a = guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
+    const a = await guard.requireRoom(req.cookies, req.params.roomId, 'manageRoom');
     return spreektijd.redo(a.room.id);
   });
 };

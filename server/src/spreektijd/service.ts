@@ -54,12 +54,12 @@ interface Running {
 
 export function createSpreektijd(deps: {
   store: SpreektijdStore;
-  video: (roomId: string) => AnalysableVideo | null;
+  video: (roomId: string) => Promise<AnalysableVideo | null>;
   ffmpegPath: string;
   onProgress: (roomId: string, status: AnalysisStatus) => void;
   onChanged: (roomId: string, revision: number) => void;
   /** Whether this participant may watch the room's video: the turns are derived from it. */
-  canWatch: (access: RoomAccess) => boolean;
+  canWatch: (access: RoomAccess) => Promise<boolean>;
   log: SpreektijdLog;
 }) {
   const { store, log } = deps;
@@ -75,11 +75,15 @@ export function createSpreektijd(deps: {
     });
   });
 
-  const available = (roomId: string): boolean => ffmpeg !== false && deps.video(roomId)?.path != null;
+  const available = async (roomId: string): Promise<boolean> => ffmpeg !== false && (await deps.video(roomId))?.path != null;
+  /** Work started from a callback that cannot wait for it: failures go to the log. */
+  const meanwhile = (work: Promise<unknown>, what: string): void => {
+    work.catch((err: unknown) => log.error({ err }, what));
+  };
 
-  function status(roomId: string): AnalysisStatus {
-    const row = store.get(roomId);
-    const base = { available: available(roomId), speakerCount: row?.speakerCount ?? 'auto', stage: null, percent: 0, error: null };
+  async function status(roomId: string): Promise<AnalysisStatus> {
+    const row = await store.get(roomId);
+    const base = { available: await available(roomId), speakerCount: row?.speakerCount ?? 'auto', stage: null, percent: 0, error: null };
     if (!row) return { ...base, state: 'none' };
     const job = running.get(roomId);
     switch (row.state) {
@@ -96,15 +100,15 @@ export function createSpreektijd(deps: {
     }
   }
 
-  const announce = (roomId: string): void => deps.onProgress(roomId, status(roomId));
-  const changed = (roomId: string): void => deps.onChanged(roomId, store.get(roomId)?.revision ?? 0);
+  const announce = async (roomId: string): Promise<void> => deps.onProgress(roomId, await status(roomId));
+  const changed = async (roomId: string): Promise<void> => deps.onChanged(roomId, (await store.get(roomId))?.revision ?? 0);
 
-  function view(roomId: string): SpreektijdView {
-    const row = store.get(roomId);
-    const track = row ? store.track(row) : null;
-    const corrections = row?.state === 'done' ? store.corrections(roomId) : [];
+  async function view(roomId: string): Promise<SpreektijdView> {
+    const row = await store.get(roomId);
+    const track = row ? await store.track(row) : null;
+    const corrections = row?.state === 'done' ? await store.corrections(roomId) : [];
     return {
-      status: status(roomId),
+      status: await status(roomId),
       speakers: track?.speakers ?? [],
       turns: track?.turns ?? [],
       revision: row?.revision ?? 0,
@@ -116,34 +120,52 @@ export function createSpreektijd(deps: {
   /** Queues an analysis of the room's video; failures known in advance are stored at once. */
   async function start(roomId: string, speakerCount: SpeakerCount): Promise<AnalysisStatus> {
     await ffmpegChecked;
-    const video = deps.video(roomId);
+    const video = await deps.video(roomId);
     if (!video) throw new AppError('not_found', 'This room has no video to analyse.');
     if (!video.path) throw new AppError('conflict', FAILURE_MESSAGES.not_on_server);
     if (!ffmpeg) throw new AppError('conflict', 'Analysing speaking time is not available on this server: it needs ffmpeg (see FFMPEG_PATH).');
     await cancel(roomId);
-    store.queue(roomId, video.mediaId, speakerCount);
+    await store.queue(roomId, video.mediaId, speakerCount);
     const known: AnalysisFailure | null =
       video.hasAudio === false ? 'no_audio' : video.durationSeconds !== null && video.durationSeconds > MAX_ANALYSIS_SECONDS ? 'too_long' : null;
     if (known) {
-      store.fail(roomId, video.mediaId, known);
+      await store.fail(roomId, video.mediaId, known);
       log.info({ roomId, reason: known }, 'speaker analysis refused');
     } else queue.push(roomId);
-    announce(roomId);
-    changed(roomId);
+    await announce(roomId);
+    await changed(roomId);
     kick();
     return status(roomId);
   }
 
+  /** The queue's runner while it looks up rows; a kick meanwhile makes it look once more. */
+  let kicking: Promise<void> | null = null;
+  let kickAgain = false;
+  const isIdle = (): boolean => kicking === null && running.size === 0 && queue.length === 0;
+
   function kick(): void {
-    while (!closed && running.size < MAX_RUNNING && queue.length > 0) {
-      const roomId = queue.shift()!;
-      const row = store.get(roomId);
-      const video = deps.video(roomId);
-      if (!row || row.state !== 'queued' || !video?.path || video.mediaId !== row.mediaId) continue;
-      if (!store.markRunning(roomId, row.mediaId)) continue;
-      begin(row, video.path, video.durationSeconds);
+    if (kicking) {
+      kickAgain = true;
+      return;
     }
-    if (running.size === 0 && queue.length === 0) for (const resolve of settled) resolve();
+    kicking = (async () => {
+      do {
+        kickAgain = false;
+        while (!closed && running.size < MAX_RUNNING && queue.length > 0) {
+          const roomId = queue.shift()!;
+          const row = await store.get(roomId);
+          const video = await deps.video(roomId);
+          if (!row || row.state !== 'queued' || !video?.path || video.mediaId !== row.mediaId) continue;
+          if (!(await store.markRunning(roomId, row.mediaId))) continue;
+          begin(row, video.path, video.durationSeconds);
+        }
+      } while (kickAgain && !closed);
+    })()
+      .catch((err: unknown) => log.error({ err }, 'starting a speaker analysis failed'))
+      .finally(() => {
+        kicking = null;
+        if (isIdle()) for (const resolve of settled) resolve();
+      });
   }
 
   function begin(row: AnalysisRow, path: string, durationSeconds: number | null): void {
@@ -162,39 +184,49 @@ export function createSpreektijd(deps: {
             const stageChanged = stage !== job.stage;
             job.stage = stage;
             job.percent = percent;
-            if (job.throttle.take(percent, Date.now()) || stageChanged) announce(roomId);
+            if (job.throttle.take(percent, Date.now()) || stageChanged) meanwhile(announce(roomId), 'announcing analysis progress failed');
           },
         },
       ),
     };
     running.set(roomId, job);
     log.info({ roomId, mediaId, speakers }, 'speaker analysis started');
-    announce(roomId);
-    void job.run.outcome.then((outcome) => end(roomId, job, outcome));
+    meanwhile(announce(roomId), 'announcing analysis progress failed');
+    meanwhile(
+      job.run.outcome.then((outcome) => end(roomId, job, outcome)),
+      'storing a speaker analysis failed',
+    );
   }
 
-  function end(roomId: string, job: Running, outcome: RunOutcome): void {
-    running.delete(roomId);
+  async function end(roomId: string, job: Running, outcome: RunOutcome): Promise<void> {
+    try {
+      await record(roomId, job, outcome);
+    } finally {
+      running.delete(roomId);
+      kick();
+    }
+  }
+
+  async function record(roomId: string, job: Running, outcome: RunOutcome): Promise<void> {
     switch (outcome.kind) {
       case 'done': {
-        const row = store.get(roomId);
+        const row = await store.get(roomId);
         const speakers = SPEAKER_IDS.filter((id) => outcome.turns.some((t) => t.speaker === id));
-        const stored = store.finish(roomId, job.mediaId, { speakers, turns: outcome.turns, speakerCount: row?.speakerCount === 'auto' ? 'auto' : 'host' });
+        const stored = await store.finish(roomId, job.mediaId, { speakers, turns: outcome.turns, speakerCount: row?.speakerCount === 'auto' ? 'auto' : 'host' });
         log.info({ roomId, stored, turns: outcome.turns.length, ...outcome.facts }, 'speaker analysis done');
         break;
       }
       case 'failed':
-        store.fail(roomId, job.mediaId, outcome.reason);
+        await store.fail(roomId, job.mediaId, outcome.reason);
         log.error({ roomId, reason: outcome.reason, detail: outcome.detail }, 'speaker analysis failed');
         break;
       case 'cancelled':
         break;
     }
     if (outcome.kind !== 'cancelled') {
-      announce(roomId);
-      changed(roomId);
+      await announce(roomId);
+      await changed(roomId);
     }
-    kick();
   }
 
   /** Stops the room's analysis (running or queued); its row stays as it is. */
@@ -207,8 +239,8 @@ export function createSpreektijd(deps: {
     await job.run.outcome;
   }
 
-  function requireDone(roomId: string): AnalysisRow {
-    const row = store.get(roomId);
+  async function requireDone(roomId: string): Promise<AnalysisRow> {
+    const row = await store.get(roomId);
     if (!row || row.state !== 'done') throw new AppError('conflict', 'There are no speaker turns to correct yet: the analysis has not finished.');
     return row;
   }
@@ -218,36 +250,36 @@ export function createSpreektijd(deps: {
     view,
     start,
     /** The corrected turns for an export, or null (no finished analysis, or not allowed to watch). */
-    trackFor(access: RoomAccess): SpeakerTrack | null {
-      const row = store.get(access.room.id);
-      return row?.state === 'done' && deps.canWatch(access) ? store.track(row) : null;
+    async trackFor(access: RoomAccess): Promise<SpeakerTrack | null> {
+      const row = await store.get(access.room.id);
+      return row?.state === 'done' && (await deps.canWatch(access)) ? await store.track(row) : null;
     },
     /** The host corrects a turn or names a speaker; everyone hears `spreektijd:changed`. */
-    correct(roomId: string, correction: Correction, participantId: string | null): SpreektijdView {
-      const row = requireDone(roomId);
-      const kept = store.corrections(roomId).filter((c) => !c.undone);
+    async correct(roomId: string, correction: Correction, participantId: string | null): Promise<SpreektijdView> {
+      const row = await requireDone(roomId);
+      const kept = (await store.corrections(roomId)).filter((c) => !c.undone);
       if (kept.length >= MAX_CORRECTIONS) throw new AppError('too_large', `At most ${MAX_CORRECTIONS} corrections per analysis: analyse again to start afresh.`);
-      const seq = store.nextSeq(roomId);
-      const result = applyCorrection(store.track(row)!, correction, correctionTurnId(seq));
+      const seq = await store.nextSeq(roomId);
+      const result = applyCorrection((await store.track(row))!, correction, correctionTurnId(seq));
       if (!result.ok) throw new AppError('conflict', result.message);
-      store.addCorrection(roomId, seq, correction, participantId);
-      changed(roomId);
+      await store.addCorrection(roomId, seq, correction, participantId);
+      await changed(roomId);
       return view(roomId);
     },
-    undo(roomId: string): SpreektijdView {
-      requireDone(roomId);
-      const last = store.corrections(roomId).filter((c) => !c.undone).at(-1);
+    async undo(roomId: string): Promise<SpreektijdView> {
+      await requireDone(roomId);
+      const last = (await store.corrections(roomId)).filter((c) => !c.undone).at(-1);
       if (!last) throw new AppError('conflict', 'There is no correction to undo.');
-      store.setUndone(roomId, last.seq, true);
-      changed(roomId);
+      await store.setUndone(roomId, last.seq, true);
+      await changed(roomId);
       return view(roomId);
     },
-    redo(roomId: string): SpreektijdView {
-      requireDone(roomId);
-      const next = store.corrections(roomId).find((c) => c.undone);
+    async redo(roomId: string): Promise<SpreektijdView> {
+      await requireDone(roomId);
+      const next = (await store.corrections(roomId)).find((c) => c.undone);
       if (!next) throw new AppError('conflict', 'There is no undone correction to redo.');
-      store.setUndone(roomId, next.seq, false);
-      changed(roomId);
+      await store.setUndone(roomId, next.seq, false);
+      await changed(roomId);
       return view(roomId);
     },
     /** Hooked to the media service: a new video is analysed; a gone video's analysis stops. */
@@ -255,8 +287,8 @@ export function createSpreektijd(deps: {
       switch (reason) {
         case 'uploaded':
         case 'converted': {
-          const video = deps.video(roomId);
-          const row = store.get(roomId);
+          const video = await deps.video(roomId);
+          const row = await store.get(roomId);
           // A finished analysis of the same recording stays (a conversion keeps the audio and the row follows the new id).
           if (!video?.path || (row?.state === 'done' && row.mediaId === video.mediaId)) return;
           await start(roomId, row?.speakerCount ?? 'auto').catch((err: unknown) => log.error({ err, roomId }, 'speaker analysis could not start'));
@@ -267,9 +299,9 @@ export function createSpreektijd(deps: {
         case 'deleted':
           await cancel(roomId);
           // The rows went with the video (foreign key); this removes them if a video row was kept.
-          store.remove(roomId);
-          announce(roomId);
-          changed(roomId);
+          await store.remove(roomId);
+          await announce(roomId);
+          await changed(roomId);
           return;
         case 'downloads':
           return;
@@ -280,14 +312,14 @@ export function createSpreektijd(deps: {
     /** At start-up: analyses a restart interrupted are started again from the beginning. */
     async resume(): Promise<void> {
       await ffmpegChecked;
-      for (const row of store.unfinished()) {
-        if (store.markQueued(row.roomId, row.mediaId) && !queue.includes(row.roomId)) queue.push(row.roomId);
+      for (const row of await store.unfinished()) {
+        if (await store.markQueued(row.roomId, row.mediaId) && !queue.includes(row.roomId)) queue.push(row.roomId);
       }
       kick();
     },
     /** Resolves once nothing is queued or running (tests and the benchmark wait on it). */
     idle(): Promise<void> {
-      if (running.size === 0 && queue.length === 0) return Promise.resolve();
+      if (isIdle()) return Promise.resolve();
       return new Promise((resolve) => {
         const done = () => {
           settled.delete(done);

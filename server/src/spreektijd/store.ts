@@ -1,10 +1,10 @@
 /**
- * The speaker analysis of a room's video and the host's corrections, in SQLite. Rows belong to the
+ * The speaker analysis of a room's video and the host's corrections, in the database. Rows belong to the
  * video (foreign key with cascade), so they go wherever the video goes.
  */
 import { replay, type Correction, type SpeakerTrack } from '../../../shared/spreektijd/corrections.ts';
 import type { AnalysisFailure, AnalysisResult, AnalysisState, SpeakerCount } from '../../../shared/spreektijd/types.ts';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 
 export interface AnalysisRow {
   roomId: string;
@@ -48,7 +48,7 @@ export interface CorrectionRow {
 /** New turns made by correction `seq` are called `c<seq>`: the same on every replay. */
 export const correctionTurnId = (seq: number): string => `c${seq}`;
 
-export function createSpreektijdStore(db: Db) {
+export function createSpreektijdStore(db: Database) {
   const get = db.prepare<[string], RawAnalysis>('SELECT * FROM speaker_analyses WHERE room_id = ?');
   const unfinished = db.prepare<[], RawAnalysis>("SELECT * FROM speaker_analyses WHERE state IN ('queued', 'running') ORDER BY updated_at");
   const upsert = db.prepare(
@@ -75,56 +75,57 @@ export function createSpreektijdStore(db: Db) {
   const remove = db.prepare('DELETE FROM speaker_analyses WHERE room_id = ?');
   const lastKept = db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM speaker_corrections WHERE room_id = ? AND undone = 0');
 
-  const correctionsOf = (roomId: string): CorrectionRow[] =>
-    corrections.all(roomId).map((r) => ({ seq: r.seq, correction: JSON.parse(r.correction) as Correction, undone: r.undone === 1 }));
+  const correctionsOf = async (roomId: string): Promise<CorrectionRow[]> =>
+    (await corrections.all(roomId)).map((r) => ({ seq: r.seq, correction: JSON.parse(r.correction) as Correction, undone: r.undone === 1 }));
 
   return {
-    get: (roomId: string): AnalysisRow | null => {
-      const r = get.get(roomId);
+    get: async (roomId: string): Promise<AnalysisRow | null> => {
+      const r = await get.get(roomId);
       return r ? toRow(r) : null;
     },
     /** Analyses a restart interrupted, oldest first. */
-    unfinished: (): AnalysisRow[] => unfinished.all().map(toRow),
+    unfinished: async (): Promise<AnalysisRow[]> => (await unfinished.all()).map(toRow),
     /** Queues a (new) analysis of this video; earlier results and corrections go. */
-    queue(roomId: string, mediaId: string, speakerCount: SpeakerCount, now = Date.now()): void {
-      db.transaction(() => {
-        upsert.run({ roomId, mediaId, speakerCount, now });
-        clearCorrections.run(roomId);
+    async queue(roomId: string, mediaId: string, speakerCount: SpeakerCount, now = Date.now()): Promise<void> {
+      await db.transaction(async () => {
+        await upsert.run({ roomId, mediaId, speakerCount, now });
+        await clearCorrections.run(roomId);
       });
     },
     /** False when the analysis is gone or belongs to another video now. */
-    markRunning: (roomId: string, mediaId: string, now = Date.now()): boolean => setState.run('running', now, roomId, mediaId).changes === 1,
-    markQueued: (roomId: string, mediaId: string, now = Date.now()): boolean => setState.run('queued', now, roomId, mediaId).changes === 1,
-    finish: (roomId: string, mediaId: string, result: AnalysisResult, now = Date.now()): boolean =>
-      finish.run(JSON.stringify(result), now, roomId, mediaId).changes === 1,
-    fail: (roomId: string, mediaId: string, failure: AnalysisFailure, now = Date.now()): boolean => fail.run(failure, now, roomId, mediaId).changes === 1,
-    remove: (roomId: string): boolean => remove.run(roomId).changes === 1,
+    markRunning: async (roomId: string, mediaId: string, now = Date.now()): Promise<boolean> => (await setState.run('running', now, roomId, mediaId)).changes === 1,
+    markQueued: async (roomId: string, mediaId: string, now = Date.now()): Promise<boolean> => (await setState.run('queued', now, roomId, mediaId)).changes === 1,
+    finish: async (roomId: string, mediaId: string, result: AnalysisResult, now = Date.now()): Promise<boolean> =>
+      (await finish.run(JSON.stringify(result), now, roomId, mediaId)).changes === 1,
+    fail: async (roomId: string, mediaId: string, failure: AnalysisFailure, now = Date.now()): Promise<boolean> =>
+      (await fail.run(failure, now, roomId, mediaId)).changes === 1,
+    remove: async (roomId: string): Promise<boolean> => (await remove.run(roomId)).changes === 1,
     corrections: correctionsOf,
     /** The corrected track: the result with every correction that is not undone, in order. */
-    track(row: AnalysisRow): SpeakerTrack | null {
+    async track(row: AnalysisRow): Promise<SpeakerTrack | null> {
       if (!row.result) return null;
       const base: SpeakerTrack = { speakers: row.result.speakers.map((id) => ({ id, role: null, name: '' })), turns: row.result.turns };
       return replay(
         base,
-        correctionsOf(row.roomId)
+        (await correctionsOf(row.roomId))
           .filter((c) => !c.undone)
           .map((c) => ({ correction: c.correction, newId: correctionTurnId(c.seq) })),
       );
     },
     /** The number the next correction gets (undone ones are dropped by it, so their numbers are free again). */
-    nextSeq: (roomId: string): number => (lastKept.get(roomId)?.seq ?? 0) + 1,
+    nextSeq: async (roomId: string): Promise<number> => ((await lastKept.get(roomId))?.seq ?? 0) + 1,
     /** Stores a correction (after the caller checked it applies); the redo history goes. */
-    addCorrection(roomId: string, seq: number, correction: Correction, participantId: string | null, now = Date.now()): void {
-      db.transaction(() => {
-        dropUndone.run(roomId);
-        insertCorrection.run(roomId, seq, JSON.stringify(correction), participantId, now);
-        bump.run(now, roomId);
+    async addCorrection(roomId: string, seq: number, correction: Correction, participantId: string | null, now = Date.now()): Promise<void> {
+      await db.transaction(async () => {
+        await dropUndone.run(roomId);
+        await insertCorrection.run(roomId, seq, JSON.stringify(correction), participantId, now);
+        await bump.run(now, roomId);
       });
     },
-    setUndone(roomId: string, seq: number, undone: boolean, now = Date.now()): void {
-      db.transaction(() => {
-        setUndone.run(undone ? 1 : 0, roomId, seq);
-        bump.run(now, roomId);
+    async setUndone(roomId: string, seq: number, undone: boolean, now = Date.now()): Promise<void> {
+      await db.transaction(async () => {
+        await setUndone.run(undone ? 1 : 0, roomId, seq);
+        await bump.run(now, roomId);
       });
     },
   };

@@ -58,8 +58,8 @@ export interface CallOutput {
 
 /** The access log: one line per stay in the call. */
 export interface CallLog {
-  joined(roomId: string, who: Omit<Caller, 'socketId'>, at: number): number;
-  left(logId: number, at: number): void;
+  joined(roomId: string, who: Omit<Caller, 'socketId'>, at: number): number | Promise<number>;
+  left(logId: number, at: number): void | Promise<void>;
 }
 
 export interface RoomCallOptions {
@@ -70,7 +70,9 @@ export interface RoomCallOptions {
   wallClock(): number;
   newId(): string;
   /** Whether the room's pause-on-talk setting is on, read when it would apply. */
-  pauseOnTalk(): boolean;
+  pauseOnTalk(): boolean | Promise<boolean>;
+  /** A write to the access log or a read of the setting failed (the call itself goes on). */
+  onError?: (err: unknown, msg: string) => void;
   /** Pauses the room's shared playhead for this talker; false if it was not playing. */
   pauseForTalk(who: TalkPause): boolean;
   timers?: Timers;
@@ -83,7 +85,8 @@ interface Member extends Omit<Caller, 'socketId'>, MediaFlags {
   resume: string;
   /** Null while away. */
   socketId: string | null;
-  logId: number;
+  /** The access log line, once written. */
+  logId: Promise<number | null>;
   /** When the connection dropped, for the access log if it never comes back. */
   droppedAt: number | null;
   awayTimer: unknown;
@@ -98,10 +101,24 @@ export class RoomCall {
   readonly #o: RoomCallOptions;
   readonly #timers: Timers;
   readonly #members = new Map<string, Member>();
+  /** Access-log writes in the order they happened (a line's end after its start). */
+  #logging: Promise<unknown> = Promise.resolve();
 
   constructor(options: RoomCallOptions) {
     this.#o = options;
     this.#timers = options.timers ?? realTimers;
+  }
+
+  /** Resolves once every access-log write so far is stored. */
+  async logged(): Promise<void> {
+    await this.#logging;
+  }
+
+  #failed(msg: string): (err: unknown) => null {
+    return (err) => {
+      this.#o.onError?.(err, msg);
+      return null;
+    };
   }
 
   peers(): VoicePeer[] {
@@ -124,13 +141,15 @@ export class RoomCall {
     // Another tab of the same person: this one takes over, keeping the line in the access log.
     const other = [...this.#members.values()].find((m) => m.participantId === caller.participantId);
     if (!other && this.#members.size >= MAX_CALL_PEERS) return refuse('conflict', `The call is full: at most ${MAX_CALL_PEERS} people can talk together.`);
-    let logId: number;
+    let logId: Promise<number | null>;
     if (other) {
       logId = other.logId;
       this.#remove(other, { log: false });
       if (other.socketId) this.#o.out.ended(other.socketId, { reason: 'elsewhere' });
     } else {
-      logId = this.#o.log.joined(this.#o.roomId, caller, this.#o.wallClock());
+      const at = this.#o.wallClock();
+      logId = this.#logging.then(() => this.#o.log.joined(this.#o.roomId, caller, at)).catch(this.#failed('writing the call log failed'));
+      this.#logging = logId;
     }
     const member: Member = {
       peerId: this.#o.newId(),
@@ -208,9 +227,15 @@ export class RoomCall {
       member.talking = true;
       member.talkTimer = this.#timers.set(() => {
         member.talkTimer = null;
-        if (!this.#o.pauseOnTalk()) return;
-        const who = { participantId: member.participantId, name: member.name, role: member.role };
-        if (this.#o.pauseForTalk(who)) this.#o.out.paused(who);
+        void Promise.resolve()
+          .then(() => this.#o.pauseOnTalk())
+          .catch(this.#failed('reading the call settings failed'))
+          .then((on) => {
+            // Still talking, still here, once the setting is read.
+            if (!on || !member.talking || this.#members.get(member.peerId) !== member) return;
+            const who = { participantId: member.participantId, name: member.name, role: member.role };
+            if (this.#o.pauseForTalk(who)) this.#o.out.paused(who);
+          });
       }, this.#o.talkMs ?? TALK_PAUSE_AFTER_MS);
     }
     return done(undefined);
@@ -249,7 +274,13 @@ export class RoomCall {
     if (member.awayTimer !== null) this.#timers.clear(member.awayTimer);
     member.awayTimer = null;
     this.#members.delete(member.peerId);
-    if (log) this.#o.log.left(member.logId, member.droppedAt ?? this.#o.wallClock());
+    if (log) {
+      const at = member.droppedAt ?? this.#o.wallClock();
+      this.#logging = this.#logging
+        .then(() => member.logId)
+        .then((id) => (id === null ? undefined : this.#o.log.left(id, at)))
+        .catch(this.#failed('writing the call log failed'));
+    }
   }
 
   #announce(): void {

@@ -77,7 +77,15 @@ export function createVoice(options: VoiceFeatureOptions) {
   const now = options.now ?? (() => performance.now());
   const wallClock = options.wallClock ?? Date.now;
   const calls = new Map<string, RoomCall>();
-  options.store.closeOpen(wallClock());
+  // Before any new line is written, so a line opened now is never closed by mistake.
+  const startup = options.store.closeOpen(wallClock()).catch((err: unknown) => options.log(err, 'closing the call log failed'));
+  const log = {
+    joined: async (...args: Parameters<typeof options.store.log.joined>) => {
+      await startup;
+      return options.store.log.joined(...args);
+    },
+    left: options.store.log.left,
+  };
 
   function callFor(roomId: string, io: RoomServer): RoomCall {
     let call = calls.get(roomId);
@@ -85,13 +93,14 @@ export function createVoice(options: VoiceFeatureOptions) {
       const channel = roomChannel(roomId);
       call = new RoomCall({
         roomId,
-        log: options.store.log,
+        log,
+        onError: options.log,
         wallClock,
         newId,
         timers: options.timers,
         graceMs: options.graceMs,
         talkMs: options.talkMs,
-        pauseOnTalk: () => options.store.settings(roomId).pauseOnTalk,
+        pauseOnTalk: async () => (await options.store.settings(roomId)).pauseOnTalk,
         pauseForTalk: (who) => options.pauseForTalk(roomId, who),
         out: {
           peers: (peers) => {
@@ -113,23 +122,29 @@ export function createVoice(options: VoiceFeatureOptions) {
     const roomId = access.room.id;
     const bucket = new TokenBucket(now);
 
-    const handle = (event: string, handler: (payload: unknown) => CallResult<unknown>) => {
+    /** The connection's messages one after another, also while one waits for the database. */
+    let queue: Promise<void> = Promise.resolve();
+    const inTurn = (task: () => void | Promise<void>): void => {
+      queue = queue.then(task).catch((err: unknown) => options.log(err, 'voice message failed'));
+    };
+    const handle = (event: string, handler: (payload: unknown) => CallResult<unknown> | Promise<CallResult<unknown>>) => {
       (socket as unknown as RawSocket).on(event, (...args) => {
         const last = args.at(-1);
         const ack = typeof last === 'function' ? (last as (result: AckResult) => void) : null;
         const payload = ack && args.length === 1 ? undefined : args[0];
-        let result: CallResult<unknown>;
-        if (!bucket.take()) {
-          result = { ok: false, code: 'rate_limited', message: 'Too many call messages: slow down.' };
-        } else {
+        const reply = (result: CallResult<unknown>) =>
+          ack?.(result.ok ? (result.value === undefined ? { ok: true } : { ok: true, value: result.value }) : { ok: false, error: { code: result.code, message: result.message } });
+        if (!bucket.take()) return reply({ ok: false, code: 'rate_limited', message: 'Too many call messages: slow down.' });
+        inTurn(async () => {
+          let result: CallResult<unknown>;
           try {
-            result = handler(payload);
+            result = await handler(payload);
           } catch (err) {
             options.log(err, `voice ${event} failed`);
             result = { ok: false, code: 'internal', message: 'The server could not handle this message.' };
           }
-        }
-        ack?.(result.ok ? (result.value === undefined ? { ok: true } : { ok: true, value: result.value }) : { ok: false, error: { code: result.code, message: result.message } });
+          reply(result);
+        });
       });
     };
     const inCall = (fn: (call: RoomCall) => CallResult<unknown>): CallResult<unknown> => {
@@ -137,17 +152,21 @@ export function createVoice(options: VoiceFeatureOptions) {
       return call ? fn(call) : { ok: false, code: 'conflict', message: 'Join the call first (voice:join).' };
     };
 
-    handle('voice:status', () => done({ peers: calls.get(roomId)?.peers() ?? [], settings: options.store.settings(roomId) }));
-    handle('voice:join', (payload) => {
+    handle('voice:status', async () => {
+      const settings = await options.store.settings(roomId);
+      return done({ peers: calls.get(roomId)?.peers() ?? [], settings });
+    });
+    handle('voice:join', async (payload) => {
       const parsed = parseJoinRequest(payload);
       if (!parsed.ok) return badRequest(parsed);
+      const settings = await options.store.settings(roomId);
       const call = callFor(roomId, io);
       const joined = call.join({ socketId: socket.id, participantId: access.participantId, name: access.name, role: access.role }, parsed.value);
       if (!joined.ok) return joined;
       return done({
         ...joined.value,
         peers: call.peers(),
-        settings: options.store.settings(roomId),
+        settings,
         iceServers: iceServersFor(options.iceServers, options.turnSecret, access.participantId, wallClock()),
       });
     });
@@ -167,26 +186,31 @@ export function createVoice(options: VoiceFeatureOptions) {
       const parsed = parseActivity(payload);
       return parsed.ok ? inCall((call) => call.activity(socket.id, parsed.value.speaking)) : badRequest(parsed);
     });
-    handle('voice:settings', (payload) => {
+    handle('voice:settings', async (payload) => {
       const parsed = parseSettings(payload);
       if (!parsed.ok) return badRequest(parsed);
       if (!socket.data.access.permissions.manageRoom) return { ok: false, code: 'forbidden', message: 'Only the host changes the call settings.' };
-      options.store.saveSettings(roomId, parsed.value);
+      await options.store.saveSettings(roomId, parsed.value);
       io.to(roomChannel(roomId)).emit('voice:settings', parsed.value);
       return done(undefined);
     });
-    socket.on('disconnect', (reason) => {
-      const call = calls.get(roomId);
-      if (NETWORK_REASONS.has(reason)) call?.drop(socket.id);
-      else call?.leave(socket.id);
-    });
+    socket.on('disconnect', (reason) =>
+      inTurn(() => {
+        const call = calls.get(roomId);
+        if (NETWORK_REASONS.has(reason)) call?.drop(socket.id);
+        else call?.leave(socket.id);
+      }),
+    );
   };
 
   return {
     feature,
-    close(): void {
-      for (const call of calls.values()) call.dispose();
+    /** Everyone leaves; resolves once the access log has their leaving times. */
+    async close(): Promise<void> {
+      const open = [...calls.values()];
+      for (const call of open) call.dispose();
       calls.clear();
+      await Promise.all(open.map((call) => call.logged()));
     },
   };
 }

@@ -11,8 +11,8 @@ export const voiceRoutes =
   async (app) => {
     const { guard } = app.services;
     app.get('/api/rooms/:roomId/voice/log', { schema: { params: RoomParamsSchema, response: { 200: CallLogSchema, ...errors } } }, async (req, reply) => {
-      const a = guard.requireRoom(req.cookies, req.params.roomId, 'seeAccessLog');
+      const a = await guard.requireRoom(req.cookies, req.params.roomId, 'seeAccessLog');
       reply.header('Cache-Control', 'private, no-store');
-      return { entries: store.entries(a.room.id) };
+      return { entries: await store.entries(a.room.id) };
     });
   };

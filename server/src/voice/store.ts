@@ -1,8 +1,8 @@
-/** SQLite persistence of the call (migration 009): the access log and the pause-on-talk setting. */
+/** Persistence of the call (migration 009): the access log and the pause-on-talk setting. */
 import type { Role } from '../../../shared/access/roles.ts';
 import type { CallLogEntry } from '../../../shared/voice/schemas.ts';
 import type { VoiceSettings } from '../../../shared/voice/protocol.ts';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import type { CallLog } from './call.ts';
 
 interface Row {
@@ -14,8 +14,10 @@ interface Row {
   left_at: number | null;
 }
 
-export function createVoiceStore(db: Db) {
-  const insert = db.prepare('INSERT INTO call_log (room_id, participant_id, name, role, joined_at) VALUES (?, ?, ?, ?, ?)');
+export function createVoiceStore(db: Database) {
+  const insert = db.prepare<[string, string, string, string, number], { id: number }>(
+    'INSERT INTO call_log (room_id, participant_id, name, role, joined_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
+  );
   const leave = db.prepare('UPDATE call_log SET left_at = ? WHERE id = ? AND left_at IS NULL');
   const closeAll = db.prepare('UPDATE call_log SET left_at = ? WHERE left_at IS NULL');
   const entries = db.prepare<[string], Row>('SELECT * FROM call_log WHERE room_id = ? ORDER BY joined_at, id');
@@ -25,20 +27,20 @@ export function createVoiceStore(db: Db) {
   );
 
   const log: CallLog = {
-    joined: (roomId, who, at) => Number(insert.run(roomId, who.participantId, who.name, who.role, at).lastInsertRowid),
-    left: (logId, at) => void leave.run(at, logId),
+    joined: async (roomId, who, at) => (await insert.get(roomId, who.participantId, who.name, who.role, at))!.id,
+    left: async (logId, at) => void (await leave.run(at, logId)),
   };
   return {
     log,
-    entries: (roomId: string): CallLogEntry[] =>
-      entries.all(roomId).map((r) => ({ id: r.id, participantId: r.participant_id, name: r.name, role: r.role, joinedAt: r.joined_at, leftAt: r.left_at })),
+    entries: async (roomId: string): Promise<CallLogEntry[]> =>
+      (await entries.all(roomId)).map((r) => ({ id: r.id, participantId: r.participant_id, name: r.name, role: r.role, joinedAt: r.joined_at, leftAt: r.left_at })),
     /**
      * Calls do not survive a restart (every browser reconnects and joins anew): lines still open
      * from before get the start-up time as their end, the latest the person can have been there.
      */
-    closeOpen: (at: number): void => void closeAll.run(at),
-    settings: (roomId: string): VoiceSettings => ({ pauseOnTalk: settings.get(roomId)?.pause_on_talk === 1 }),
-    saveSettings: (roomId: string, value: VoiceSettings): void => void saveSettings.run(roomId, value.pauseOnTalk ? 1 : 0),
+    closeOpen: async (at: number): Promise<void> => void (await closeAll.run(at)),
+    settings: async (roomId: string): Promise<VoiceSettings> => ({ pauseOnTalk: (await settings.get(roomId))?.pause_on_talk === 1 }),
+    saveSettings: async (roomId: string, value: VoiceSettings): Promise<void> => void (await saveSettings.run(roomId, value.pauseOnTalk ? 1 : 0)),
   };
 }
 export type VoiceStore = ReturnType<typeof createVoiceStore>;
