@@ -5,10 +5,10 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/cluster/parts.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS_FILE = join(ROOT, 'bench', 'RESULTS.md');
@@ -38,14 +38,7 @@ export function forkPinned(core: number, script: string, args: string[]): ChildP
   return cmd === NODE ? fork(script, args, { stdio }) : fork(script, args, { execPath: cmd!, execArgv: pre, stdio });
 }
 
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const address = srv.address();
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+export { freePort };
 
 /** CPU time (ms) and RSS (bytes) of a process, from /proc. */
 export function procStat(pid: number): { cpuMs: number; rss: number } {

@@ -23,6 +23,7 @@ export function findBinary(name: string, debianPath: string, aptPackage: string)
   throw new MissingBinary(`${name} is not installed: the cluster needs it (Debian: apt-get install ${aptPackage}; .ci/run installs it).`);
 }
 
+/** Asks the OS for a free loopback port (a process prints its URL from PORT, so 0 would print ":0"). */
 export async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));

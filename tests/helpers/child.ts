@@ -4,25 +4,15 @@
  * the ops scripts beside it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/cluster/parts.ts';
 import { HttpClient } from './http.ts';
 import { ADMIN } from './server.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Other engineers run tests on this 2-core machine too: start-up alone can take seconds. */
 const START_TIMEOUT_MS = 60_000;
-
-/** Asks the OS for a free loopback port. main.ts prints its URL from PORT, so 0 would print ":0". */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const address = srv.address();
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 export interface ChildServer {
   proc: ChildProcess;
