@@ -45,7 +45,7 @@ export async function startCluster(count: number, env: Record<string, string> = 
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
   const proxyPort = await freePort();
   const url = `http://127.0.0.1:${proxyPort}`;
-  const envFor = () => childEnv(dataDir, { REDIS_URL: redis.url, PUBLIC_URL: url, ...(database ? { DATABASE_URL: database.url } : {}), ...env });
+  const envFor = () => childEnv(dataDir, { REDIS_URL: redis.url, PUBLIC_URL: url, TRUST_PROXY: '127.0.0.1', ...(database ? { DATABASE_URL: database.url } : {}), ...env });
   const processes: (KijkkamerProcess | null)[] = [];
   let haproxy: Haproxy;
   try {
