@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startRedis } from '../../scripts/cluster/parts.ts';
 import { LEADER_KEY } from '../../server/src/cluster/redis.ts';
+import { ANALYSIS_HEARTBEAT_MS } from '../../server/src/spreektijd/service.ts';
 import { testRedis } from '../helpers/cluster.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { consentBody, filesUnder, FIXTURE, giveConsent, localDay, TusClient } from '../helpers/media.ts';
@@ -106,6 +107,26 @@ describe('two processes on one Redis, one PostgreSQL and one data folder', () =>
     const results = await Promise.all([a.app.services.media.sweep(later), b.app.services.media.sweep(later)]);
     expect(results.map((r) => r.uploads).every((n) => n <= 1)).toBe(true);
     expect(await staged()).toEqual([]);
+  });
+
+  it('resumes only the speaker analyses no live process marks alive', async () => {
+    const live = await roomWithVideo(localDay(30));
+    const orphaned = await roomWithVideo(localDay(30));
+    // Their analyses (started by the uploads) are done before the test makes them look unfinished.
+    await Promise.all([a.app.services.spreektijd.idle(), b.app.services.spreektijd.idle()]);
+    const now = Date.now();
+    const setRow = (roomId: string, updatedAt: number) =>
+      b.app.services.db.prepare("UPDATE speaker_analyses SET state = 'running', result = NULL, failure = NULL, updated_at = ? WHERE room_id = ?").run(updatedAt, roomId);
+    const row = async (roomId: string) =>
+      (await b.app.services.db.prepare('SELECT state, updated_at FROM speaker_analyses WHERE room_id = ?').get(roomId)) as { state: string; updated_at: number };
+    // One marked a moment ago by the process running it; one whose process died ten minutes ago.
+    await setRow(live.id, now);
+    await setRow(orphaned.id, now - 10 * 60_000);
+
+    await b.app.services.spreektijd.resume(4 * ANALYSIS_HEARTBEAT_MS);
+    await b.app.services.spreektijd.idle();
+    expect(await row(live.id)).toEqual({ state: 'running', updated_at: now });
+    expect((await row(orphaned.id)).state).toBe('done');
   });
 
   it('runs the jobs in one process, and in the other once it stops', async () => {
