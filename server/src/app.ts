@@ -177,8 +177,8 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
       };
     },
     ffmpegPath: config.ffmpegPath,
-    onProgress: (roomId, status) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:progress', status),
-    onChanged: (roomId, revision) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:changed', { revision }),
+    onProgress: (roomId, status) => signals.publish({ kind: 'spreektijd-progress', roomId, status }),
+    onChanged: (roomId, revision) => signals.publish({ kind: 'spreektijd-changed', roomId, revision }),
     canWatch: async (access) => (await media.videoAccess(access)) === 'allowed',
     log: app.log,
   });
@@ -248,6 +248,12 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
             app.log.error({ err }, 'stopping work on a removed video failed'),
           );
         }
+        return;
+      case 'spreektijd-progress':
+        realtime.io.to(roomChannel(signal.roomId)).emit('spreektijd:progress', signal.status);
+        return;
+      case 'spreektijd-changed':
+        realtime.io.to(roomChannel(signal.roomId)).emit('spreektijd:changed', { revision: signal.revision });
         return;
       default:
         signal satisfies never;

@@ -18,6 +18,10 @@ import { createRoom, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { until } from '../helpers/yjs.ts';
 import { Redis } from 'ioredis';
+import { io as connect } from 'socket.io-client';
+import { roomQuery } from '../../shared/realtime/events.ts';
+import type { AnalysisStatus } from '../../shared/spreektijd/schemas.ts';
+import { connected, type TestSocket } from '../helpers/sockets.ts';
 
 const DAY_MS = 86_400_000;
 const SIGNIN_LIMIT = 4;
@@ -123,10 +127,20 @@ describe('two processes on one Redis, one PostgreSQL and one data folder', () =>
     await setRow(live.id, now);
     await setRow(orphaned.id, now - 10 * 60_000);
 
-    await b.app.services.spreektijd.resume(4 * ANALYSIS_HEARTBEAT_MS);
-    await b.app.services.spreektijd.idle();
-    expect(await row(live.id)).toEqual({ state: 'running', updated_at: now });
-    expect((await row(orphaned.id)).state).toBe('done');
+    // The room's people are connected to a (the room's process); b restarts the analysis.
+    const socket = connect(a.url, { auth: { roomId: orphaned.id }, query: roomQuery(orphaned.id), extraHeaders: { cookie: host.cookieHeader }, transports: ['websocket'], forceNew: true }) as TestSocket;
+    try {
+      await connected(socket);
+      const heard = new Promise<AnalysisStatus>((resolve) => socket.on('spreektijd:progress', (status) => status.state === 'done' && resolve(status)));
+      await b.app.services.spreektijd.resume(4 * ANALYSIS_HEARTBEAT_MS);
+      await b.app.services.spreektijd.idle();
+      expect(await row(live.id)).toEqual({ state: 'running', updated_at: now });
+      expect((await row(orphaned.id)).state).toBe('done');
+      // Its progress reached them across the processes.
+      expect((await heard).percent).toBe(100);
+    } finally {
+      socket.disconnect();
+    }
   });
 
   it('runs the jobs in one process, and in the other once it stops', async () => {
