@@ -4,7 +4,8 @@
  * share. Checks what must happen once per cluster (the jobs, deleting an expired video) and what
  * must count across it (the rate limits), and what a Redis that is away does to the limits.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startRedis } from '../../scripts/cluster/parts.ts';
@@ -48,8 +49,10 @@ describe('two processes on one Redis, one PostgreSQL and one data folder', () =>
     raw = new Redis(redis.url);
     await raw.del(LEADER_KEY);
     database = await createTestDatabase(inject('postgresUrl'));
-    a = await startServer(env());
-    b = await startServer(env(), a.dataDir);
+    // Started at the same moment, as a service manager starts them: one creates the schema and the
+    // administrator, the other finds them.
+    const dataDir = mkdtempSync(join(tmpdir(), 'kijkkamer-test-'));
+    [a, b] = await Promise.all([startServer(env(), dataDir), startServer(env(), dataDir)]);
     host = await signedInAdmin(a);
   });
   afterAll(async () => {
