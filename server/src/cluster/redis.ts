@@ -224,20 +224,15 @@ export class RedisCluster implements RoomOwnership, Signals, Leadership {
     await leader.started;
   }
 
-  /** Whether this process leads the cluster's jobs now. */
-  leads(): boolean {
-    return this.#leader?.leading ?? false;
-  }
-
   /** Stops the jobs, then frees the leader lease so another process takes over at once. */
   async resign(): Promise<void> {
     const leader = this.#leader;
     if (!leader) return;
     this.#leader = null;
-    const wasLeading = leader.leading;
     this.#stopLeading(leader);
     await leader.stopped;
-    if (wasLeading) await this.#command.eval(RELEASE, 1, LEADER_KEY, this.processId).catch(() => 0);
+    // Also when it had stopped leading for want of confirmation: the lease may still be its own.
+    await this.#command.eval(RELEASE, 1, LEADER_KEY, this.processId).catch(() => 0);
   }
 
   #leadTick(): void {
