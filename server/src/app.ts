@@ -160,7 +160,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     onChange: (roomId, change) => {
       announceMedia(roomId, change);
       // A new or converted video is analysed; a deleted one takes its analysis with it.
-      void spreektijd.mediaChanged(roomId, change.reason);
+      spreektijd.mediaChanged(roomId, change.reason);
     },
     onConversion: (roomId, conversion) => realtime.io.to(roomChannel(roomId)).emit('media:conversion', conversion),
   });

@@ -87,9 +87,16 @@ export function createSpreektijd(deps: {
   });
 
   const available = async (roomId: string): Promise<boolean> => ffmpeg !== false && (await deps.video(roomId))?.path != null;
-  /** Work started from a callback that cannot wait for it: failures go to the log. */
+  /**
+   * Work started from a callback that cannot wait for it: failures go to the log, and `close`
+   * waits for it, so none of it reaches for a store that has closed since.
+   */
+  const inFlight = new Set<Promise<void>>();
   const meanwhile = (work: Promise<unknown>, what: string): void => {
-    work.catch((err: unknown) => log.error({ err }, what));
+    const tracked: Promise<void> = work
+      .then(() => undefined, (err: unknown) => log.error({ err }, what))
+      .finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
   };
 
   async function status(roomId: string): Promise<AnalysisStatus> {
@@ -168,6 +175,8 @@ export function createSpreektijd(deps: {
           const video = await deps.video(roomId);
           if (!row || row.state !== 'queued' || !video?.path || video.mediaId !== row.mediaId) continue;
           if (!(await store.markRunning(roomId, row.mediaId))) continue;
+          // Closed meanwhile: the row stays `running`, resumed at the next start like an interrupted one.
+          if (closed) break;
           begin(row, video.path, video.durationSeconds);
         }
       } while (kickAgain && !closed);
@@ -195,7 +204,7 @@ export function createSpreektijd(deps: {
             const stageChanged = stage !== job.stage;
             job.stage = stage;
             job.percent = percent;
-            if (job.throttle.take(percent, Date.now()) || stageChanged) meanwhile(announce(roomId), 'announcing analysis progress failed');
+            if (!closed && (job.throttle.take(percent, Date.now()) || stageChanged)) meanwhile(announce(roomId), 'announcing analysis progress failed');
           },
         },
       ),
@@ -250,6 +259,31 @@ export function createSpreektijd(deps: {
     await job.run.outcome;
   }
 
+  async function followMedia(roomId: string, reason: MediaChange['reason']): Promise<void> {
+    switch (reason) {
+      case 'uploaded':
+      case 'converted': {
+        const video = await deps.video(roomId);
+        const row = await store.get(roomId);
+        // A finished analysis of the same recording stays (a conversion keeps the audio and the row follows the new id).
+        if (!video?.path || (row?.state === 'done' && row.mediaId === video.mediaId)) return;
+        await start(roomId, row?.speakerCount ?? 'auto').catch((err: unknown) => log.error({ err, roomId }, 'speaker analysis could not start'));
+        return;
+      }
+      case 'withdrawn':
+      case 'expired':
+      case 'deleted':
+        await cancel(roomId);
+        // The rows went with the video (foreign key); this removes them if a video row was kept.
+        await store.remove(roomId);
+        await announce(roomId);
+        await changed(roomId);
+        return;
+      case 'downloads':
+        return;
+    }
+  }
+
   async function requireDone(roomId: string): Promise<AnalysisRow> {
     const row = await store.get(roomId);
     if (!row || row.state !== 'done') throw new AppError('conflict', 'There are no speaker turns to correct yet: the analysis has not finished.');
@@ -294,29 +328,8 @@ export function createSpreektijd(deps: {
       return view(roomId);
     },
     /** Hooked to the media service: a new video is analysed; a gone video's analysis stops. */
-    async mediaChanged(roomId: string, reason: MediaChange['reason']): Promise<void> {
-      switch (reason) {
-        case 'uploaded':
-        case 'converted': {
-          const video = await deps.video(roomId);
-          const row = await store.get(roomId);
-          // A finished analysis of the same recording stays (a conversion keeps the audio and the row follows the new id).
-          if (!video?.path || (row?.state === 'done' && row.mediaId === video.mediaId)) return;
-          await start(roomId, row?.speakerCount ?? 'auto').catch((err: unknown) => log.error({ err, roomId }, 'speaker analysis could not start'));
-          return;
-        }
-        case 'withdrawn':
-        case 'expired':
-        case 'deleted':
-          await cancel(roomId);
-          // The rows went with the video (foreign key); this removes them if a video row was kept.
-          await store.remove(roomId);
-          await announce(roomId);
-          await changed(roomId);
-          return;
-        case 'downloads':
-          return;
-      }
+    mediaChanged(roomId: string, reason: MediaChange['reason']): void {
+      if (!closed) meanwhile(followMedia(roomId, reason), 'following a changed video failed');
     },
     /** The room is gone: stop its analysis (its rows went by cascade). */
     dropRoom: (roomId: string): Promise<void> => cancel(roomId),
@@ -351,6 +364,8 @@ export function createSpreektijd(deps: {
       const jobs = [...running.values()];
       for (const job of jobs) job.run.cancel();
       await Promise.all(jobs.map((job) => job.run.outcome));
+      await kicking;
+      while (inFlight.size > 0) await Promise.all(inFlight);
     },
   };
 }
