@@ -12,7 +12,7 @@ import { addShape } from '../../shared/drawing/doc.ts';
 import { chooseThemes } from '../../shared/kijkwijzer/doc.ts';
 import { addObservation } from '../../shared/notes/doc.ts';
 import type { HttpClient } from '../helpers/http.ts';
-import { FIXTURE, giveConsent, localDay, TusClient } from '../helpers/media.ts';
+import { consentBody, FIXTURE, giveConsent, localDay, TusClient } from '../helpers/media.ts';
 import { createRoom, invite, joinAsGuest, signedInAdmin } from '../helpers/scenario.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
@@ -167,6 +167,24 @@ describe('frames with their drawing in the werkblad report', () => {
     expect((await frame(host, `${base}/observations/${'x'.repeat(65)}/frame`)).status).toBe(400);
     expect((await frame(host, `${base}/observations/a%20b/frame`)).status).toBe(400);
     expect((await frame(host, `${base}/observations/${drawn}/frame?size=4000`)).status).toBe(400);
+  });
+
+  it('has nothing to render from past the retention date: the frame is gone, the .qdpx has no picture, nothing is left on disk', async () => {
+    const { base, drawn, room } = await scenario();
+    expect((await host.put(`${base}/media/downloads`, { downloadsAllowed: true })).status).toBe(200);
+    expect((await frame(host, `${base}/observations/${drawn}/frame`)).status).toBe(200);
+    expect(Object.keys((await qdpx(host, `${base}/exports/qdpx`)).files)).toHaveLength(2);
+    // A consent version whose retention date lies in the past, as if the days had gone by (the API refuses such dates).
+    await server.app.services.consents.give(
+      room.id,
+      { ...consentBody({ allowedRoles: ['klantmanager', 'coach'], fragmentsOutsideRoom: true }), retentionUntil: localDay(-1) },
+      { recordedBy: 'test' },
+    );
+    expect((await frame(host, `${base}/observations/${drawn}/frame`)).status).toBe(410);
+    const after = await qdpx(host, `${base}/exports/qdpx`);
+    expect(Object.keys(after.files)).toEqual(['project.qde']);
+    expect(after.qde).toContain('(tekening: 1 pijl, 1 label (“Karin, hier”))');
+    expect(readdirSync(join(server.dataDir, 'media'), { recursive: true }).map(String).filter((f) => f.startsWith(room.id))).toEqual([]);
   });
 
   it('has nothing to render from once consent is withdrawn', async () => {
