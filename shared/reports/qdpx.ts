@@ -165,6 +165,12 @@ export function toQde(input: ReportInput, opts: QdpxOptions, embedded = false, p
   const codeGuid = (themeId: string): string => guidFor(roomId, 'theme', themeId);
   const kindGuid = (kind: string): string => guidFor(roomId, 'kind', kind);
 
+  /** "01:01.234 zie: the text's first 60 characters" */
+  const selectionName = (o: (typeof observations)[number]): string => {
+    const excerpt = oneLine(o.text, 60);
+    return `${formatTimecode(o.start)} ${o.kind}${excerpt ? `: ${excerpt}` : ''}`;
+  };
+
   /** A selection's codings (every theme, the kind) and its note: the same for the video and the picture. */
   const codedAs = (o: (typeof observations)[number], prefix: string): string[] => {
     const user = userGuid.get(o.authorId);
@@ -233,17 +239,14 @@ export function toQde(input: ReportInput, opts: QdpxOptions, embedded = false, p
   const duration = data.media?.durationSeconds ?? null;
   for (const o of observations) {
     const r = rangeMs(o.start, o.end, duration);
-    const user = userGuid.get(o.authorId);
-    const created = isoOrNull(o.createdAt);
-    const excerpt = oneLine(o.text, 60);
     out.push(
       `      <VideoSelection${attrs([
         ['guid', guidFor(roomId, 'selection', o.id)],
-        ['name', `${formatTimecode(o.start)} ${o.kind}${excerpt ? `: ${excerpt}` : ''}`],
+        ['name', selectionName(o)],
         ['begin', r.begin],
         ['end', r.end],
-        ['creatingUser', user],
-        ['creationDateTime', created],
+        ['creatingUser', userGuid.get(o.authorId)],
+        ['creationDateTime', isoOrNull(o.createdAt)],
       ])}>`,
     );
     out.push(...codedAs(o, ''), '      </VideoSelection>');
@@ -254,8 +257,7 @@ export function toQde(input: ReportInput, opts: QdpxOptions, embedded = false, p
     const picture = pictures.get(o.id);
     if (!picture || !o.drawing || o.drawing.length === 0) continue;
     const created = isoOrNull(o.createdAt);
-    const excerpt = oneLine(o.text, 60);
-    const name = `${formatTimecode(o.start)} ${o.kind}${excerpt ? `: ${excerpt}` : ''}`;
+    const name = selectionName(o);
     const box = pictureSelectionBox(o.drawing, picture.width, picture.height);
     out.push(
       `    <PictureSource${attrs([

@@ -29,7 +29,7 @@ import { exportFileName, sortObservations } from '../../../shared/reports/format
 import { parseCsv, parseEaf, parseWebVtt } from '../../../shared/reports/import.ts';
 import { toWerkbladMarkdown } from '../../../shared/reports/markdown.ts';
 import { prepareInput } from '../../../shared/reports/pseudonymise.ts';
-import { QDPX_MAX_VIDEO_BYTES, toQdpx, toQdpxStream, type QdpxPicture } from '../../../shared/reports/qdpx.ts';
+import { QDPX_MAX_VIDEO_BYTES, toQdpx, toQdpxStream, type QdpxPicture, type QdpxPictures } from '../../../shared/reports/qdpx.ts';
 import { ReportImportError, type ImportResult } from '../../../shared/reports/types.ts';
 import { toChaptersVtt, toWebVtt } from '../../../shared/reports/webvtt.ts';
 import type { Cookies } from '../access/guard.ts';
@@ -57,7 +57,8 @@ const CONTENT_TYPES: Record<ExportFormat, string> = {
   md: 'text/markdown; charset=utf-8',
 };
 
-function buildExport(format: ExportFormat, report: RoomReport, pseudonymise: boolean): string | Buffer {
+/** `pictures`: the drawn frames a .qdpx may carry (the route renders them under the download rules). */
+function buildExport(format: ExportFormat, report: RoomReport, pseudonymise: boolean, pictures: QdpxPictures): string | Buffer {
   const { input } = report;
   const opts = { pseudonymise };
   switch (format) {
@@ -70,8 +71,7 @@ function buildExport(format: ExportFormat, report: RoomReport, pseudonymise: boo
     case 'eaf':
       return toEaf(input, opts);
     case 'qdpx':
-      // Without the pictures of drawn frames: the route adds them when the download rules allow.
-      return Buffer.from(toQdpx(input, opts));
+      return Buffer.from(toQdpx(input, opts, null, pictures));
     case 'md':
       return toWerkbladMarkdown(input, { ...opts, includeClientFeedback: report.includeClientFeedback });
   }
@@ -168,10 +168,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         // A client that goes away before the zip is read must not leave the file open.
         body.once('close', () => file.destroy());
         await mediaStore.logPlay(a.room.id, a, 'export', video.mode);
-      } else if (format === 'qdpx') {
-        body = Buffer.from(toQdpx(report.input, { pseudonymise }, null, pictures));
       } else {
-        body = buildExport(format, report, pseudonymise);
+        body = buildExport(format, report, pseudonymise, pictures);
       }
       // The file name carries the room title, which may name people: pseudonymise it too.
       const title = prepareInput(report.input, { pseudonymise }).room.title;
