@@ -134,9 +134,22 @@ export const SHAPE_NAMES_NL: Readonly<Record<ShapeKind, { one: string; other: st
   label: { one: 'label', other: 'labels' },
 };
 
-/** "tekening: 1 pijl, 2 ellipsen" — what the text exports say about a drawing. */
+const DUTCH_PLURALS = new Intl.PluralRules('nl');
+const dutchForm = (count: number, forms: { one: string; other: string }): string => (DUTCH_PLURALS.select(count) === 'one' ? forms.one : forms.other);
+
+/** "tekening: 1 pijl, 2 ellipsen" — what the werkblad and the QDA note say about a drawing. */
 export function describeDrawingNl(shapes: readonly Shape[]): string {
-  const parts = countKinds(shapes).map(({ kind, count }) => `${count} ${count === 1 ? SHAPE_NAMES_NL[kind].one : SHAPE_NAMES_NL[kind].other}`);
+  const parts = countKinds(shapes).map(({ kind, count }) => `${count} ${dutchForm(count, SHAPE_NAMES_NL[kind])}`);
   const labels = shapes.filter((s): s is LabelShape => s.kind === 'label').map((s) => `“${s.text}”`);
   return `tekening: ${parts.join(', ')}${labels.length > 0 ? ` (${labels.join(', ')})` : ''}`;
 }
+
+/**
+ * "[tekening: 3 vormen]" — a line of its own that a drawn observation gets in the subtitle-like
+ * exports (WebVTT cue, ELAN annotation), where a picture cannot go but a reader should know one exists.
+ * The importers recognise it (DRAWING_NOTE_LINE) and drop it, so a round trip keeps the text.
+ */
+export function drawingNoteNl(shapeCount: number): string {
+  return `[tekening: ${shapeCount} ${dutchForm(shapeCount, { one: 'vorm', other: 'vormen' })}]`;
+}
+export const DRAWING_NOTE_LINE = /^\[tekening: \d+ vorm(?:en)?\]$/;

@@ -1,6 +1,8 @@
 /**
  * CSV export: UTF-8 with BOM (so Excel shows Dutch characters), RFC 4180 quoting, CRLF records.
- * Columns: start, end, timecode, kind, themes, author, role, text. The measured speaker turns
+ * Columns: start, end, timecode, kind, themes, author, role, text, tekening (how many shapes the
+ * observation's drawing has, empty without one; the last column, so older readers are undisturbed
+ * and `parseCsv` ignores it). The measured speaker turns
  * follow the observations as rows of kind `spreekbeurt` (author = speaker, role = their role).
  */
 import type { ExportOptions, ReportInput } from './types.ts';
@@ -9,7 +11,7 @@ import { formatSeconds, formatTimecode, sortObservations, themeNamer } from './f
 import { prepareInput } from './pseudonymise.ts';
 import { SPEAKER_TURN_KIND, speakerTurnRows } from './speakers.ts';
 
-export const CSV_COLUMNS = ['start', 'end', 'timecode', 'kind', 'themes', 'author', 'role', 'text'] as const;
+export const CSV_COLUMNS = ['start', 'end', 'timecode', 'kind', 'themes', 'author', 'role', 'text', 'tekening'] as const;
 export const CSV_BOM = '\uFEFF';
 
 /**
@@ -48,10 +50,11 @@ export function toCsv(input: ReportInput, opts: ExportOptions): string {
       guardFormula(o.authorName),
       ROLE_LABELS[o.role] ?? o.role,
       guardFormula(o.text),
+      o.drawing && o.drawing.length > 0 ? String(o.drawing.length) : '',
     ]);
   }
   for (const t of speakerTurnRows(data.speakerTrack, opts.pseudonymise)) {
-    rows.push([formatSeconds(t.start), formatSeconds(t.end), formatTimecode(t.start), SPEAKER_TURN_KIND, '', guardFormula(t.label), guardFormula(t.role), t.overlap ? 'overlap' : '']);
+    rows.push([formatSeconds(t.start), formatSeconds(t.end), formatTimecode(t.start), SPEAKER_TURN_KIND, '', guardFormula(t.label), guardFormula(t.role), t.overlap ? 'overlap' : '', '']);
   }
   return CSV_BOM + rows.map((r) => r.map((f) => csvField(f)).join(',')).join('\r\n') + '\r\n';
 }

@@ -6,12 +6,14 @@
  * - ANNOTATION_VALUE is the observation text. CVE_REF points to the FIRST theme (every theme id
  *   used is in the vocabulary, unknown ids with the id as value). When an observation has more
  *   than one theme, a last line "[thema's: Naam A; Naam B]" lists all of them so nothing is lost;
- *   `parseEaf` reads that line back (and strips it).
+ *   `parseEaf` reads that line back (and strips it). An observation with a drawing gets a line
+ *   "[tekening: 3 vormen]" before it (a picture cannot go into ELAN); `parseEaf` strips that too.
  * - Moments (no end) become MOMENT_SECONDS-long annotations (cut off at the media duration). Their
  *   annotation ids are listed in HEADER `PROPERTY NAME="kijkkamer-moments"` so `parseEaf` restores
  *   them as moments; ELAN keeps header properties but ignores them.
  * - Time slots are ordered by time and named ts1…tsN; each annotation has its own two slots.
  */
+import { drawingNoteNl } from '../drawing/shapes.ts';
 import type { Observation } from '../notes/types.ts';
 import { OBSERVATION_KINDS } from '../notes/types.ts';
 import type { ExportOptions, ReportInput } from './types.ts';
@@ -34,9 +36,13 @@ function attrs(pairs: [string, string | null | undefined][]): string {
   return out;
 }
 
-/** The annotation value: the text, plus the full theme list when there is more than one theme. */
-export function eafAnnotationValue(text: string, themeNames: string[]): string {
-  return themeNames.length > 1 ? `${text}\n${EAF_THEMES_LINE}${themeNames.join('; ')}]` : text;
+/**
+ * The annotation value: the text, a line "[tekening: 3 vormen]" when the observation has a drawing,
+ * and last the full theme list when there is more than one theme.
+ */
+export function eafAnnotationValue(text: string, themeNames: string[], shapeCount = 0): string {
+  const drawn = shapeCount > 0 ? `${text}\n${drawingNoteNl(shapeCount)}` : text;
+  return themeNames.length > 1 ? `${drawn}\n${EAF_THEMES_LINE}${themeNames.join('; ')}]` : drawn;
 }
 
 export function toEaf(input: ReportInput, opts: ExportOptions): string {
@@ -106,7 +112,7 @@ export function toEaf(input: ReportInput, opts: ExportOptions): string {
         end: r.end,
         ts1: '',
         ts2: '',
-        value: eafAnnotationValue(o.text, themes.map(themeName)),
+        value: eafAnnotationValue(o.text, themes.map(themeName), o.drawing?.length ?? 0),
         cveRef: themes[0] ?? null,
       };
       slots.push({ key: slots.length, value: r.begin, id: '' }, { key: slots.length + 1, value: r.end, id: '' });

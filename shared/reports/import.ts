@@ -13,12 +13,19 @@ import type { ImportOptions, ImportResult, ImportSkip, ImportedObservation } fro
 import { MAX_IMPORT_BYTES, MAX_IMPORT_ITEMS, ReportImportError } from './types.ts';
 import { parseTimeValue, roundMs, themeResolver, unique } from './format.ts';
 import { unguardFormula } from './csv.ts';
+import { DRAWING_NOTE_LINE } from '../drawing/shapes.ts';
 import { EAF_MOMENTS_PROPERTY, EAF_THEMES_LINE, EAF_TIER_SEPARATOR } from './eaf.ts';
 import { VTT_META_PREFIX } from './webvtt.ts';
 import { EAF_TURN_TYPE, SPEAKER_TURN_KIND } from './speakers.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared
+
+/** The text without the "[tekening: 3 vormen]" line the exports add (a drawing cannot be imported). */
+function withoutDrawingNote(text: string): string {
+  const lastBreak = text.lastIndexOf('\n');
+  return DRAWING_NOTE_LINE.test(text.slice(lastBreak + 1)) ? text.slice(0, Math.max(0, lastBreak)) : text;
+}
 
 export const REASONS = {
   noTime: 'geen geldige tijd / no valid time',
@@ -293,7 +300,7 @@ interface VttMeta {
 function cueText(raw: string): { text: string; voice: string | null } {
   const voiceMatch = /<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>/.exec(raw);
   const voice = voiceMatch?.[1] ? decodeEntities(voiceMatch[1], VTT_ENTITIES).trim() || null : null;
-  const text = decodeEntities(raw.replace(/<[^>\n]*>/g, ''), VTT_ENTITIES);
+  const text = withoutDrawingNote(decodeEntities(raw.replace(/<[^>\n]*>/g, ''), VTT_ENTITIES));
   return { text, voice };
 }
 
@@ -725,6 +732,7 @@ export function parseEaf(text: string, opts: ImportOptions = {}): ImportResult {
     } else if (ann.cveRef) {
       themes = [resolveCve(ann.cveRef)];
     }
+    value = withoutDrawingNote(value);
 
     let kind: ObservationKind = 'notitie';
     let tierName: string | null = null;

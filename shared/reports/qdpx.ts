@@ -10,10 +10,15 @@
  *   the caller adds the entry `qdpxVideoEntryPath` to the zip itself), else "absolute://<file name>".
  * - One VideoSelection per observation (begin/end in whole ms; moments last MOMENT_SECONDS), a
  *   Coding per theme and for its kind, and a NoteRef to a Note holding the text (PlainTextContent).
+ * - Sources/PictureSource: one per observation with a drawing whose frame the caller renders (the
+ *   frame with the drawing over it, a PNG at "internal://<guid>.png"), holding one PictureSelection
+ *   around the drawn shapes (firstX/firstY top left, secondX/secondY bottom right, in the PNG's
+ *   pixels) with the same codings and note as the observation's VideoSelection.
  * - GUIDs are RFC 4122 version-4-shaped but derived from a hash of room id + ids, so the same
  *   room exports the same GUIDs every time.
  */
-import { describeDrawingNl } from '../drawing/shapes.ts';
+import { drawingBounds } from '../drawing/geometry.ts';
+import { COORD_MAX, describeDrawingNl, type Shape } from '../drawing/shapes.ts';
 import { strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import type { Zippable } from 'fflate';
 import { OBSERVATION_KINDS } from '../notes/types.ts';
@@ -25,6 +30,15 @@ export interface QdpxOptions extends ExportOptions {
   /** The caller puts the video into the zip (or passes its bytes): use an internal:// path. */
   videoIncluded?: boolean;
 }
+
+/** An observation's frame with its drawing, as the caller rendered it: a PNG of `width`×`height`. */
+export interface QdpxPicture {
+  png: Uint8Array;
+  width: number;
+  height: number;
+}
+/** The rendered frames, by observation id; observations without one keep their drawing in words only. */
+export type QdpxPictures = ReadonlyMap<string, QdpxPicture>;
 
 export const QDE_NAMESPACE = 'urn:QDA-XML:project:1.0';
 
@@ -87,6 +101,23 @@ function videoExtension(input: ReportInput): string {
   return (fromName ?? EXT_BY_MIME[input.media?.mimeType ?? ''] ?? 'mp4').toLowerCase();
 }
 
+/** Zip entry name of an observation's frame with its drawing: "Sources/<guid>.png". */
+export function qdpxPictureEntryPath(input: ReportInput, observationId: string): string {
+  return `Sources/${guidFor(input.room.id, 'picture', observationId)}.png`;
+}
+
+/**
+ * The PictureSelection's corners in the picture's pixels: the box around the shapes, never empty,
+ * within the picture.
+ */
+export function pictureSelectionBox(shapes: readonly Shape[], width: number, height: number): { firstX: number; firstY: number; secondX: number; secondY: number } {
+  const [x0, y0, x1, y1] = drawingBounds(shapes) ?? [0, 0, COORD_MAX, COORD_MAX];
+  const px = (v: number, size: number): number => Math.min(size, Math.max(0, Math.round((v / COORD_MAX) * size)));
+  const firstX = Math.min(px(x0, width), width - 1);
+  const firstY = Math.min(px(y0, height), height - 1);
+  return { firstX, firstY, secondX: Math.max(px(x1, width), firstX + 1), secondY: Math.max(px(y1, height), firstY + 1) };
+}
+
 /** Zip entry name for the embedded recording: "Sources/<guid>.<ext>" (same for both privacy modes). */
 export function qdpxVideoEntryPath(input: ReportInput): string {
   return `Sources/${guidFor(input.room.id, 'video', 'source')}.${videoExtension(input)}`;
@@ -110,8 +141,11 @@ const oneLine = (text: string, max: number): string => {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 };
 
-/** The project.qde XML on its own (what `toQdpx` zips). */
-export function toQde(input: ReportInput, opts: QdpxOptions, embedded = false): string {
+/**
+ * The project.qde XML on its own (what `toQdpx` zips). `pictures` are the frames the zip holds
+ * (only their sizes are read here).
+ */
+export function toQde(input: ReportInput, opts: QdpxOptions, embedded = false, pictures: ReadonlyMap<string, { width: number; height: number }> = new Map()): string {
   const data = prepareInput(input, opts);
   const roomId = input.room.id;
   const people = reportPeople(data);
@@ -130,6 +164,32 @@ export function toQde(input: ReportInput, opts: QdpxOptions, embedded = false): 
   }
   const codeGuid = (themeId: string): string => guidFor(roomId, 'theme', themeId);
   const kindGuid = (kind: string): string => guidFor(roomId, 'kind', kind);
+
+  /** "01:01.234 zie: the text's first 60 characters" */
+  const selectionName = (o: (typeof observations)[number]): string => {
+    const excerpt = oneLine(o.text, 60);
+    return `${formatTimecode(o.start)} ${o.kind}${excerpt ? `: ${excerpt}` : ''}`;
+  };
+
+  /** A selection's codings (every theme, the kind) and its note: the same for the video and the picture. */
+  const codedAs = (o: (typeof observations)[number], prefix: string): string[] => {
+    const user = userGuid.get(o.authorId);
+    const created = isoOrNull(o.createdAt);
+    const coding = (guid: string, code: string): string[] => [
+      `        <Coding${attrs([
+        ['guid', guid],
+        ['creatingUser', user],
+        ['creationDateTime', created],
+      ])}>`,
+      `          <CodeRef targetGUID="${code}"/>`,
+      '        </Coding>',
+    ];
+    return [
+      ...unique(o.themes).flatMap((themeId) => coding(guidFor(roomId, `${prefix}coding`, `${o.id}\u0000${themeId}`), codeGuid(themeId))),
+      ...coding(guidFor(roomId, `${prefix}coding-kind`, o.id), kindGuid(o.kind)),
+      `        <NoteRef targetGUID="${guidFor(roomId, 'note', o.id)}"/>`,
+    ];
+  };
 
   const exportedAt = data.exportedAt.toISOString();
   const out: string[] = ['<?xml version="1.0" encoding="utf-8"?>'];
@@ -179,43 +239,50 @@ export function toQde(input: ReportInput, opts: QdpxOptions, embedded = false): 
   const duration = data.media?.durationSeconds ?? null;
   for (const o of observations) {
     const r = rangeMs(o.start, o.end, duration);
-    const user = userGuid.get(o.authorId);
-    const created = isoOrNull(o.createdAt);
-    const excerpt = oneLine(o.text, 60);
     out.push(
       `      <VideoSelection${attrs([
         ['guid', guidFor(roomId, 'selection', o.id)],
-        ['name', `${formatTimecode(o.start)} ${o.kind}${excerpt ? `: ${excerpt}` : ''}`],
+        ['name', selectionName(o)],
         ['begin', r.begin],
         ['end', r.end],
-        ['creatingUser', user],
-        ['creationDateTime', created],
+        ['creatingUser', userGuid.get(o.authorId)],
+        ['creationDateTime', isoOrNull(o.createdAt)],
       ])}>`,
     );
-    for (const themeId of unique(o.themes)) {
-      out.push(
-        `        <Coding${attrs([
-          ['guid', guidFor(roomId, 'coding', `${o.id}\u0000${themeId}`)],
-          ['creatingUser', user],
-          ['creationDateTime', created],
-        ])}>`,
-        `          <CodeRef targetGUID="${codeGuid(themeId)}"/>`,
-        '        </Coding>',
-      );
-    }
-    out.push(
-      `        <Coding${attrs([
-        ['guid', guidFor(roomId, 'coding-kind', o.id)],
-        ['creatingUser', user],
-        ['creationDateTime', created],
-      ])}>`,
-      `          <CodeRef targetGUID="${kindGuid(o.kind)}"/>`,
-      '        </Coding>',
-    );
-    out.push(`        <NoteRef targetGUID="${guidFor(roomId, 'note', o.id)}"/>`);
-    out.push('      </VideoSelection>');
+    out.push(...codedAs(o, ''), '      </VideoSelection>');
   }
-  out.push('    </VideoSource>', '  </Sources>');
+  out.push('    </VideoSource>');
+
+  for (const o of observations) {
+    const picture = pictures.get(o.id);
+    if (!picture || !o.drawing || o.drawing.length === 0) continue;
+    const created = isoOrNull(o.createdAt);
+    const name = selectionName(o);
+    const box = pictureSelectionBox(o.drawing, picture.width, picture.height);
+    out.push(
+      `    <PictureSource${attrs([
+        ['guid', guidFor(roomId, 'picture', o.id)],
+        ['name', `${name} (beeld met tekening)`],
+        ['path', `internal://${qdpxPictureEntryPath(input, o.id).slice('Sources/'.length)}`],
+        ['creatingUser', userGuid.get(o.authorId)],
+        ['creationDateTime', created],
+      ])}>`,
+      `      <PictureSelection${attrs([
+        ['guid', guidFor(roomId, 'picture-selection', o.id)],
+        ['name', `${name} (${describeDrawingNl(o.drawing)})`],
+        ['firstX', box.firstX],
+        ['firstY', box.firstY],
+        ['secondX', box.secondX],
+        ['secondY', box.secondY],
+        ['creatingUser', userGuid.get(o.authorId)],
+        ['creationDateTime', created],
+      ])}>`,
+      ...codedAs(o, 'picture-'),
+      '      </PictureSelection>',
+      '    </PictureSource>',
+    );
+  }
+  out.push('  </Sources>');
 
   if (observations.length > 0) {
     out.push('  <Notes>');
@@ -229,7 +296,7 @@ export function toQde(input: ReportInput, opts: QdpxOptions, embedded = false): 
           ['modifyingUser', userGuid.get(o.authorId)],
           ['modifiedDateTime', isoOrNull(o.updatedAt)],
         ])}>`,
-        // A video selection cannot carry a picture region: the drawing is noted in words.
+        // Also in words: a video selection cannot carry a picture region, and the picture is there only under the download rules.
         `      <PlainTextContent>${xmlText(o.drawing && o.drawing.length > 0 ? `${o.text}\n\n(${describeDrawingNl(o.drawing)})` : o.text)}</PlainTextContent>`,
         '    </Note>',
       );
@@ -247,16 +314,23 @@ const zipTime = (d: Date): Date => {
   return d;
 };
 
+/** The pictures that belong in the zip: a drawn observation's, at most one each. */
+function picturesOf(input: ReportInput, pictures: QdpxPictures): [string, QdpxPicture][] {
+  return input.observations.filter((o) => o.drawing && o.drawing.length > 0 && pictures.has(o.id)).map((o) => [o.id, pictures.get(o.id)!]);
+}
+
 /**
  * The .qdpx zip. Pass `video` to embed the recording (stored uncompressed at
  * `qdpxVideoEntryPath(input)`); or set `opts.videoIncluded` when adding it to the zip yourself.
+ * `pictures` are the drawn observations' frames (PNG, stored as they are: already compressed).
  */
-export function toQdpx(input: ReportInput, opts: QdpxOptions, video?: Uint8Array | null): Uint8Array {
+export function toQdpx(input: ReportInput, opts: QdpxOptions, video?: Uint8Array | null, pictures: QdpxPictures = new Map()): Uint8Array {
   const embedded = video !== undefined && video !== null && input.media !== null;
   const mtime = zipTime(input.exportedAt);
   const files: Zippable = {
-    'project.qde': [strToU8(toQde(input, opts, embedded)), { level: 6, mtime }],
+    'project.qde': [strToU8(toQde(input, opts, embedded, pictures)), { level: 6, mtime }],
   };
+  for (const [id, picture] of picturesOf(input, pictures)) files[qdpxPictureEntryPath(input, id)] = [picture.png, { level: 0, mtime }];
   if (embedded) files[qdpxVideoEntryPath(input)] = [video, { level: 0, mtime }];
   return zipSync(files, { mtime });
 }
@@ -268,12 +342,12 @@ export function toQdpx(input: ReportInput, opts: QdpxOptions, video?: Uint8Array
 export const QDPX_MAX_VIDEO_BYTES = 0xffffffff - 64 * 1024 * 1024;
 
 /**
- * The .qdpx zip with the recording, as a stream: `video` is read chunk by chunk into a stored
+ * The .qdpx zip with the recording (and `pictures`, as `toQdpx`), as a stream: `video` is read chunk by chunk into a stored
  * (uncompressed) entry at `qdpxVideoEntryPath(input)`, and the zip's bytes are yielded as they are
  * made, so a recording of gigabytes never sits in memory. The consumer pulls, so a slow reader
  * slows the reading of `video` down. `input.media` must describe the recording.
  */
-export async function* toQdpxStream(input: ReportInput, opts: QdpxOptions, video: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+export async function* toQdpxStream(input: ReportInput, opts: QdpxOptions, video: AsyncIterable<Uint8Array>, pictures: QdpxPictures = new Map()): AsyncGenerator<Uint8Array> {
   const ready: Uint8Array[] = [];
   let failure = null as Error | null;
   const zip = new Zip((err, chunk) => {
@@ -288,8 +362,15 @@ export async function* toQdpxStream(input: ReportInput, opts: QdpxOptions, video
   const qde = new ZipDeflate('project.qde', { level: 6 });
   qde.mtime = mtime;
   zip.add(qde);
-  qde.push(strToU8(toQde(input, opts, true)), true);
+  qde.push(strToU8(toQde(input, opts, true, pictures)), true);
   yield* drain();
+  for (const [id, picture] of picturesOf(input, pictures)) {
+    const entry = new ZipPassThrough(qdpxPictureEntryPath(input, id));
+    entry.mtime = mtime;
+    zip.add(entry);
+    entry.push(picture.png, true);
+    yield* drain();
+  }
   const entry = new ZipPassThrough(qdpxVideoEntryPath(input));
   entry.mtime = mtime;
   zip.add(entry);

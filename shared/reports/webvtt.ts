@@ -2,8 +2,10 @@
  * WebVTT export: observations as subtitle cues with `<v Author>` voice tags, then the measured
  * speaker turns as cues `<v Klantmanager>Klantmanager` (NOTE kind `spreekbeurt`), fragments as a
  * chapters track. Kind, themes and "this was a moment" travel in a `NOTE kijkkamer {json}` block
- * right before each cue (players ignore NOTE blocks; `parseWebVtt` reads them back).
+ * right before each cue (players ignore NOTE blocks; `parseWebVtt` reads them back). A cue of an
+ * observation with a drawing ends in a line "[tekening: 3 vormen]", which `parseWebVtt` drops.
  */
+import { drawingNoteNl } from '../drawing/shapes.ts';
 import type { ExportOptions, ReportInput } from './types.ts';
 import { formatVttTimestamp, rangeMs, sortObservations } from './format.ts';
 import { prepareInput } from './pseudonymise.ts';
@@ -54,7 +56,8 @@ export function toWebVtt(input: ReportInput, opts: ExportOptions): string {
     const meta: VttCueMeta = { kind: o.kind, themes: o.themes };
     if (o.end === null) meta.moment = true;
     const voice = escapeVttText(oneLine(o.authorName));
-    const text = escapeVttText(o.text);
+    // A picture cannot go into a cue: a last line says the observation has a drawing.
+    const text = [escapeVttText(o.text), o.drawing && o.drawing.length > 0 ? drawingNoteNl(o.drawing.length) : ''].filter((l) => l !== '').join('\n');
     cues.push({
       begin: r.begin,
       lines: [`${VTT_META_PREFIX}${noteJson(meta)}`, '', cueId(o.id), `${formatVttTimestamp(r.begin)} --> ${formatVttTimestamp(r.end)}`, voice ? `<v ${voice}>${text}` : text, ''],

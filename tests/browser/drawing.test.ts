@@ -142,4 +142,77 @@ describe('pointing and drawing on the shared frame in real browsers', () => {
     expect((await settledFrame(coach)).frame).toBe(a.frame);
     await expect.poll(() => drawingLabel(coach), POLL).toBe('Tekening: 1 pijl');
   });
+
+  it('full screen shows the video with its overlay: a drawing made elsewhere lands on the same spot of the picture; the button, F and a double click switch it, never the bare video', async () => {
+    const hostPage = await hostOpens({ width: 1100, height: 760 });
+    const coach = await guestJoins('Cora', { width: 820, height: 900 });
+    for (const page of [hostPage, coach]) await controls(page).getByRole('button', { name: 'Afspelen' }).waitFor();
+    /** What is in full screen: nothing, the bare video, or the element around the video and its overlay. */
+    const fullScreen = (page: Page) =>
+      page.evaluate(() => {
+        const element = document.fullscreenElement;
+        if (!element) return 'none';
+        if (element instanceof HTMLVideoElement) return 'video';
+        const overlay = document.querySelector('[data-testid="drawing-layer"]');
+        return overlay && element.contains(overlay) && element.contains(document.querySelector('video')) ? 'video with overlay' : 'something else';
+      });
+    const enter = hostPage.getByRole('button', { name: 'Volledig scherm', exact: true });
+    const leave = hostPage.getByRole('button', { name: 'Volledig scherm verlaten' });
+
+    // The player offers no full screen of its own.
+    expect(await hostPage.locator('video').first().getAttribute('controlslist')).toContain('nofullscreen');
+    const before = (await hostPage.locator('video').first().boundingBox())!;
+    await enter.click();
+    await expect.poll(() => fullScreen(hostPage), POLL).toBe('video with overlay');
+    await leave.waitFor(POLL);
+    // The video spans the screen's width now.
+    await expect.poll(async () => (await hostPage.locator('video').first().boundingBox())!.width, POLL).toBeGreaterThan(before.width + 100);
+
+    // The coach plays on a little, pauses, writes an observation and draws an arrow on that frame.
+    await controls(coach).getByRole('button', { name: 'Afspelen' }).click();
+    const from = (await readVideo(coach)).currentTime;
+    await expect.poll(async () => (await readVideo(coach)).currentTime, POLL).toBeGreaterThan(from + 0.5);
+    await controls(coach).getByRole('button', { name: 'Pauzeren' }).click();
+    const [c, h] = [await settledFrame(coach), await settledFrame(hostPage)];
+    expect(h.frame).toBe(c.frame);
+    await coach.keyboard.press('n');
+    await coach.getByRole('textbox', { name: /^Tekst van de observatie/ }).waitFor();
+    await coach.keyboard.type('kijkt naar het scherm', { delay: 10 });
+    await coach.keyboard.press('Escape');
+    await tools(coach).getByRole('button', { name: 'Pijl' }).click();
+    const drawOn = await picture(coach);
+    await coach.mouse.move(drawOn.x + drawOn.width * 0.25, drawOn.y + drawOn.height * 0.3);
+    await coach.mouse.down();
+    await coach.mouse.move(drawOn.x + drawOn.width * 0.7, drawOn.y + drawOn.height * 0.6, { steps: 6 });
+    await coach.mouse.up();
+
+    // The full-screen page shows it, over its (larger) picture, with the head where the coach let go.
+    await expect.poll(() => drawingLabel(hostPage), POLL).toBe('Tekening: 1 pijl');
+    expect(await fullScreen(hostPage)).toBe('video with overlay');
+    const shown = await picture(hostPage);
+    const layerBox = (await layer(hostPage).boundingBox())!;
+    expect(Math.abs(layerBox.x - shown.x)).toBeLessThan(shown.width * 0.01);
+    expect(Math.abs(layerBox.width - shown.width)).toBeLessThan(shown.width * 0.01);
+    expect(Math.abs(layerBox.height - shown.height)).toBeLessThan(shown.height * 0.01);
+    const head = await hostPage.evaluate(() => {
+      const d = [...document.querySelectorAll('[data-testid="drawing-layer"] path')].at(-1)!.getAttribute('d')!;
+      const [, x, y] = /L(-?[\d.]+) (-?[\d.]+)/.exec(d)!;
+      return { x: Number(x), y: Number(y) };
+    });
+    expect(Math.abs((layerBox.x + head.x - shown.x) / shown.width - 0.7)).toBeLessThan(0.01);
+    expect(Math.abs((layerBox.y + head.y - shown.y) / shown.height - 0.6)).toBeLessThan(0.01);
+
+    // Out with the button, in again with F, out with a double click on the video: never the bare video.
+    await leave.click();
+    await expect.poll(() => fullScreen(hostPage), POLL).toBe('none');
+    await enter.waitFor(POLL);
+    await hostPage.keyboard.press('f');
+    await expect.poll(() => fullScreen(hostPage), POLL).toBe('video with overlay');
+    await hostPage.locator('video').first().dblclick();
+    await expect.poll(() => fullScreen(hostPage), POLL).toBe('none');
+    await hostPage.locator('video').first().dblclick();
+    await expect.poll(() => fullScreen(hostPage), POLL).toBe('video with overlay');
+    await leave.click();
+    await expect.poll(() => fullScreen(hostPage), POLL).toBe('none');
+  });
 });

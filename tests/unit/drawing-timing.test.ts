@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { drawingsAt, DRAWING_HOLD_SECONDS, observationOnFrame, showsAt } from '../../shared/drawing/timing.ts';
 import type { Observation } from '../../shared/notes/types.ts';
-import { arrowStep, toolKeyAction } from '../../client/src/drawing/keys.ts';
+import { arrowStep, isFullscreenKey, toolKeyAction } from '../../client/src/drawing/keys.ts';
+import { keyAction } from '../../client/src/playhead/keys.ts';
 
 const obs = (id: string, start: number, drawn = true): Observation => ({
   id,
@@ -60,6 +61,14 @@ describe('the drawing keys', () => {
     expect(toolKeyAction(press('Escape'), null)).toBeNull();
     expect(toolKeyAction(press('a', { ctrlKey: true }), null)).toBeNull();
     expect(toolKeyAction(press('k'), null)).toBeNull();
+  });
+  it('F is full screen, with either case and without modifiers, and no tool or playhead key', () => {
+    expect(isFullscreenKey(press('f'))).toBe(true);
+    expect(isFullscreenKey(press('F'))).toBe(true);
+    expect(isFullscreenKey(press('f', { ctrlKey: true }))).toBe(false);
+    expect(isFullscreenKey(press('w'))).toBe(false);
+    expect(toolKeyAction(press('f'), null)).toBeNull();
+    expect(keyAction(press('f'), false)).toBeNull();
   });
   it('moves the keyboard cursor by arrows, further with Shift', () => {
     expect(arrowStep('ArrowLeft', false)).toEqual([-100, 0]);

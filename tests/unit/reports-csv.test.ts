@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, toCsv } from '../../shared/reports/csv.ts';
 import { parseCsv } from '../../shared/reports/import.ts';
 import { MAX_IMPORT_BYTES, MAX_IMPORT_ITEMS, ReportImportError } from '../../shared/reports/types.ts';
-import { byTime, inputFromImported, makeInput } from './reports-fixtures.ts';
+import { byTime, inputFromImported, makeDrawnInput, makeInput } from './reports-fixtures.ts';
 
 type Row = Record<(typeof CSV_COLUMNS)[number], string>;
 const readBack = (csv: string): Row[] => parse(csv, { bom: true, columns: true, relax_column_count: false }) as Row[];
@@ -12,7 +12,7 @@ describe('toCsv', () => {
   it('writes UTF-8 BOM, the header and CRLF records', () => {
     const csv = toCsv(makeInput(), { pseudonymise: false });
     expect(csv.charCodeAt(0)).toBe(0xfeff);
-    expect(csv.slice(1).split('\r\n')[0]).toBe('start,end,timecode,kind,themes,author,role,text');
+    expect(csv.slice(1).split('\r\n')[0]).toBe('start,end,timecode,kind,themes,author,role,text,tekening');
     expect(csv.endsWith('\r\n')).toBe(true);
   });
 
@@ -44,9 +44,23 @@ describe('toCsv', () => {
     expect(rows[2]!.text).toBe('Noor knikt, zegt "ja" en kijkt weg.\nDaarna: stilte; begeleider wacht.');
   });
 
+  it('gives the number of shapes of a drawing in the column "tekening", empty without one; the import ignores it', () => {
+    const input = makeDrawnInput();
+    const rows = readBack(toCsv(input, { pseudonymise: false }));
+    expect(rows.map((r) => [r.start, r.tekening])).toEqual([
+      ['0.001', ''],
+      ['10.000', '1'],
+      ['61.234', '3'],
+      ['125.750', ''],
+      ['3725.500', ''],
+      ['3729.500', ''],
+    ]);
+    expect(parseCsv(toCsv(input, { pseudonymise: false })).items.map((i) => i.text)).toEqual(byTime(input.observations).map((o) => o.text));
+  });
+
   it('writes only the header for an empty room', () => {
     const input = { ...makeInput(), observations: [] };
-    expect(toCsv(input, { pseudonymise: false })).toBe('\uFEFFstart,end,timecode,kind,themes,author,role,text\r\n');
+    expect(toCsv(input, { pseudonymise: false })).toBe('\uFEFFstart,end,timecode,kind,themes,author,role,text,tekening\r\n');
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { toEaf } from '../../shared/reports/eaf.ts';
 import { parseEaf, xmlEvents, XmlSyntaxError } from '../../shared/reports/import.ts';
 import { MAX_IMPORT_ITEMS, ReportImportError } from '../../shared/reports/types.ts';
-import { byTime, inputFromImported, makeInput, obs } from './reports-fixtures.ts';
+import { byTime, inputFromImported, makeDrawnInput, makeInput, obs } from './reports-fixtures.ts';
 
 /** fast-xml-parser in preserve-order mode: [{ TAG: children[], ':@': attrs }]. */
 type Node = Record<string, unknown> & { ':@'?: Record<string, string> };
@@ -176,6 +176,19 @@ describe('toEaf', () => {
     expect(anns[2]!.value).toBe('Waarom vraagt coach 2 niet door? Geïnteresseerd & <open>?');
     expect(anns[3]!.value).toBe('=SOM(A1) --> rare tekst, met «tekens» en ëïé');
     expect(anns[4]!.value).toBe('- klantmanager en mevrouw de Noor: "geen" commentaar\r\n\r\nvolgende regel');
+  });
+
+  it('notes a drawing as a line "[tekening: n vormen]" before the theme list; the import reads text and themes back', () => {
+    const input = makeDrawnInput();
+    const eaf = toEaf(input, { pseudonymise: false });
+    const anns = annotations(checkStructure(eaf));
+    expect(anns.find((a) => a.begin === 61234)!.value).toBe(
+      "Jan knikt, zegt \"ja\" en kijkt weg.\nDaarna: stilte; Anna wacht.\n[tekening: 3 vormen]\n[thema's: Contact maken; Actief luisteren]",
+    );
+    expect(anns.find((a) => a.begin === 10000)!.value).toBe('Waarom vraagt Zoë niet door? Geïnteresseerd & <open>?\n[tekening: 1 vorm]');
+    expect(anns.filter((a) => a.value.includes('[tekening'))).toHaveLength(2);
+    const { items } = parseEaf(eaf, { themes: input.themes });
+    expect(items.map((i) => [i.text, i.themes])).toEqual(byTime(input.observations).map((o) => [o.text, o.themes]));
   });
 
   it('escapes attribute values and drops characters XML cannot carry', () => {

@@ -1,4 +1,5 @@
 /** Shared test data for tests/unit/reports-*.test.ts (not a test file itself). */
+import type { Shape } from '../../shared/drawing/shapes.ts';
 import type { Observation } from '../../shared/notes/types.ts';
 import type { ReportInput } from '../../shared/reports/types.ts';
 
@@ -151,4 +152,23 @@ export function inputFromImported(
 /** Sort imported items like the exporters do (start, then end with moments first). */
 export function byTime<T extends { start: number; end: number | null }>(items: T[]): T[] {
   return [...items].sort((a, b) => a.start - b.start || (a.end ?? -1) - (b.end ?? -1));
+}
+
+/** Three shapes (an arrow, an ellipse, a label that names Anna) for the observations that get a drawing. */
+export const DRAWN: Shape[] = [
+  { id: 'a1', kind: 'arrow', color: '#d9480f', points: [1000, 1000, 4000, 5000] },
+  { id: 'e1', kind: 'ellipse', color: '#d9480f', points: [5000, 2000, 7000, 4000] },
+  { id: 'l1', kind: 'label', color: '#1c7ed6', points: [6000, 6000], text: 'Anna, hier' },
+];
+
+/**
+ * `makeInput()` with drawings: the observation at 61.234 s (two themes) gets DRAWN, the one at
+ * 10 s (one theme) a single arrow.
+ */
+export function makeDrawnInput(): ReportInput {
+  const input = makeInput();
+  const at = (start: number) => input.observations.find((o) => o.start === start)!;
+  at(61.234).drawing = DRAWN.map((s) => ({ ...s }));
+  at(10).drawing = [{ ...DRAWN[0]! }];
+  return input;
 }

@@ -1,9 +1,9 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { QDE_NAMESPACE, qdpxVideoEntryPath, toQdpx } from '../../shared/reports/qdpx.ts';
+import { pictureSelectionBox, QDE_NAMESPACE, qdpxPictureEntryPath, qdpxVideoEntryPath, toQdpx, toQdpxStream, type QdpxPicture } from '../../shared/reports/qdpx.ts';
 import type { ReportInput } from '../../shared/reports/types.ts';
-import { byTime, makeInput } from './reports-fixtures.ts';
+import { byTime, DRAWN, makeDrawnInput, makeInput } from './reports-fixtures.ts';
 
 type El = Record<string, unknown>;
 const parser = new XMLParser({
@@ -13,7 +13,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   htmlEntities: true,
-  isArray: (name) => ['User', 'Code', 'VideoSource', 'VideoSelection', 'Coding', 'NoteRef', 'Note'].includes(name),
+  isArray: (name) => ['User', 'Code', 'VideoSource', 'VideoSelection', 'PictureSource', 'PictureSelection', 'Coding', 'NoteRef', 'Note'].includes(name),
 });
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -127,6 +127,71 @@ describe('toQdpx', () => {
     const notes = arr((project.Notes as El).Note);
     expect(notes.map((n) => n['@name'])).toContain('zie 01:01.234 – begeleider');
     expect(notes.map((n) => n.PlainTextContent)).toContain('Noor knikt, zegt "ja" en kijkt weg.\nDaarna: stilte; begeleider wacht.');
+  });
+
+  it('gives a drawn observation its frame as a PictureSource with a PictureSelection around the drawing, coded like its VideoSelection', () => {
+    const input = makeDrawnInput();
+    const drawn = input.observations.find((o) => o.start === 61.234)!;
+    const arrowOnly = input.observations.find((o) => o.start === 10)!;
+    // Only the frames the caller rendered go in: here the one at 61.234 s, not the arrow's at 10 s.
+    const png: QdpxPicture = { png: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]), width: 640, height: 480 };
+    const { files, qde, project } = open(toQdpx(input, { pseudonymise: false }, null, new Map([[drawn.id, png], ['o-unknown', png]])));
+    const entry = qdpxPictureEntryPath(input, drawn.id);
+    expect(entry).toMatch(/^Sources\/[0-9a-f-]{36}\.png$/);
+    expect(Object.keys(files).sort()).toEqual([entry, 'project.qde'].sort());
+    expect(Array.from(files[entry]!)).toEqual(Array.from(png.png));
+
+    const sources = project.Sources as El;
+    const pictures = arr(sources.PictureSource);
+    expect(pictures).toHaveLength(1);
+    const picture = pictures[0]!;
+    expect(picture['@path']).toBe(`internal://${entry.slice('Sources/'.length)}`);
+    expect(picture['@guid']).toMatch(GUID);
+    expect(picture['@name']).toBe('01:01.234 zie: Jan knikt, zegt "ja" en kijkt weg. Daarna: stilte; Anna wac… (beeld met tekening)');
+    // The PictureSelection: the schema's attributes, whole pixels, top left to bottom right around the shapes.
+    const [selection] = arr(picture.PictureSelection);
+    expect(selection!['@name']).toMatch(/\(tekening: 1 pijl, 1 ellips, 1 label \(“Anna, hier”\)\)$/);
+    const box = ['@firstX', '@firstY', '@secondX', '@secondY'].map((k) => selection![k] as string);
+    expect(box.every((v) => /^\d+$/.test(v))).toBe(true);
+    // Arrow from (10 %, 10 %), ellipse to (70 %, 40 %), label at (60 %, 60 %) 5 % high and ~22 % wide.
+    expect(box.map(Number)).toEqual([64, 48, 525, 312]);
+    expect(pictureSelectionBox(DRAWN, 640, 480)).toEqual({ firstX: 64, firstY: 48, secondX: 525, secondY: 312 });
+
+    // The same codes, user and note as the observation's VideoSelection; GUIDs unique in the project.
+    const video = arr(arr(sources.VideoSource)[0]!.VideoSelection).find((v) => v['@begin'] === '61234')!;
+    const codesOf = (sel: El) => arr(sel.Coding).map((c) => (c.CodeRef as El)['@targetGUID']);
+    expect(codesOf(selection!)).toEqual(codesOf(video));
+    expect(codesOf(selection!)).toHaveLength(3);
+    expect(arr(selection!.NoteRef)).toEqual(arr(video.NoteRef));
+    expect(selection!['@creatingUser']).toBe(video['@creatingUser']);
+    const guids = qde.match(/ guid="[^"]+"/g)!;
+    expect(new Set(guids).size).toBe(guids.length);
+    // Sources lists the video first, then the pictures; within a picture, the selection's Coding before its NoteRef.
+    expect(qde.indexOf('<VideoSource')).toBeLessThan(qde.indexOf('<PictureSource'));
+    expect(qde.indexOf('</VideoSource>')).toBeLessThan(qde.indexOf('<PictureSource'));
+    // The drawing is still noted in words, also for the observation whose frame was not rendered.
+    const notes = arr((project.Notes as El).Note).map((n) => String(n.PlainTextContent));
+    expect(notes).toContain(`${arrowOnly.text}\n\n(tekening: 1 pijl)`);
+
+    // Without rendered frames: no PictureSource at all.
+    expect(open(toQdpx(input, { pseudonymise: false })).qde).not.toContain('PictureSource');
+  });
+
+  it('streams the pictures into the zip before the video', async () => {
+    const input = makeDrawnInput();
+    const drawn = input.observations.find((o) => o.start === 61.234)!;
+    const png: QdpxPicture = { png: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 9]), width: 320, height: 240 };
+    async function* video() {
+      yield new Uint8Array([1, 2, 3]);
+    }
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of toQdpxStream(input, { pseudonymise: true }, video(), new Map([[drawn.id, png]]))) chunks.push(chunk);
+    const { files, project } = open(Buffer.concat(chunks));
+    expect(Object.keys(files)).toEqual(['project.qde', qdpxPictureEntryPath(input, drawn.id), qdpxVideoEntryPath(input)]);
+    expect(Array.from(files[qdpxPictureEntryPath(input, drawn.id)]!)).toEqual(Array.from(png.png));
+    const selection = arr(arr((project.Sources as El).PictureSource)[0]!.PictureSelection)[0]!;
+    // Pseudonymised like everything else: the label on the picture names the role.
+    expect(selection['@name']).toContain('“begeleider, hier”');
   });
 
   it('still writes a valid project without media, themes or observations', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseWebVtt } from '../../shared/reports/import.ts';
 import { MAX_IMPORT_ITEMS, ReportImportError } from '../../shared/reports/types.ts';
 import { toChaptersVtt, toWebVtt } from '../../shared/reports/webvtt.ts';
-import { byTime, inputFromImported, makeInput, obs } from './reports-fixtures.ts';
+import { byTime, inputFromImported, makeDrawnInput, makeInput, obs } from './reports-fixtures.ts';
 
 // webvtt-parser (the W3C validator's parser) ships without types; describe what we use.
 interface VttNode {
@@ -67,6 +67,20 @@ describe('toWebVtt', () => {
     expect(tree.cues.map((c) => plain(c.tree.children))).toEqual(expected);
     expect(expected).toContain('Waarom vraagt Zoë niet door? Geïnteresseerd & <open>?');
     expect(expected).toContain('=SOM(A1) --> rare tekst, met «tekens» en ëïé');
+  });
+
+  it('ends the cue of an observation with a drawing in "[tekening: n vormen]", which the import drops again', () => {
+    const input = makeDrawnInput();
+    const vtt = toWebVtt(input, { pseudonymise: false });
+    const tree = independentParse(vtt);
+    expect(tree.errors).toEqual([]);
+    const cueOf = (id: string) => plain(tree.cues.find((c) => c.id === id)!.tree.children);
+    const [drawn, arrow] = [input.observations.find((o) => o.start === 61.234)!, input.observations.find((o) => o.start === 10)!];
+    expect(cueOf(drawn.id)).toBe('Jan knikt, zegt "ja" en kijkt weg.\nDaarna: stilte; Anna wacht.\n[tekening: 3 vormen]');
+    expect(cueOf(arrow.id)).toBe('Waarom vraagt Zoë niet door? Geïnteresseerd & <open>?\n[tekening: 1 vorm]');
+    expect(tree.cues.filter((c) => c.text.includes('[tekening'))).toHaveLength(2);
+    const back = parseWebVtt(vtt, { themes: input.themes });
+    expect(back.items.map((i) => i.text)).toEqual(parseWebVtt(toWebVtt(makeInput(), { pseudonymise: false }), { themes: input.themes }).items.map((i) => i.text));
   });
 
   it('never has "-->" outside timing lines', () => {

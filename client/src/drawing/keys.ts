@@ -1,7 +1,7 @@
 /**
  * The drawing tools and their keys, as a pure mapping so it can be tested without a browser:
  * W wijs aan (point), D vrije lijn, A pijl, O ellips, R rechthoek, B bijschrift (a text label),
- * Escape puts the tool away. None of these letters is taken by the playhead (space, K, J, L,
+ * Escape puts the tool away; F full screen. None of these letters is taken by the playhead (space, K, J, L,
  * arrows, comma, full stop, < >), the observations (N, [, ], 1–4, T, Delete), the call (M, P) or
  * the help (?).
  */
@@ -55,4 +55,11 @@ export function arrowStep(key: string, shift: boolean): [number, number] | null 
     default:
       return null;
   }
+}
+
+/** F puts the video area in full screen and back (the key of common video players); not taken above. */
+export const FULLSCREEN_KEY = 'F';
+
+export function isFullscreenKey(press: ToolKeyPress): boolean {
+  return !press.ctrlKey && !press.metaKey && !press.altKey && press.key.toUpperCase() === FULLSCREEN_KEY;
 }

@@ -27,6 +27,10 @@ export const drawingNl = {
   'drawing.newTarget': 'Je tekening wordt een nieuwe observatie bij {time}.',
   'drawing.thumbnail': 'Beeld bij {time} met de tekening, ga erheen',
   'drawing.undoHint': 'Ctrl+Z haalt je laatste vorm weg.',
+  'drawing.fullscreen.enter': 'Volledig scherm',
+  'drawing.fullscreen.leave': 'Volledig scherm verlaten',
+  'drawing.fullscreen.refused': 'De browser staat volledig scherm hier niet toe.',
+  'drawing.fullscreen.key': 'volledig scherm aan of uit (met de tekeningen)',
 } satisfies Record<string, Message>;
 
 export const drawingEn: Record<keyof typeof drawingNl, Message> = {
@@ -55,4 +59,8 @@ export const drawingEn: Record<keyof typeof drawingNl, Message> = {
   'drawing.newTarget': 'Your drawing becomes a new observation at {time}.',
   'drawing.thumbnail': 'Frame at {time} with the drawing, go there',
   'drawing.undoHint': 'Ctrl+Z takes away your last shape.',
+  'drawing.fullscreen.enter': 'Full screen',
+  'drawing.fullscreen.leave': 'Exit full screen',
+  'drawing.fullscreen.refused': 'The browser does not allow full screen here.',
+  'drawing.fullscreen.key': 'full screen on or off (with the drawings)',
 };

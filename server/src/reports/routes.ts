@@ -20,25 +20,32 @@ import {
 } from '../../../shared/api/reports-schemas.ts';
 import { ErrorBodySchema, RoomParamsSchema } from '../../../shared/api/schemas.ts';
 import { drawingSvg } from '../../../shared/drawing/render.ts';
+import type { Shape } from '../../../shared/drawing/shapes.ts';
 import { addObservation, readObservationById } from '../../../shared/notes/doc.ts';
 import { MAX_DOC_BYTES } from '../../../shared/notes/protocol.ts';
 import { toCsv } from '../../../shared/reports/csv.ts';
 import { toEaf } from '../../../shared/reports/eaf.ts';
-import { exportFileName } from '../../../shared/reports/format.ts';
+import { exportFileName, sortObservations } from '../../../shared/reports/format.ts';
 import { parseCsv, parseEaf, parseWebVtt } from '../../../shared/reports/import.ts';
 import { toWerkbladMarkdown } from '../../../shared/reports/markdown.ts';
 import { prepareInput } from '../../../shared/reports/pseudonymise.ts';
-import { QDPX_MAX_VIDEO_BYTES, toQdpx, toQdpxStream } from '../../../shared/reports/qdpx.ts';
+import { QDPX_MAX_VIDEO_BYTES, toQdpx, toQdpxStream, type QdpxPicture, type QdpxPictures } from '../../../shared/reports/qdpx.ts';
 import { ReportImportError, type ImportResult } from '../../../shared/reports/types.ts';
 import { toChaptersVtt, toWebVtt } from '../../../shared/reports/webvtt.ts';
 import type { Cookies } from '../access/guard.ts';
 import type { RoomAccess } from '../rooms/guard.ts';
-import { createFrameExtractor, FrameError, frameSize } from '../drawing/frames.ts';
+import { createFrameExtractor, FrameError, frameSize, type FrameSize } from '../drawing/frames.ts';
 import { contentDisposition } from '../http/content-disposition.ts';
 import { AppError } from '../http/errors.ts';
+import type { DownloadableVideo } from '../media/downloads.ts';
 import { sharedDocName } from '../notes/endpoint.ts';
 import { buildRoomReport, REPORT_THEMES, type RoomReport } from './input.ts';
 import { werkbladReport, type FrameSrc } from './report.ts';
+
+/** Drawn frames a .qdpx gets at most (each an ffmpeg run and a PNG in memory); later ones stay in words. */
+export const QDPX_MAX_PICTURES = 100;
+/** ffmpeg runs at once while rendering them. */
+const QDPX_FRAME_RUNS = 2;
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 410: ErrorBodySchema, 413: ErrorBodySchema, 422: ErrorBodySchema };
 
@@ -52,7 +59,8 @@ const CONTENT_TYPES: Record<ExportFormat, string> = {
   md: 'text/markdown; charset=utf-8',
 };
 
-function buildExport(format: ExportFormat, report: RoomReport, pseudonymise: boolean): string | Buffer {
+/** `pictures`: the drawn frames a .qdpx may carry (the route renders them under the download rules). */
+function buildExport(format: ExportFormat, report: RoomReport, pseudonymise: boolean, pictures: QdpxPictures): string | Buffer {
   const { input } = report;
   const opts = { pseudonymise };
   switch (format) {
@@ -65,7 +73,7 @@ function buildExport(format: ExportFormat, report: RoomReport, pseudonymise: boo
     case 'eaf':
       return toEaf(input, opts);
     case 'qdpx':
-      return Buffer.from(toQdpx(input, opts));
+      return Buffer.from(toQdpx(input, opts, null, pictures));
     case 'md':
       return toWerkbladMarkdown(input, { ...opts, includeClientFeedback: report.includeClientFeedback });
   }
@@ -97,6 +105,47 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const requireExport = (cookies: Cookies, roomId: string): Promise<RoomAccess> => guard.requireRoom(cookies, roomId, 'export');
   const frames = createFrameExtractor(app.services.config.ffmpegPath);
 
+  /** The frame of the recording at `seconds` with `shapes` over it, as a PNG of `size`. */
+  const renderFrame = (video: DownloadableVideo, size: FrameSize, seconds: number, shapes: readonly Shape[]): Promise<Buffer> =>
+    frames.extract({
+      path: media.absolute(video.filePath),
+      seconds,
+      frameRate: video.facts.frameRate,
+      size,
+      ...(shapes.length > 0 ? { overlay: drawingSvg(shapes, size.width, size.height) } : {}),
+    });
+
+  /**
+   * The drawn observations' frames for a .qdpx: pictures of the recording, so only under the
+   * download rules (as the werkblad's frames), with label texts pseudonymised when asked, and in
+   * the video's access log (unless the export logs itself, with the video). A frame ffmpeg cannot
+   * make is left out (its drawing stays in words).
+   */
+  async function qdpxPictures(a: RoomAccess, report: RoomReport, pseudonymise: boolean, logged: boolean): Promise<Map<string, QdpxPicture>> {
+    const pictures = new Map<string, QdpxPicture>();
+    const video = await downloads.requireFile(a).catch(() => null);
+    const size = video ? frameSize(video.facts.width, video.facts.height) : null;
+    if (!video || !size) return pictures;
+    const drawn = sortObservations(prepareInput(report.input, { pseudonymise }).observations)
+      .filter((o) => (o.drawing?.length ?? 0) > 0)
+      .slice(0, QDPX_MAX_PICTURES);
+    // A few ffmpeg runs at a time, not one per drawing: each takes a core and a decoded frame.
+    const waiting = [...drawn];
+    const renderNext = async (): Promise<void> => {
+      for (let o = waiting.shift(); o; o = waiting.shift()) {
+        try {
+          pictures.set(o.id, { png: await renderFrame(video, size, o.start, o.drawing!), ...size });
+        } catch (err) {
+          if (!(err instanceof FrameError)) throw err;
+          app.log.warn({ err, roomId: a.room.id }, 'qdpx frame');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: QDPX_FRAME_RUNS }, renderNext));
+    if (pictures.size > 0 && !logged) await mediaStore.logPlay(a.room.id, a, 'export', video.mode);
+    return pictures;
+  }
+
   app.get(
     '/api/rooms/:roomId/exports/:format',
     // The 200 body is a file (text or zip bytes), sent as it is, never serialised as JSON.
@@ -111,17 +160,21 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const video = req.query.includeVideo ? await downloads.requireFile(a) : null;
       if (video && video.size > QDPX_MAX_VIDEO_BYTES) throw new AppError('too_large', 'The video is too large to go into a .qdpx file (4 GB at most).');
       const report = await buildRoomReport(app.services, a);
+      const pictures = format === 'qdpx' ? await qdpxPictures(a, report, pseudonymise, video !== null) : new Map<string, QdpxPicture>();
+      if (video && video.size + [...pictures.values()].reduce((sum, p) => sum + p.png.byteLength, 0) > QDPX_MAX_VIDEO_BYTES) {
+        throw new AppError('too_large', 'The video is too large to go into a .qdpx file (4 GB at most).');
+      }
       let body: string | Buffer | Readable;
       if (video) {
         const path = media.absolute(video.filePath);
         if (!(await stat(path).catch(() => null))?.isFile()) throw new AppError('gone', 'The video file is no longer available.');
         const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-        body = Readable.from(toQdpxStream(report.input, { pseudonymise }, file));
+        body = Readable.from(toQdpxStream(report.input, { pseudonymise }, file, pictures));
         // A client that goes away before the zip is read must not leave the file open.
         body.once('close', () => file.destroy());
         await mediaStore.logPlay(a.room.id, a, 'export', video.mode);
       } else {
-        body = buildExport(format, report, pseudonymise);
+        body = buildExport(format, report, pseudonymise, pictures);
       }
       // The file name carries the room title, which may name people: pseudonymise it too.
       const title = prepareInput(report.input, { pseudonymise }).room.title;
@@ -172,13 +225,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const shapes = pseudonymise ? (prepareInput(report.input, { pseudonymise }).observations.find((o) => o.id === observation.id)?.drawing ?? []) : (observation.drawing ?? []);
       let png: Buffer;
       try {
-        png = await frames.extract({
-          path: media.absolute(video.filePath),
-          seconds: observation.start,
-          frameRate: video.facts.frameRate,
-          size,
-          ...(shapes.length > 0 ? { overlay: drawingSvg(shapes, size.width, size.height) } : {}),
-        });
+        png = await renderFrame(video, size, observation.start, shapes);
       } catch (err) {
         if (!(err instanceof FrameError)) throw err;
         req.log.warn({ err, roomId: a.room.id }, 'frame');
