@@ -4,7 +4,6 @@
  * (`socket.data.access`), never from a payload, and a signal only ever reaches a peer in the same
  * room's call, so a malformed or misdirected one gets an error ack and goes nowhere.
  */
-import type { ErrorCode } from '../../../shared/errors.ts';
 import {
   parseActivity,
   parseJoinRequest,
@@ -12,12 +11,13 @@ import {
   parseSettings,
   parseSignal,
   type IceServer,
-  type Parsed,
   type TalkPause,
 } from '../../../shared/voice/protocol.ts';
 import { newId } from '../ids.ts';
+import { badRequest, done, featureMessages, refuse, type Answer, type Rate } from '../realtime/messages.ts';
 import { roomChannel, type RoomServer, type RoomSocket, type SocketFeature } from '../realtime/socket.ts';
-import { RoomCall, type CallResult, type Timers } from './call.ts';
+import type { Timers } from '../realtime/timers.ts';
+import { RoomCall } from './call.ts';
 import { iceServersFor } from './ice.ts';
 import type { VoiceStore } from './store.ts';
 
@@ -25,8 +25,7 @@ import type { VoiceStore } from './store.ts';
  * Messages per second per connection, sustained and as a burst: joining a call of eight means an
  * offer or answer and a handful of ICE candidates for each of seven peers at once.
  */
-const MESSAGES_PER_SECOND = 40;
-const MESSAGE_BURST = 120;
+const RATE: Rate = { perSecond: 40, burst: 120 };
 
 /** Disconnects that are the network's: the member waits for its resume (anything else leaves at once). */
 const NETWORK_REASONS = new Set(['transport close', 'transport error', 'ping timeout']);
@@ -44,34 +43,6 @@ export interface VoiceFeatureOptions {
   graceMs?: number;
   talkMs?: number;
 }
-
-type AckResult = { ok: true; value?: unknown } | { ok: false; error: { code: ErrorCode; message: string } };
-
-/** Untrusted input: a handler sees whatever the client sent, and validates it itself. */
-interface RawSocket {
-  on(event: string, listener: (...args: unknown[]) => void): void;
-}
-
-class TokenBucket {
-  #tokens = MESSAGE_BURST;
-  #at: number;
-  private readonly now: () => number;
-  constructor(now: () => number) {
-    this.now = now;
-    this.#at = now();
-  }
-  take(): boolean {
-    const now = this.now();
-    this.#tokens = Math.min(MESSAGE_BURST, this.#tokens + ((now - this.#at) / 1000) * MESSAGES_PER_SECOND);
-    this.#at = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-}
-
-const badRequest = <T>(parsed: Parsed<T>): CallResult<never> => ({ ok: false, code: 'bad_request', message: parsed.ok ? '' : parsed.message });
-const done = <T>(value: T): CallResult<T> => ({ ok: true, value });
 
 export function createVoice(options: VoiceFeatureOptions) {
   const now = options.now ?? (() => performance.now());
@@ -120,36 +91,11 @@ export function createVoice(options: VoiceFeatureOptions) {
   const feature: SocketFeature = (socket: RoomSocket, io: RoomServer) => {
     const access = socket.data.access;
     const roomId = access.room.id;
-    const bucket = new TokenBucket(now);
-
-    /** The connection's messages one after another, also while one waits for the database. */
-    let queue: Promise<void> = Promise.resolve();
-    const inTurn = (task: () => void | Promise<void>): void => {
-      queue = queue.then(task).catch((err: unknown) => options.log(err, 'voice message failed'));
-    };
-    const handle = (event: string, handler: (payload: unknown) => CallResult<unknown> | Promise<CallResult<unknown>>) => {
-      (socket as unknown as RawSocket).on(event, (...args) => {
-        const last = args.at(-1);
-        const ack = typeof last === 'function' ? (last as (result: AckResult) => void) : null;
-        const payload = ack && args.length === 1 ? undefined : args[0];
-        const reply = (result: CallResult<unknown>) =>
-          ack?.(result.ok ? (result.value === undefined ? { ok: true } : { ok: true, value: result.value }) : { ok: false, error: { code: result.code, message: result.message } });
-        if (!bucket.take()) return reply({ ok: false, code: 'rate_limited', message: 'Too many call messages: slow down.' });
-        inTurn(async () => {
-          let result: CallResult<unknown>;
-          try {
-            result = await handler(payload);
-          } catch (err) {
-            options.log(err, `voice ${event} failed`);
-            result = { ok: false, code: 'internal', message: 'The server could not handle this message.' };
-          }
-          reply(result);
-        });
-      });
-    };
-    const inCall = (fn: (call: RoomCall) => CallResult<unknown>): CallResult<unknown> => {
+    // Also while one waits for the database, the connection's messages are handled one after another.
+    const { handle, inTurn } = featureMessages(socket, { feature: 'voice', rate: RATE, tooFast: 'Too many call messages: slow down.', now, log: options.log });
+    const inCall = (fn: (call: RoomCall) => Answer<unknown>): Answer<unknown> => {
       const call = calls.get(roomId);
-      return call ? fn(call) : { ok: false, code: 'conflict', message: 'Join the call first (voice:join).' };
+      return call ? fn(call) : refuse('conflict', 'Join the call first (voice:join).');
     };
 
     handle('voice:status', async () => {
@@ -189,7 +135,7 @@ export function createVoice(options: VoiceFeatureOptions) {
     handle('voice:settings', async (payload) => {
       const parsed = parseSettings(payload);
       if (!parsed.ok) return badRequest(parsed);
-      if (!socket.data.access.permissions.manageRoom) return { ok: false, code: 'forbidden', message: 'Only the host changes the call settings.' };
+      if (!socket.data.access.permissions.manageRoom) return refuse('forbidden', 'Only the host changes the call settings.');
       await options.store.saveSettings(roomId, parsed.value);
       io.to(roomChannel(roomId)).emit('voice:settings', parsed.value);
       return done(undefined);
