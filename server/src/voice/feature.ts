@@ -32,6 +32,11 @@ const NETWORK_REASONS = new Set(['transport close', 'transport error', 'ping tim
 
 export interface VoiceFeatureOptions {
   store: VoiceStore;
+  /**
+   * Other processes write to the same call log (several processes on one database, REDIS_URL):
+   * lines open at start-up may be theirs, and live.
+   */
+  clustered: boolean;
   iceServers: readonly IceServer[];
   turnSecret: string | null;
   /** Pauses the room's shared playhead because `who` talks; false when there was nothing to pause. */
@@ -48,11 +53,20 @@ export function createVoice(options: VoiceFeatureOptions) {
   const now = options.now ?? (() => performance.now());
   const wallClock = options.wallClock ?? Date.now;
   const calls = new Map<string, RoomCall>();
-  // Before any new line is written, so a line opened now is never closed by mistake.
-  const startup = options.store.closeOpen(wallClock()).catch((err: unknown) => options.log(err, 'closing the call log failed'));
+  const failed = (err: unknown) => options.log(err, 'closing the call log failed');
+  /**
+   * Lines a stopped process left open get an end before any new line of their room is written,
+   * so a line opened here is never closed by mistake. Alone on the database, every open line at
+   * start-up is from before it. In a cluster only one process serves a room at a time (its lease),
+   * so a room's lines still open when this process takes the room are from its last owner, which
+   * stopped without writing their end (one that handed the room over wrote them first).
+   */
+  const startup = options.clustered ? Promise.resolve() : options.store.closeOpen(wallClock()).catch(failed);
+  const closingRoom = new Map<string, Promise<unknown>>();
   const log = {
     joined: async (...args: Parameters<typeof options.store.log.joined>) => {
       await startup;
+      await closingRoom.get(args[0]);
       return options.store.log.joined(...args);
     },
     left: options.store.log.left,
@@ -151,6 +165,26 @@ export function createVoice(options: VoiceFeatureOptions) {
 
   return {
     feature,
+    /** This process just took the room over from another (cluster only): see `startup`. */
+    taken(roomId: string): void {
+      const closing = options.store.closeOpenInRoom(roomId, wallClock()).catch(failed);
+      closingRoom.set(roomId, closing);
+      void closing.then(() => {
+        if (closingRoom.get(roomId) === closing) closingRoom.delete(roomId);
+      });
+    },
+    /**
+     * The room moved to another process (its connections are gone): whoever waits here for their
+     * connection to resume leaves now, and their leaving times are stored before the new owner
+     * takes the room.
+     */
+    async release(roomId: string): Promise<void> {
+      const call = calls.get(roomId);
+      calls.delete(roomId);
+      if (!call) return;
+      call.dispose();
+      await call.logged();
+    },
     /** Everyone leaves; resolves once the access log has their leaving times. */
     async close(): Promise<void> {
       const open = [...calls.values()];
