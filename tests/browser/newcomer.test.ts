@@ -307,4 +307,28 @@ describe('a newcomer in a real browser', () => {
     await guestPage.getByRole('alert').waitFor(POLL);
     expect(await guestPage.getByRole('heading', { name: 'Deelnemers' }).count()).toBe(0);
   });
+
+  it('12. the jump buttons are named in words (aria-label and tooltip) after their short visible label, in Dutch and English', async () => {
+    const room = await demoRoom();
+    const page = await hostIn(room.id);
+    const jumps = [
+      { nl: '5 seconden terug', en: '5 seconds back', shown: '−5 s' },
+      { nl: '1 seconde terug', en: '1 second back', shown: '−1 s' },
+      { nl: '1 seconde vooruit', en: '1 second forward', shown: '+1 s' },
+      { nl: '5 seconden vooruit', en: '5 seconds forward', shown: '+5 s' },
+    ];
+    for (const lang of ['nl', 'en'] as const) {
+      if (lang === 'en') await page.getByLabel('Taal', { exact: true }).selectOption('en');
+      const group = page.getByRole('group', { name: lang === 'nl' ? 'Bediening van de video' : 'Video controls' });
+      for (const jump of jumps) {
+        // The name starts with what the button shows (WCAG 2.5.3, axe's label-content-name-mismatch).
+        const button = group.getByRole('button', { name: `${jump.shown}: ${jump[lang]}`, exact: true });
+        await button.waitFor(POLL);
+        expect(await button.getAttribute('title')).toBe(jump[lang]);
+        expect((await button.textContent())?.trim()).toBe(jump.shown);
+      }
+    }
+    await page.getByLabel('Language', { exact: true }).selectOption('nl');
+  });
+
 });
