@@ -331,4 +331,41 @@ describe('a newcomer in a real browser', () => {
     await page.getByLabel('Language', { exact: true }).selectOption('nl');
   });
 
+  it('13. recording or withdrawing consent with the keyboard leaves focus on the consent form, not on the page', async () => {
+    const room = await createRoom(host);
+    const page = await hostIn(room.id);
+    const focused = () => page.evaluate(() => {
+      const el = document.activeElement;
+      return el === document.body || !el ? 'body' : `${el.tagName.toLowerCase()}: ${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim()}`;
+    });
+    /** Tabs forward to the control named `target` (a date field is several stops), as a person would. */
+    const tabTo = async (target: string) => {
+      for (let presses = 0; presses < 8 && (await focused()) !== target; presses++) await page.keyboard.press('Tab');
+      expect(await focused()).toBe(target);
+    };
+    const label = page.getByLabel('Pseudoniem of initialen van de cliënt');
+    await label.click();
+    await page.keyboard.type('Mw. B.');
+    // Enter in the field records it; the form then folds away under the field that had focus.
+    await page.keyboard.press('Enter');
+    await page.getByText('Toestemming vastgelegd (versie 1).').waitFor(POLL);
+    await expect.poll(focused, POLL).toBe('summary: Toestemming wijzigen (nieuwe versie)');
+
+    // The summary opens and closes the form from the keyboard, and keeps focus while it does.
+    await page.keyboard.press('Enter');
+    await label.waitFor({ state: 'visible' });
+    expect(await focused()).toBe('summary: Toestemming wijzigen (nieuwe versie)');
+    await page.keyboard.press('Space');
+    await label.waitFor({ state: 'hidden' });
+
+    // Withdrawing: the withdraw button goes away once it is done.
+    await tabTo('button: Toestemming intrekken');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Toestemming intrekken' }).waitFor();
+    await tabTo('button: Ja, doorgaan');
+    await page.keyboard.press('Enter');
+    await page.getByText(/^Intrekking vastgelegd/).waitFor(POLL);
+    await expect.poll(focused, POLL).toBe('summary: Toestemming invullen');
+  });
+
 });
