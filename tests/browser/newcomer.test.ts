@@ -368,4 +368,26 @@ describe('a newcomer in a real browser', () => {
     await expect.poll(focused, POLL).toBe('summary: Toestemming invullen');
   });
 
+  it('14. a guest who leaves in one tab is shown, in every other tab, that they are no longer in the room', async () => {
+    const room = await createRoom(host);
+    const { guest } = await joinAsGuest(server, room.id, (await invite(host, room.id, 'klantmanager')).token, 'Karin');
+    const first = await personWith(browser, server.url, guest);
+    const second = await first.context().newPage();
+    for (const page of [first, second]) {
+      await page.goto(`/kamer/${room.id}`);
+      await page.getByRole('banner').getByRole('status').filter({ hasText: 'Verbonden' }).waitFor(POLL);
+    }
+    await first.getByRole('banner').getByRole('button', { name: 'Kamer verlaten' }).click();
+    await first.getByRole('dialog', { name: 'Kamer verlaten' }).getByRole('button', { name: 'Ja, doorgaan' }).click();
+    await first.getByRole('heading', { name: 'Je hebt de kamer verlaten' }).waitFor(POLL);
+
+    await second
+      .getByRole('alert')
+      .filter({ hasText: 'Je bent niet meer in deze kamer: je hebt de kamer verlaten of bent uitgelogd (misschien in een ander tabblad), of je was te lang weg.' })
+      .waitFor(POLL);
+    await second.getByRole('banner').getByRole('status').filter({ hasText: 'Niet meer in de kamer' }).waitFor(POLL);
+    expect(await second.getByRole('heading', { name: 'Deelnemers' }).count()).toBe(0);
+    await second.getByLabel('Taal', { exact: true }).selectOption('en');
+    await second.getByRole('alert').filter({ hasText: 'You are no longer in this room: you left the room or signed out (perhaps in another tab)' }).waitFor(POLL);
+  });
 });
