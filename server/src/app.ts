@@ -129,6 +129,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   const voiceStore = createVoiceStore(db);
   const voice = createVoice({
     store: voiceStore,
+    clustered: cluster.shared,
     iceServers: config.iceServers,
     turnSecret: config.turnSecret,
     pauseForTalk: playhead.pauseForTalk,
@@ -268,12 +269,14 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
       await realtime.moveRoom(roomId);
       await Promise.all([
         playhead.release(roomId),
+        voice.release(roomId),
         notes.release(isDocOfRoom(roomId), closeCodeFor('internal'), 'this room moved to another server; reconnecting'),
       ]);
     });
     ownership.onAcquire((roomId) => {
       notes.forget(isDocOfRoom(roomId));
       playhead.forget(roomId);
+      voice.taken(roomId);
     });
     // A request that may read or write what a room keeps in memory (its documents, playhead,
     // conversions) is served only by the room's process: the proxy sends it there, and should it

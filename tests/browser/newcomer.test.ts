@@ -307,4 +307,87 @@ describe('a newcomer in a real browser', () => {
     await guestPage.getByRole('alert').waitFor(POLL);
     expect(await guestPage.getByRole('heading', { name: 'Deelnemers' }).count()).toBe(0);
   });
+
+  it('12. the jump buttons are named in words (aria-label and tooltip) after their short visible label, in Dutch and English', async () => {
+    const room = await demoRoom();
+    const page = await hostIn(room.id);
+    const jumps = [
+      { nl: '5 seconden terug', en: '5 seconds back', shown: '−5 s' },
+      { nl: '1 seconde terug', en: '1 second back', shown: '−1 s' },
+      { nl: '1 seconde vooruit', en: '1 second forward', shown: '+1 s' },
+      { nl: '5 seconden vooruit', en: '5 seconds forward', shown: '+5 s' },
+    ];
+    for (const lang of ['nl', 'en'] as const) {
+      if (lang === 'en') await page.getByLabel('Taal', { exact: true }).selectOption('en');
+      const group = page.getByRole('group', { name: lang === 'nl' ? 'Bediening van de video' : 'Video controls' });
+      for (const jump of jumps) {
+        // The name starts with what the button shows (WCAG 2.5.3, axe's label-content-name-mismatch).
+        const button = group.getByRole('button', { name: `${jump.shown}: ${jump[lang]}`, exact: true });
+        await button.waitFor(POLL);
+        expect(await button.getAttribute('title')).toBe(jump[lang]);
+        expect((await button.textContent())?.trim()).toBe(jump.shown);
+      }
+    }
+    await page.getByLabel('Language', { exact: true }).selectOption('nl');
+  });
+
+  it('13. recording or withdrawing consent with the keyboard leaves focus on the consent form, not on the page', async () => {
+    const room = await createRoom(host);
+    const page = await hostIn(room.id);
+    const focused = () => page.evaluate(() => {
+      const el = document.activeElement;
+      return el === document.body || !el ? 'body' : `${el.tagName.toLowerCase()}: ${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim()}`;
+    });
+    /** Tabs forward to the control named `target` (a date field is several stops), as a person would. */
+    const tabTo = async (target: string) => {
+      for (let presses = 0; presses < 8 && (await focused()) !== target; presses++) await page.keyboard.press('Tab');
+      expect(await focused()).toBe(target);
+    };
+    const label = page.getByLabel('Pseudoniem of initialen van de cliënt');
+    await label.click();
+    await page.keyboard.type('Mw. B.');
+    // Enter in the field records it; the form then folds away under the field that had focus.
+    await page.keyboard.press('Enter');
+    await page.getByText('Toestemming vastgelegd (versie 1).').waitFor(POLL);
+    await expect.poll(focused, POLL).toBe('summary: Toestemming wijzigen (nieuwe versie)');
+
+    // The summary opens and closes the form from the keyboard, and keeps focus while it does.
+    await page.keyboard.press('Enter');
+    await label.waitFor({ state: 'visible' });
+    expect(await focused()).toBe('summary: Toestemming wijzigen (nieuwe versie)');
+    await page.keyboard.press('Space');
+    await label.waitFor({ state: 'hidden' });
+
+    // Withdrawing: the withdraw button goes away once it is done.
+    await tabTo('button: Toestemming intrekken');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Toestemming intrekken' }).waitFor();
+    await tabTo('button: Ja, doorgaan');
+    await page.keyboard.press('Enter');
+    await page.getByText(/^Intrekking vastgelegd/).waitFor(POLL);
+    await expect.poll(focused, POLL).toBe('summary: Toestemming invullen');
+  });
+
+  it('14. a guest who leaves in one tab is shown, in every other tab, that they are no longer in the room', async () => {
+    const room = await createRoom(host);
+    const { guest } = await joinAsGuest(server, room.id, (await invite(host, room.id, 'klantmanager')).token, 'Karin');
+    const first = await personWith(browser, server.url, guest);
+    const second = await first.context().newPage();
+    for (const page of [first, second]) {
+      await page.goto(`/kamer/${room.id}`);
+      await page.getByRole('banner').getByRole('status').filter({ hasText: 'Verbonden' }).waitFor(POLL);
+    }
+    await first.getByRole('banner').getByRole('button', { name: 'Kamer verlaten' }).click();
+    await first.getByRole('dialog', { name: 'Kamer verlaten' }).getByRole('button', { name: 'Ja, doorgaan' }).click();
+    await first.getByRole('heading', { name: 'Je hebt de kamer verlaten' }).waitFor(POLL);
+
+    await second
+      .getByRole('alert')
+      .filter({ hasText: 'Je bent niet meer in deze kamer: je hebt de kamer verlaten of bent uitgelogd (misschien in een ander tabblad), of je was te lang weg.' })
+      .waitFor(POLL);
+    await second.getByRole('banner').getByRole('status').filter({ hasText: 'Niet meer in de kamer' }).waitFor(POLL);
+    expect(await second.getByRole('heading', { name: 'Deelnemers' }).count()).toBe(0);
+    await second.getByLabel('Taal', { exact: true }).selectOption('en');
+    await second.getByRole('alert').filter({ hasText: 'You are no longer in this room: you left the room or signed out (perhaps in another tab)' }).waitFor(POLL);
+  });
 });

@@ -4,7 +4,8 @@ import { PLAYHEAD_LOG_SIZE, type PlayheadLogEntry, type PlayheadRoomInfo } from 
 import type { PlayheadState } from '../../shared/playhead/timeline.ts';
 import type { PlayheadEventStore } from '../../server/src/playhead/event-store.ts';
 import type { PlayheadStateStore, StoredPlayhead } from '../../server/src/playhead/state-store.ts';
-import { PlayheadRoom, SEEK_READY_MIN_MS, SEEK_READY_TIMEOUT_MS, type PlayheadClient, type Timers } from '../../server/src/playhead/room.ts';
+import { PlayheadRoom, SEEK_READY_MIN_MS, SEEK_READY_TIMEOUT_MS, type PlayheadClient } from '../../server/src/playhead/room.ts';
+import type { Timers } from '../../server/src/realtime/timers.ts';
 
 /** A hand-driven clock with the timers the room sets on it. */
 class FakeClock implements Timers {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CallEnded, IncomingSignal, TalkPause, VoicePeer } from '../../shared/voice/protocol.ts';
-import { RoomCall, type Caller, type Timers } from '../../server/src/voice/call.ts';
+import type { Timers } from '../../server/src/realtime/timers.ts';
+import { RoomCall, type Caller } from '../../server/src/voice/call.ts';
 
 /** Timers that run only when the test moves the clock. */
 class ManualTimers implements Timers {

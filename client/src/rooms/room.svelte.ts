@@ -1,7 +1,9 @@
 import { getContext, setContext } from 'svelte';
 import type { RoomView } from '../../../shared/api/schemas.ts';
+import type { ErrorCode } from '../../../shared/errors.ts';
 import type { OnlineParticipant } from '../../../shared/realtime/events.ts';
 import { api } from '../lib/api.ts';
+import { t } from '../lib/i18n/i18n.svelte.ts';
 import { connectRoomSocket, type RoomSocket } from '../lib/socket.ts';
 import { LocalPlayer, type RoomPlayer } from './player.svelte.ts';
 
@@ -12,7 +14,8 @@ export class RoomState {
   view = $state<RoomView | null>(null);
   online = $state<OnlineParticipant[]>([]);
   connection = $state<ConnectionState>('connecting');
-  endedReason = $state<string | null>(null);
+  /** Why the server ended this connection (its code and its own words), once it has. */
+  ended = $state<{ code: ErrorCode | undefined; message: string } | null>(null);
   socket: RoomSocket | null = null;
   /** Replaced by the shared playhead once the room's video is ready. */
   player = $state<RoomPlayer>(new LocalPlayer());
@@ -39,7 +42,7 @@ export class RoomState {
       // Refusals are final; anything else is the network, which socket.io retries by itself.
       if (code === 'unauthorised' || code === 'forbidden' || code === 'not_found') {
         this.connection = 'ended';
-        this.endedReason = err.message;
+        this.ended = { code, message: err.message };
         socket.disconnect();
       } else this.connection = 'disconnected';
     });
@@ -49,8 +52,18 @@ export class RoomState {
     });
     socket.on('session:ended', (reason) => {
       this.connection = 'ended';
-      this.endedReason = reason.message;
+      this.ended = reason;
     });
+  }
+
+  /**
+   * What the person reads once the room ended for them. A session that ended (left or signed out,
+   * perhaps in another tab, or away too long) is said in their language; other endings keep the
+   * server's words about what happened (an invite withdrawn, the room deleted).
+   */
+  get endedText(): string {
+    if (!this.ended) return '';
+    return this.ended.code === 'unauthorised' ? t('room.sessionEnded') : t('room.ended', { reason: this.ended.message });
   }
 
   close(): void {

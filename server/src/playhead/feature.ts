@@ -8,7 +8,6 @@
  * timeline at once). Clients only ever see it through clock pings and atServerTime.
  */
 import type { Role } from '../../../shared/access/roles.ts';
-import type { ErrorCode } from '../../../shared/errors.ts';
 import type { BarrierOptions } from '../../../shared/playhead/barrier.ts';
 import {
   parseBufferReport,
@@ -19,12 +18,13 @@ import {
   parseSoloPosition,
   parseSoloRequest,
   type ClockPing,
-  type Parsed,
   type PlayheadPerson,
 } from '../../../shared/playhead/protocol.ts';
+import { badRequest, featureMessages, refuse, type Answer, type Rate } from '../realtime/messages.ts';
 import type { RoomServer, RoomSocket, SocketFeature } from '../realtime/socket.ts';
+import type { Timers } from '../realtime/timers.ts';
 import type { PlayheadEventStore } from './event-store.ts';
-import { PlayheadRoom, type RoomResult, type Timers } from './room.ts';
+import { PlayheadRoom } from './room.ts';
 import { PLAYHEAD_LOG_SIZE } from '../../../shared/playhead/protocol.ts';
 import type { PlayheadStateStore } from './state-store.ts';
 
@@ -33,8 +33,7 @@ export const serverNow = (): number => performance.timeOrigin + performance.now(
 export const playheadChannel = (roomId: string): string => `playhead:${roomId}`;
 
 /** Messages per second per connection, sustained and as a burst: a ping burst plus fast clicking fits. */
-const MESSAGES_PER_SECOND = 30;
-const MESSAGE_BURST = 60;
+const RATE: Rate = { perSecond: 30, burst: 60 };
 /**
  * How often the store hears that the playing rooms still play (ms): a room whose process is killed
  * reopens at most this much before where it was. One UPDATE per playing room.
@@ -55,33 +54,6 @@ export interface PlayheadFeatureOptions {
 }
 
 type MediaFacts = { duration: number; frameRate: number | null };
-
-type AckResult = { ok: true; value?: unknown } | { ok: false; error: { code: ErrorCode; message: string } };
-
-/** Untrusted input: a handler sees whatever the client sent, and validates it itself. */
-interface RawSocket {
-  on(event: string, listener: (...args: unknown[]) => void): void;
-}
-
-class TokenBucket {
-  #tokens = MESSAGE_BURST;
-  #at: number;
-  private readonly now: () => number;
-  constructor(now: () => number) {
-    this.now = now;
-    this.#at = now();
-  }
-  take(): boolean {
-    const now = this.now();
-    this.#tokens = Math.min(MESSAGE_BURST, this.#tokens + ((now - this.#at) / 1000) * MESSAGES_PER_SECOND);
-    this.#at = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-}
-
-const badRequest = <T>(parsed: Parsed<T>): RoomResult<never> => ({ ok: false, code: 'bad_request', message: parsed.ok ? '' : parsed.message });
 
 export function createPlayhead(options: PlayheadFeatureOptions) {
   const now = options.now ?? serverNow;
@@ -147,53 +119,13 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
 
   const feature: SocketFeature = (socket: RoomSocket, io: RoomServer) => {
     const access = socket.data.access;
-    const bucket = new TokenBucket(now);
     let room: PlayheadRoom | null = null;
     /** What the pings said before joining, handed to the room on join. */
     let timing: ClockPing | null = null;
 
-    /**
-     * The connection's messages one after another: a join waits for the room's log to be read,
-     * and what the client sent after it must not overtake it.
-     */
-    let queue: Promise<void> | null = null;
-    const inTurn = (task: () => void | Promise<void>): void => {
-      const run = async () => {
-        try {
-          await task();
-        } catch (err) {
-          options.log(err, 'playhead message failed');
-        }
-      };
-      // Nothing waiting: handled at once, as before there was anything to wait for.
-      const next: Promise<void> = queue ? queue.then(run) : run();
-      queue = next;
-      void next.then(() => {
-        if (queue === next) queue = null;
-      });
-    };
-    const handle = (event: string, handler: (payload: unknown) => RoomResult<unknown> | Promise<RoomResult<unknown>>) => {
-      (socket as unknown as RawSocket).on(event, (...args) => {
-        const last = args.at(-1);
-        const ack = typeof last === 'function' ? (last as (result: AckResult) => void) : null;
-        const payload = ack && args.length === 1 ? undefined : args[0];
-        const reply = (result: RoomResult<unknown>) =>
-          ack?.(result.ok ? (result.value === undefined ? { ok: true } : { ok: true, value: result.value }) : { ok: false, error: { code: result.code, message: result.message } });
-        if (!bucket.take()) return reply({ ok: false, code: 'rate_limited', message: 'Too many playhead messages: slow down.' });
-        inTurn(async () => {
-          let result: RoomResult<unknown>;
-          try {
-            result = await handler(payload);
-          } catch (err) {
-            options.log(err, `playhead ${event} failed`);
-            result = { ok: false, code: 'internal', message: 'The server could not handle this message.' };
-          }
-          reply(result);
-        });
-      });
-    };
-    const joined = (fn: (room: PlayheadRoom) => RoomResult<unknown>): RoomResult<unknown> =>
-      room ? fn(room) : { ok: false, code: 'conflict', message: 'Join the playhead first (playhead:join).' };
+    // A join waits for the room's log to be read; what the client sent after it must not overtake it.
+    const { handle, inTurn } = featureMessages(socket, { feature: 'playhead', rate: RATE, tooFast: 'Too many playhead messages: slow down.', now, log: options.log });
+    const joined = (fn: (room: PlayheadRoom) => Answer<unknown>): Answer<unknown> => (room ? fn(room) : refuse('conflict', 'Join the playhead first (playhead:join).'));
 
     handle('playhead:join', async () => {
       const [opened] = await Promise.all([roomFor(access.room.id, io), readFacts(access.room.id)]);

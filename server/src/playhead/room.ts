@@ -19,7 +19,6 @@
  *   room reopens paused where it was after a restart (`stop` pauses a playing room first).
  */
 import type { PermissionSet, Role } from '../../../shared/access/roles.ts';
-import type { ErrorCode } from '../../../shared/errors.ts';
 import { BufferingBarrier, type BarrierOptions } from '../../../shared/playhead/barrier.ts';
 import {
   applyCommand,
@@ -48,6 +47,8 @@ import {
   type PlayheadSnapshot,
   type SoloPosition,
 } from '../../../shared/playhead/protocol.ts';
+import { done, refuse, type Answer } from '../realtime/messages.ts';
+import { realTimers, type Timers } from '../realtime/timers.ts';
 import type { PlayheadEventStore } from './event-store.ts';
 import type { PlayheadStateStore, StoredPlayhead } from './state-store.ts';
 
@@ -60,23 +61,11 @@ export interface PlayheadClient {
   permissions: PermissionSet;
 }
 
-export type RoomResult<T = undefined> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
-
 export interface PlayheadOutput {
   state(state: PlayheadState): void;
   room(info: PlayheadRoomInfo): void;
   log(entry: PlayheadLogEntry): void;
 }
-
-export interface Timers {
-  set(callback: () => void, delayMs: number): unknown;
-  clear(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  set: (callback, delayMs) => setTimeout(callback, delayMs),
-  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export interface PlayheadRoomOptions {
   roomId: string;
@@ -125,9 +114,6 @@ interface PendingResume {
   waiting: Set<string>;
   timer: unknown;
 }
-
-const refuse = <T>(code: ErrorCode, message: string): RoomResult<T> => ({ ok: false, code, message });
-const done = <T>(value: T): RoomResult<T> => ({ ok: true, value });
 
 export class PlayheadRoom {
   readonly #o: PlayheadRoomOptions;
@@ -239,7 +225,7 @@ export class PlayheadRoom {
 
   // ---- commands --------------------------------------------------------------------------------
 
-  command(clientId: string, input: unknown): RoomResult<CommandReceipt> {
+  command(clientId: string, input: unknown): Answer<CommandReceipt> {
     const actor = this.#connections.get(clientId);
     if (!actor) return refuse('conflict', 'Join the playhead first.');
     const valid = validateCommand(input);
@@ -293,7 +279,7 @@ export class PlayheadRoom {
     return true;
   }
 
-  buffer(clientId: string, report: BufferReport): RoomResult {
+  buffer(clientId: string, report: BufferReport): Answer {
     const connection = this.#connections.get(clientId);
     if (!connection) return refuse('conflict', 'Join the playhead first.');
     // Someone looking on their own holds nobody up.
@@ -315,7 +301,7 @@ export class PlayheadRoom {
     return done(undefined);
   }
 
-  solo(clientId: string, solo: boolean): RoomResult {
+  solo(clientId: string, solo: boolean): Answer {
     const connection = this.#connections.get(clientId);
     if (!connection) return refuse('conflict', 'Join the playhead first.');
     if (solo === (connection.solo !== null)) return done(undefined);
@@ -334,7 +320,7 @@ export class PlayheadRoom {
     return done(undefined);
   }
 
-  soloPosition(clientId: string, report: SoloPosition): RoomResult {
+  soloPosition(clientId: string, report: SoloPosition): Answer {
     const connection = this.#connections.get(clientId);
     if (!connection) return refuse('conflict', 'Join the playhead first.');
     if (!connection.solo) return refuse('conflict', 'Only someone looking on their own reports a position.');
@@ -343,7 +329,7 @@ export class PlayheadRoom {
     return done(undefined);
   }
 
-  media(clientId: string, report: MediaReport): RoomResult {
+  media(clientId: string, report: MediaReport): Answer {
     const connection = this.#connections.get(clientId);
     if (!connection) return refuse('conflict', 'Join the playhead first.');
     if (!connection.permissions.controlPlayback) return refuse('forbidden', 'Your role in this room does not allow controlling playback.');
@@ -354,7 +340,7 @@ export class PlayheadRoom {
 
   // ---- control ---------------------------------------------------------------------------------
 
-  setMode(clientId: string, mode: PlayheadMode): RoomResult {
+  setMode(clientId: string, mode: PlayheadMode): Answer {
     const actor = this.#connections.get(clientId);
     if (!actor) return refuse('conflict', 'Join the playhead first.');
     if (!actor.permissions.manageRoom) return refuse('forbidden', 'Only the host switches between everyone steering and one presenter.');
@@ -368,7 +354,7 @@ export class PlayheadRoom {
     return done(undefined);
   }
 
-  control(clientId: string, request: ControlRequest): RoomResult {
+  control(clientId: string, request: ControlRequest): Answer {
     const actor = this.#connections.get(clientId);
     if (!actor) return refuse('conflict', 'Join the playhead first.');
     // The role comes first: a role that may never steer is refused as such, whatever the mode.
@@ -425,7 +411,7 @@ export class PlayheadRoom {
     return [...this.#connections.values()].some((c) => c.participantId === participantId);
   }
 
-  #mayControl(actor: Connection): RoomResult {
+  #mayControl(actor: Connection): Answer {
     if (!actor.permissions.controlPlayback) return refuse('forbidden', 'Your role in this room does not allow controlling playback.');
     if (this.#mode === 'presenter' && this.#presenter?.participantId !== actor.participantId && !actor.permissions.manageRoom) {
       return refuse('conflict', `${this.#presenter?.name ?? 'The host'} is presenting: ask for control first.`);

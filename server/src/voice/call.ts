@@ -14,7 +14,6 @@
  *   room's shared playhead once per stretch of talk, if the room's setting is on.
  */
 import type { Role } from '../../../shared/access/roles.ts';
-import type { ErrorCode } from '../../../shared/errors.ts';
 import {
   MAX_CALL_PEERS,
   RESUME_GRACE_MS,
@@ -27,18 +26,8 @@ import {
   type TalkPause,
   type VoicePeer,
 } from '../../../shared/voice/protocol.ts';
-
-export type CallResult<T = undefined> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
-
-export interface Timers {
-  set(callback: () => void, delayMs: number): unknown;
-  clear(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  set: (callback, delayMs) => setTimeout(callback, delayMs),
-  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+import { done, refuse, type Answer } from '../realtime/messages.ts';
+import { realTimers, type Timers } from '../realtime/timers.ts';
 
 /** Who a connection is, from the handshake. */
 export interface Caller {
@@ -94,9 +83,6 @@ interface Member extends Omit<Caller, 'socketId'>, MediaFlags {
   talkTimer: unknown;
 }
 
-const refuse = <T>(code: ErrorCode, message: string): CallResult<T> => ({ ok: false, code, message });
-const done = <T>(value: T): CallResult<T> => ({ ok: true, value });
-
 export class RoomCall {
   readonly #o: RoomCallOptions;
   readonly #timers: Timers;
@@ -133,7 +119,7 @@ export class RoomCall {
     }));
   }
 
-  join(caller: Caller, request: JoinRequest): CallResult<{ peerId: string; resume: string }> {
+  join(caller: Caller, request: JoinRequest): Answer<{ peerId: string; resume: string }> {
     const current = this.#bySocket(caller.socketId);
     if (current) return done({ peerId: current.peerId, resume: current.resume });
     const back = request.resume === null ? undefined : [...this.#members.values()].find((m) => m.resume === request.resume);
@@ -194,7 +180,7 @@ export class RoomCall {
     this.#announce();
   }
 
-  setFlags(socketId: string, flags: MediaFlags): CallResult {
+  setFlags(socketId: string, flags: MediaFlags): Answer {
     const member = this.#bySocket(socketId);
     if (!member) return refuse('conflict', 'Join the call first (voice:join).');
     if (member.muted === flags.muted && member.camera === flags.camera) return done(undefined);
@@ -205,7 +191,7 @@ export class RoomCall {
     return done(undefined);
   }
 
-  signal(socketId: string, signal: OutgoingSignal): CallResult {
+  signal(socketId: string, signal: OutgoingSignal): Answer {
     const from = this.#bySocket(socketId);
     if (!from) return refuse('conflict', 'Join the call first (voice:join).');
     const to = this.#members.get(signal.to);
@@ -218,7 +204,7 @@ export class RoomCall {
     return done(undefined);
   }
 
-  activity(socketId: string, speaking: boolean): CallResult {
+  activity(socketId: string, speaking: boolean): Answer {
     const member = this.#bySocket(socketId);
     if (!member) return refuse('conflict', 'Join the call first (voice:join).');
     if (member.muted) return refuse('conflict', 'A muted microphone does not talk.');
@@ -250,7 +236,7 @@ export class RoomCall {
     return [...this.#members.values()].find((m) => m.socketId === socketId);
   }
 
-  #resume(member: Member, caller: Caller, request: JoinRequest): CallResult<{ peerId: string; resume: string }> {
+  #resume(member: Member, caller: Caller, request: JoinRequest): Answer<{ peerId: string; resume: string }> {
     if (member.socketId !== null) this.#o.out.ended(member.socketId, { reason: 'elsewhere' });
     if (member.awayTimer !== null) this.#timers.clear(member.awayTimer);
     member.awayTimer = null;

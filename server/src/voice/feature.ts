@@ -4,7 +4,6 @@
  * (`socket.data.access`), never from a payload, and a signal only ever reaches a peer in the same
  * room's call, so a malformed or misdirected one gets an error ack and goes nowhere.
  */
-import type { ErrorCode } from '../../../shared/errors.ts';
 import {
   parseActivity,
   parseJoinRequest,
@@ -12,12 +11,13 @@ import {
   parseSettings,
   parseSignal,
   type IceServer,
-  type Parsed,
   type TalkPause,
 } from '../../../shared/voice/protocol.ts';
 import { newId } from '../ids.ts';
+import { badRequest, done, featureMessages, refuse, type Answer, type Rate } from '../realtime/messages.ts';
 import { roomChannel, type RoomServer, type RoomSocket, type SocketFeature } from '../realtime/socket.ts';
-import { RoomCall, type CallResult, type Timers } from './call.ts';
+import type { Timers } from '../realtime/timers.ts';
+import { RoomCall } from './call.ts';
 import { iceServersFor } from './ice.ts';
 import type { VoiceStore } from './store.ts';
 
@@ -25,14 +25,18 @@ import type { VoiceStore } from './store.ts';
  * Messages per second per connection, sustained and as a burst: joining a call of eight means an
  * offer or answer and a handful of ICE candidates for each of seven peers at once.
  */
-const MESSAGES_PER_SECOND = 40;
-const MESSAGE_BURST = 120;
+const RATE: Rate = { perSecond: 40, burst: 120 };
 
 /** Disconnects that are the network's: the member waits for its resume (anything else leaves at once). */
 const NETWORK_REASONS = new Set(['transport close', 'transport error', 'ping timeout']);
 
 export interface VoiceFeatureOptions {
   store: VoiceStore;
+  /**
+   * Other processes write to the same call log (several processes on one database, REDIS_URL):
+   * lines open at start-up may be theirs, and live.
+   */
+  clustered: boolean;
   iceServers: readonly IceServer[];
   turnSecret: string | null;
   /** Pauses the room's shared playhead because `who` talks; false when there was nothing to pause. */
@@ -45,43 +49,24 @@ export interface VoiceFeatureOptions {
   talkMs?: number;
 }
 
-type AckResult = { ok: true; value?: unknown } | { ok: false; error: { code: ErrorCode; message: string } };
-
-/** Untrusted input: a handler sees whatever the client sent, and validates it itself. */
-interface RawSocket {
-  on(event: string, listener: (...args: unknown[]) => void): void;
-}
-
-class TokenBucket {
-  #tokens = MESSAGE_BURST;
-  #at: number;
-  private readonly now: () => number;
-  constructor(now: () => number) {
-    this.now = now;
-    this.#at = now();
-  }
-  take(): boolean {
-    const now = this.now();
-    this.#tokens = Math.min(MESSAGE_BURST, this.#tokens + ((now - this.#at) / 1000) * MESSAGES_PER_SECOND);
-    this.#at = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-}
-
-const badRequest = <T>(parsed: Parsed<T>): CallResult<never> => ({ ok: false, code: 'bad_request', message: parsed.ok ? '' : parsed.message });
-const done = <T>(value: T): CallResult<T> => ({ ok: true, value });
-
 export function createVoice(options: VoiceFeatureOptions) {
   const now = options.now ?? (() => performance.now());
   const wallClock = options.wallClock ?? Date.now;
   const calls = new Map<string, RoomCall>();
-  // Before any new line is written, so a line opened now is never closed by mistake.
-  const startup = options.store.closeOpen(wallClock()).catch((err: unknown) => options.log(err, 'closing the call log failed'));
+  const failed = (err: unknown) => options.log(err, 'closing the call log failed');
+  /**
+   * Lines a stopped process left open get an end before any new line of their room is written,
+   * so a line opened here is never closed by mistake. Alone on the database, every open line at
+   * start-up is from before it. In a cluster only one process serves a room at a time (its lease),
+   * so a room's lines still open when this process takes the room are from its last owner, which
+   * stopped without writing their end (one that handed the room over wrote them first).
+   */
+  const startup = options.clustered ? Promise.resolve() : options.store.closeOpen(wallClock()).catch(failed);
+  const closingRoom = new Map<string, Promise<unknown>>();
   const log = {
     joined: async (...args: Parameters<typeof options.store.log.joined>) => {
       await startup;
+      await closingRoom.get(args[0]);
       return options.store.log.joined(...args);
     },
     left: options.store.log.left,
@@ -120,36 +105,11 @@ export function createVoice(options: VoiceFeatureOptions) {
   const feature: SocketFeature = (socket: RoomSocket, io: RoomServer) => {
     const access = socket.data.access;
     const roomId = access.room.id;
-    const bucket = new TokenBucket(now);
-
-    /** The connection's messages one after another, also while one waits for the database. */
-    let queue: Promise<void> = Promise.resolve();
-    const inTurn = (task: () => void | Promise<void>): void => {
-      queue = queue.then(task).catch((err: unknown) => options.log(err, 'voice message failed'));
-    };
-    const handle = (event: string, handler: (payload: unknown) => CallResult<unknown> | Promise<CallResult<unknown>>) => {
-      (socket as unknown as RawSocket).on(event, (...args) => {
-        const last = args.at(-1);
-        const ack = typeof last === 'function' ? (last as (result: AckResult) => void) : null;
-        const payload = ack && args.length === 1 ? undefined : args[0];
-        const reply = (result: CallResult<unknown>) =>
-          ack?.(result.ok ? (result.value === undefined ? { ok: true } : { ok: true, value: result.value }) : { ok: false, error: { code: result.code, message: result.message } });
-        if (!bucket.take()) return reply({ ok: false, code: 'rate_limited', message: 'Too many call messages: slow down.' });
-        inTurn(async () => {
-          let result: CallResult<unknown>;
-          try {
-            result = await handler(payload);
-          } catch (err) {
-            options.log(err, `voice ${event} failed`);
-            result = { ok: false, code: 'internal', message: 'The server could not handle this message.' };
-          }
-          reply(result);
-        });
-      });
-    };
-    const inCall = (fn: (call: RoomCall) => CallResult<unknown>): CallResult<unknown> => {
+    // Also while one waits for the database, the connection's messages are handled one after another.
+    const { handle, inTurn } = featureMessages(socket, { feature: 'voice', rate: RATE, tooFast: 'Too many call messages: slow down.', now, log: options.log });
+    const inCall = (fn: (call: RoomCall) => Answer<unknown>): Answer<unknown> => {
       const call = calls.get(roomId);
-      return call ? fn(call) : { ok: false, code: 'conflict', message: 'Join the call first (voice:join).' };
+      return call ? fn(call) : refuse('conflict', 'Join the call first (voice:join).');
     };
 
     handle('voice:status', async () => {
@@ -189,7 +149,7 @@ export function createVoice(options: VoiceFeatureOptions) {
     handle('voice:settings', async (payload) => {
       const parsed = parseSettings(payload);
       if (!parsed.ok) return badRequest(parsed);
-      if (!socket.data.access.permissions.manageRoom) return { ok: false, code: 'forbidden', message: 'Only the host changes the call settings.' };
+      if (!socket.data.access.permissions.manageRoom) return refuse('forbidden', 'Only the host changes the call settings.');
       await options.store.saveSettings(roomId, parsed.value);
       io.to(roomChannel(roomId)).emit('voice:settings', parsed.value);
       return done(undefined);
@@ -205,6 +165,26 @@ export function createVoice(options: VoiceFeatureOptions) {
 
   return {
     feature,
+    /** This process just took the room over from another (cluster only): see `startup`. */
+    taken(roomId: string): void {
+      const closing = options.store.closeOpenInRoom(roomId, wallClock()).catch(failed);
+      closingRoom.set(roomId, closing);
+      void closing.then(() => {
+        if (closingRoom.get(roomId) === closing) closingRoom.delete(roomId);
+      });
+    },
+    /**
+     * The room moved to another process (its connections are gone): whoever waits here for their
+     * connection to resume leaves now, and their leaving times are stored before the new owner
+     * takes the room.
+     */
+    async release(roomId: string): Promise<void> {
+      const call = calls.get(roomId);
+      calls.delete(roomId);
+      if (!call) return;
+      call.dispose();
+      await call.logged();
+    },
     /** Everyone leaves; resolves once the access log has their leaving times. */
     async close(): Promise<void> {
       const open = [...calls.values()];

@@ -20,6 +20,7 @@ export function createVoiceStore(db: Database) {
   );
   const leave = db.prepare('UPDATE call_log SET left_at = ? WHERE id = ? AND left_at IS NULL');
   const closeAll = db.prepare('UPDATE call_log SET left_at = ? WHERE left_at IS NULL');
+  const closeRoom = db.prepare('UPDATE call_log SET left_at = ? WHERE room_id = ? AND left_at IS NULL');
   const entries = db.prepare<[string], Row>('SELECT * FROM call_log WHERE room_id = ? ORDER BY joined_at, id');
   const settings = db.prepare<[string], { pause_on_talk: number }>('SELECT pause_on_talk FROM call_settings WHERE room_id = ?');
   const saveSettings = db.prepare(
@@ -39,6 +40,12 @@ export function createVoiceStore(db: Database) {
      * from before get the start-up time as their end, the latest the person can have been there.
      */
     closeOpen: async (at: number): Promise<void> => void (await closeAll.run(at)),
+    /**
+     * The same for one room, where other processes write to the log too (a cluster): lines of the
+     * room still open when this process takes it over are from an owner that stopped without
+     * writing their end; they get `at`, the takeover. Returns how many were closed.
+     */
+    closeOpenInRoom: async (roomId: string, at: number): Promise<number> => (await closeRoom.run(at, roomId)).changes,
     settings: async (roomId: string): Promise<VoiceSettings> => ({ pauseOnTalk: (await settings.get(roomId))?.pause_on_talk === 1 }),
     saveSettings: async (roomId: string, value: VoiceSettings): Promise<void> => void (await saveSettings.run(roomId, value.pauseOnTalk ? 1 : 0)),
   };
