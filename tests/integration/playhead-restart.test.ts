@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Db, SqliteDatabase } from '../../server/src/db/database.ts';
 import { createPlayheadStateStore } from '../../server/src/playhead/state-store.ts';
 import { frameCentre, frameIndex, reopenTimeline, type PlayheadState } from '../../shared/playhead/index.ts';
@@ -15,6 +15,8 @@ import type { PlayheadSnapshot } from '../../shared/playhead/protocol.ts';
 import { killChildren, signIn, startChild, type ChildServer } from '../helpers/child.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { PlayheadPeer, until } from '../helpers/playhead.ts';
+import pg from 'pg';
+import { createTestDatabase } from '../helpers/postgres.ts';
 import { createRoom, invite } from '../helpers/scenario.ts';
 
 const dirs: string[] = [];
@@ -136,5 +138,57 @@ describe('the shared playhead across restarts of the real server process', () =>
     h.close();
     server.proc.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
+  });
+
+  // The test holds the room's row locked, so the server's write of the next change cannot finish:
+  // that change reaches the others (the broadcast does not wait), but not yet as an ack to its
+  // sender. Once acknowledged it is stored: a kill -9 right after the ack does not lose it.
+  it('acknowledges a change to its sender only once it is stored, so a kill -9 right after the ack keeps it (PostgreSQL)', { timeout: 180_000 }, async () => {
+    const database = await createTestDatabase(inject('postgresUrl'));
+    let server: ChildServer = await startChild(dataDir(), { DATABASE_URL: database.url });
+    const locker = new pg.Client({ connectionString: database.url });
+    try {
+      const host = await signIn(server.url);
+      const room = await createRoom(host);
+      const coach = await guest(host, room.id);
+      const h = await PlayheadPeer.join(host, room.id);
+      const c = await PlayheadPeer.join(coach, room.id);
+      const acked = await h.command({ type: 'seek', position: 4.2 });
+      if (!acked.ok) throw new Error(`seek refused: ${acked.error.message}`);
+      const kept = h.latest;
+      expect(kept.version).toBe(acked.value!.version);
+
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM playhead_state WHERE room_id = $1 FOR UPDATE', [room.id]);
+      let ackedWhileLocked = false;
+      const second = h.command({ type: 'seek', position: 9.7 }).then((ack) => ((ackedWhileLocked = true), ack));
+      await until(() => c.latest.version === kept.version + 1, 'the coach hearing the second seek', 10_000);
+      const moved = c.latest;
+      // The coach's copy and the ack leave the process in the same turn when the ack does not wait
+      // for the store; a generous moment more for it to arrive (this connection's other messages
+      // wait behind the command, so nothing else can be asked of it meanwhile).
+      await new Promise((r) => setTimeout(r, 300));
+      expect(ackedWhileLocked).toBe(false);
+
+      // Once the row is free the write finishes, and only then does the ack come.
+      await locker.query('ROLLBACK');
+      expect(await second).toMatchObject({ ok: true, value: { version: moved.version } });
+      server.proc.kill('SIGKILL');
+      expect((await server.exited).signal).toBe('SIGKILL');
+      h.close();
+      c.close();
+
+      server = await startChild(dataDir(), { DATABASE_URL: database.url }, { port: server.port });
+      const again = await PlayheadPeer.join(host, room.id);
+      expect(again.latest).toMatchObject({ paused: true, position: moved.position });
+      again.close();
+      server.proc.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    } finally {
+      if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
+      await locker.end().catch(() => undefined);
+      await database.drop();
+    }
   });
 });

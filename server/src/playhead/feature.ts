@@ -126,6 +126,17 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     // A join waits for the room's log to be read; what the client sent after it must not overtake it.
     const { handle, inTurn } = featureMessages(socket, { feature: 'playhead', rate: RATE, tooFast: 'Too many playhead messages: slow down.', now, log: options.log });
     const joined = (fn: (room: PlayheadRoom) => Answer<unknown>): Answer<unknown> => (room ? fn(room) : refuse('conflict', 'Join the playhead first (playhead:join).'));
+    /**
+     * A change of the timeline, mode or presenter is acknowledged once it is stored: everyone else
+     * already has it (the broadcast does not wait for the write), and a change its sender saw
+     * acknowledged survives the process being killed right after.
+     */
+    const stored = async (fn: (room: PlayheadRoom) => Answer<unknown>): Promise<Answer<unknown>> => {
+      const current = room;
+      const answer = joined(fn);
+      if (answer.ok && current) await current.written();
+      return answer;
+    };
 
     handle('playhead:join', async () => {
       const [opened] = await Promise.all([roomFor(access.room.id, io), readFacts(access.room.id)]);
@@ -148,7 +159,7 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
       room?.reportTiming(socket.id, parsed.value);
       return { ok: true, value: { t1, t2: now() } };
     });
-    handle('playhead:command', (payload) => joined((r) => r.command(socket.id, payload)));
+    handle('playhead:command', (payload) => stored((r) => r.command(socket.id, payload)));
     handle('playhead:buffer', (payload) => {
       const parsed = parseBufferReport(payload);
       return parsed.ok ? joined((r) => r.buffer(socket.id, parsed.value)) : badRequest(parsed);
@@ -163,11 +174,11 @@ export function createPlayhead(options: PlayheadFeatureOptions) {
     });
     handle('playhead:mode', (payload) => {
       const parsed = parseModeRequest(payload);
-      return parsed.ok ? joined((r) => r.setMode(socket.id, parsed.value.mode)) : badRequest(parsed);
+      return parsed.ok ? stored((r) => r.setMode(socket.id, parsed.value.mode)) : badRequest(parsed);
     });
     handle('playhead:control', (payload) => {
       const parsed = parseControlRequest(payload);
-      return parsed.ok ? joined((r) => r.control(socket.id, parsed.value)) : badRequest(parsed);
+      return parsed.ok ? stored((r) => r.control(socket.id, parsed.value)) : badRequest(parsed);
     });
     handle('playhead:media', (payload) => {
       const parsed = parseMediaReport(payload);

@@ -447,7 +447,7 @@ export class PlayheadRoom {
 
   /**
    * Writes the newest state, mode and presenter through to the store, behind the write in progress
-   * (the broadcast does not wait for it; a crash loses only the newest change still queued).
+   * (the broadcast does not wait for it, the sender's ack does: see `written`).
    */
   #save(): void {
     const { version, paused, rate, position, atServerTime, duration, frameRate } = this.state;
@@ -467,6 +467,14 @@ export class PlayheadRoom {
         await this.#o.saved.save(this.#o.roomId, next);
       })
       .catch((err: unknown) => this.#o.onError?.(err, 'storing the playhead state failed'));
+  }
+
+  /**
+   * Resolves once every change made so far is in the store (a failed write is logged and counts as
+   * done: the room goes on from memory).
+   */
+  written(): Promise<void> {
+    return this.#saving;
   }
 
   #setMedia(media: { duration: number; frameRate: number }): void {
