@@ -288,6 +288,7 @@ interface StepResult {
   /** Peak of the summed RSS of Kijkkamer processes + HAProxy + Redis. */
   rss: number;
   loopP99: number;
+  loopMax: number;
   noteP99: number;
   noteP50: number;
   playheadP99: number;
@@ -298,6 +299,8 @@ interface StepResult {
   genCpu: number;
   genLoopP99: number;
   valid: boolean;
+  /** A step that failed its first window is measured once more; this was the first. */
+  firstWindow?: { noteP99: number; playheadP99: number; errors: number };
 }
 
 interface ConfigRun {
@@ -411,6 +414,7 @@ async function measure(stack: Stack, postmaster: number | null, rpc: Rpc, rooms:
     serverCpu: cpu.kijkkamer + cpu.haproxy + cpu.redis,
     rss,
     loopP99: loop.p99,
+    loopMax: loop.max,
     noteP99: quantile(note, 0.99),
     noteP50: quantile(note, 0.5),
     playheadP99: quantile(playhead, 0.99),
@@ -425,7 +429,7 @@ async function measure(stack: Stack, postmaster: number | null, rpc: Rpc, rooms:
 }
 
 const describe = (r: StepResult) =>
-  `server side ${pct(r.serverCpu)} CPU (Kijkkamer ${pct(r.cpu.kijkkamer)}, HAProxy ${pct(r.cpu.haproxy)}, Redis ${pct(r.cpu.redis)}), PostgreSQL ${pct(r.cpu.postgres)}, ${mib(r.rss)}, loop p99 ${ms(r.loopP99)}; ` +
+  `server side ${pct(r.serverCpu)} CPU (Kijkkamer ${pct(r.cpu.kijkkamer)}, HAProxy ${pct(r.cpu.haproxy)}, Redis ${pct(r.cpu.redis)}), PostgreSQL ${pct(r.cpu.postgres)}, ${mib(r.rss)}, loop p99 ${ms(r.loopP99)} (max ${ms(r.loopMax)}); ` +
   `note p99 ${ms(r.noteP99)}, playhead p99 ${ms(r.playheadP99)}; errors ${r.errors}, lost ${r.lost}; generator ${pct(r.genCpu)} CPU, loop p99 ${ms(r.genLoopP99)}${r.valid ? '' : ' — INVALID (generator saturated)'}`;
 
 async function runConfig(config: Config, files: Files, env: Record<string, string>, postmaster: number | null, log: (msg: string) => void): Promise<ConfigRun> {
@@ -457,9 +461,15 @@ async function runConfig(config: Config, files: Files, env: Record<string, strin
       await rpc.call('open', made);
       open = target;
       log(`${target} rooms open (${made.length} added in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-      const r = await measure(stack, postmaster, rpc, target);
-      results.push(r);
+      let r = await measure(stack, postmaster, rpc, target);
       log(`R=${target}: ${describe(r)}`);
+      if (!ok(r)) {
+        // On a shared machine one window can be another process's: past the knee means failing twice in a row.
+        const first = { noteP99: r.noteP99, playheadP99: r.playheadP99, errors: r.errors };
+        r = { ...(await measure(stack, postmaster, rpc, target)), firstWindow: first };
+        log(`R=${target}, measured once more: ${describe(r)}`);
+      }
+      results.push(r);
       if (!ok(r)) {
         log(`${config.name}: past its knee at ${target} rooms; no further steps`);
         break;
@@ -519,7 +529,7 @@ function report(runs: ConfigRun[], files: Files, loadAtStart: number, tookMs: nu
   const body = [
     `Run ${when} on ${machine()} (\`npm run bench:load\`, ${(tookMs / 60_000).toFixed(0)} min); 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${load1().toFixed(1)} at the end. Configurations ${runs.map((r) => r.config.name).join(', ')}, steps ${files.steps.join(', ')} rooms.`,
     '',
-    `Setup: the compiled server (\`node dist/server/src/main.js\`, event-loop probe preloaded) — with HAProxy (2.6, \`balance hash\` on the room id, consistent) and Redis (leases, the socket.io adapter) in the multi-process configurations — everything on the server side pinned to core 0; one load-generator process pinned to core 1 with lean clients (raw y-protocols frames over \`ws\`, socket.io-client over WebSocket; every ${REAL_EVERY}th room's host is a real y-websocket provider). PostgreSQL (a throwaway cluster from Debian's binaries, fsync off, one fresh database per configuration; the multi-process configurations share it) is not pinned: on 2 cores it takes its CPU from both, and its CPU (postmaster and all its children, from /proc) is reported apart. Per room 4 participants (the host and 3 invited klantmanagers), each with a socket.io connection (presence, \`playhead:join\`) and a Yjs connection with awareness; per room a playhead seek every 10 s (host); per participant one character typed into their own observation plus an awareness update every 10 s, and a \`playhead:clock\` exchange every 5 s. Rooms are added step by step and stay open; each step warms ${WARM_MS / 1000} s and measures ${MEASURE_MS / 1000} s; a configuration stops after its first step past the knee. Latency is sender → each other participant of the room, one clock (the generator's). CPU and RSS from /proc (RSS: the peak of the sum during the step); loop delay: the worst process's p99. A step is invalid when the generator itself exceeds ${100 * GENERATOR_LIMITS.cpu} % of its core or ${GENERATOR_LIMITS.loopP99Ms} ms loop delay p99. The knee: the largest step with note and playhead p99 ≤ ${GOALS.p99Ms} ms, no errors, the generator not saturated. CPU per room: milliseconds of CPU per second per room (a share of one core × 1000 / rooms).`,
+    `Setup: the compiled server (\`node dist/server/src/main.js\`, event-loop probe preloaded) — with HAProxy (2.6, \`balance hash\` on the room id, consistent) and Redis (leases, the socket.io adapter) in the multi-process configurations — everything on the server side pinned to core 0; one load-generator process pinned to core 1 with lean clients (raw y-protocols frames over \`ws\`, socket.io-client over WebSocket; every ${REAL_EVERY}th room's host is a real y-websocket provider). PostgreSQL (a throwaway cluster from Debian's binaries, fsync off, one fresh database per configuration; the multi-process configurations share it) is not pinned: on 2 cores it takes its CPU from both, and its CPU (postmaster and all its children, from /proc) is reported apart. Per room 4 participants (the host and 3 invited klantmanagers), each with a socket.io connection (presence, \`playhead:join\`) and a Yjs connection with awareness; per room a playhead seek every 10 s (host); per participant one character typed into their own observation plus an awareness update every 10 s, and a \`playhead:clock\` exchange every 5 s. Rooms are added step by step and stay open; each step warms ${WARM_MS / 1000} s and measures ${MEASURE_MS / 1000} s; a step that misses the goal is measured once more (the same rooms, another ${(WARM_MS + MEASURE_MS) / 1000} s) and the second window counts, so that a moment of another process on the shared machine does not end a configuration; a configuration stops after its first step past the knee. Latency is sender → each other participant of the room, one clock (the generator's). CPU and RSS from /proc (RSS: the peak of the sum during the step); loop delay: the worst process's p99 and max. A step is invalid when the generator itself exceeds ${100 * GENERATOR_LIMITS.cpu} % of its core or ${GENERATOR_LIMITS.loopP99Ms} ms loop delay p99. The knee: the largest step with note and playhead p99 ≤ ${GOALS.p99Ms} ms, no errors, the generator not saturated. CPU per room: milliseconds of CPU per second per room (a share of one core × 1000 / rooms).`,
     '',
     filesParagraph(files),
     '',
@@ -557,14 +567,16 @@ function configSection(run: ConfigRun, sqlite: ConfigRun | undefined): string {
   const { config, baseline, results, convergence } = run;
   const base = (r: StepResult) => sqlite?.results.find((s) => s.rooms === r.rooms);
   const rows = [
-    ['rooms × 4', 'CPU: Kijkkamer / HAProxy / Redis = server side', 'PostgreSQL CPU', 'CPU per room, ms/s', 'server-side RSS', 'loop delay p99', 'note → others p50 / p99', 'playhead → others p50 / p99', 'samples', 'errors / lost', 'generator CPU / loop p99', '× SQLite: note p99 / playhead p99 / server-side CPU / all CPU'],
+    ['rooms × 4', 'CPU: Kijkkamer / HAProxy / Redis = server side', 'PostgreSQL CPU', 'CPU per room, ms/s', 'server-side RSS', 'loop delay p99 / max', 'note → others p50 / p99', 'playhead → others p50 / p99', 'samples', 'errors / lost', 'generator CPU / loop p99', '× SQLite: note p99 / playhead p99 / server-side CPU / all CPU'],
     ...[baseline, ...results].map((r) => [
-      r === baseline ? '1 (baseline)' : String(r.rooms),
+      r === baseline
+        ? '1 (baseline)'
+        : `${r.rooms}${r.firstWindow ? ` (2nd window; the 1st: note / playhead p99 ${ms(r.firstWindow.noteP99)} / ${ms(r.firstWindow.playheadP99)}, ${r.firstWindow.errors} errors)` : ''}`,
       `${pct(r.cpu.kijkkamer)} / ${pct(r.cpu.haproxy)} / ${pct(r.cpu.redis)} = ${pct(r.serverCpu)}`,
       pct(r.cpu.postgres),
       `${perRoom(r.serverCpu, r.rooms)} / ${perRoom(allCpu(r), r.rooms)}`,
       mib(r.rss),
-      ms(r.loopP99),
+      `${ms(r.loopP99)} / ${ms(r.loopMax)}`,
       `${ms(r.noteP50)} / ${ms(r.noteP99)}`,
       `${ms(r.playheadP50)} / ${ms(r.playheadP99)}`,
       String(r.samples),
