@@ -23,7 +23,7 @@
  * run's floor (its idle loop delay) and every step is compared with SQLite's at the same R.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -63,6 +63,14 @@ const GOALS = { p99Ms: 100 };
  * above this floor something else ran on that core and the run is reported as too noisy.
  */
 const BASELINE_FLOOR_LOOP_P99_MS = 15;
+/**
+ * Other processes' CPU on this 2-core machine (shares of one core, all cores together) above which
+ * a window is noisy: the bench's own processes are pinned, foreign ones are not, and they take the
+ * server's core from it for hundreds of milliseconds at a time.
+ */
+const FOREIGN_CPU_FLOOR = 0.15;
+/** Windows measured at most per step: a missed goal is measured again, and again while the machine is busy with others. */
+const MAX_WINDOWS = 3;
 /** A step is invalid when the generator is this busy: its timers and parsing then add their own delay. */
 const GENERATOR_LIMITS = { cpu: 0.85, loopP99Ms: 50 };
 
@@ -299,8 +307,10 @@ interface StepResult {
   genCpu: number;
   genLoopP99: number;
   valid: boolean;
-  /** A step that failed its first window is measured once more; this was the first. */
-  firstWindow?: { noteP99: number; playheadP99: number; errors: number };
+  /** CPU of processes that are not this bench's, all cores (share of one core). */
+  foreign: number;
+  /** Windows measured before this one at the same R (each missed the goal). */
+  earlier: { noteP99: number; playheadP99: number; errors: number; foreign: number }[];
 }
 
 interface ConfigRun {
@@ -376,6 +386,12 @@ const tryStat = (pid: number) => {
 };
 
 /** Warms, then measures one step: CPU of every server-side part, peak RSS, latencies. */
+/** Busy time of all cores (ms) from /proc/stat: user, nice, system, irq, softirq, steal. */
+function machineBusyMs(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) * 10; // clock ticks of 10 ms
+}
+
 async function measure(stack: Stack, postmaster: number | null, rpc: Rpc, rooms: number): Promise<StepResult> {
   await sleep(WARM_MS);
   const groups: Record<keyof Cpu, number[]> = {
@@ -385,7 +401,9 @@ async function measure(stack: Stack, postmaster: number | null, rpc: Rpc, rooms:
     postgres: postmaster === null ? [] : postgresPids(postmaster),
   };
   const serverPids = [...groups.kijkkamer, ...groups.haproxy, ...groups.redis];
-  const before = new Map(Object.values(groups).flat().map((pid) => [pid, tryStat(pid)]));
+  const own = [...Object.values(groups).flat(), rpc.proc.pid!, process.pid];
+  const before = new Map(own.map((pid) => [pid, tryStat(pid)]));
+  const busy0 = machineBusyMs();
   const wall0 = performance.now();
   await stack.resetLoopDelay();
   await rpc.call('start');
@@ -398,6 +416,7 @@ async function measure(stack: Stack, postmaster: number | null, rpc: Rpc, rooms:
   const stats = await rpc.call<Samples & { cpu: number; loopP99: number; errorSamples: string[] }>('stats');
   const loop = await stack.loopDelay();
   const wall = performance.now() - wall0;
+  const busy = machineBusyMs() - busy0;
   const share = (pids: number[]) =>
     pids.reduce((sum, pid) => {
       const a = before.get(pid);
@@ -425,12 +444,14 @@ async function measure(stack: Stack, postmaster: number | null, rpc: Rpc, rooms:
     genCpu: stats.cpu,
     genLoopP99: stats.loopP99,
     valid: stats.cpu < GENERATOR_LIMITS.cpu && stats.loopP99 < GENERATOR_LIMITS.loopP99Ms,
+    foreign: Math.max(0, busy / wall - share(own)),
+    earlier: [],
   };
 }
 
 const describe = (r: StepResult) =>
   `server side ${pct(r.serverCpu)} CPU (Kijkkamer ${pct(r.cpu.kijkkamer)}, HAProxy ${pct(r.cpu.haproxy)}, Redis ${pct(r.cpu.redis)}), PostgreSQL ${pct(r.cpu.postgres)}, ${mib(r.rss)}, loop p99 ${ms(r.loopP99)} (max ${ms(r.loopMax)}); ` +
-  `note p99 ${ms(r.noteP99)}, playhead p99 ${ms(r.playheadP99)}; errors ${r.errors}, lost ${r.lost}; generator ${pct(r.genCpu)} CPU, loop p99 ${ms(r.genLoopP99)}${r.valid ? '' : ' — INVALID (generator saturated)'}`;
+  `note p99 ${ms(r.noteP99)}, playhead p99 ${ms(r.playheadP99)}; errors ${r.errors}, lost ${r.lost}; generator ${pct(r.genCpu)} CPU, loop p99 ${ms(r.genLoopP99)}${r.valid ? '' : ' — INVALID (generator saturated)'}; other processes ${pct(r.foreign)} CPU${noisy(r) ? ' (NOISY)' : ''}`;
 
 async function runConfig(config: Config, files: Files, env: Record<string, string>, postmaster: number | null, log: (msg: string) => void): Promise<ConfigRun> {
   log(`--- ${config.name}: ${config.label} ---`);
@@ -461,17 +482,19 @@ async function runConfig(config: Config, files: Files, env: Record<string, strin
       await rpc.call('open', made);
       open = target;
       log(`${target} rooms open (${made.length} added in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-      let r = await measure(stack, postmaster, rpc, target);
-      log(`R=${target}: ${describe(r)}`);
-      if (!ok(r)) {
-        // On a shared machine one window can be another process's: past the knee means failing twice in a row.
-        const first = { noteP99: r.noteP99, playheadP99: r.playheadP99, errors: r.errors };
-        r = { ...(await measure(stack, postmaster, rpc, target)), firstWindow: first };
-        log(`R=${target}, measured once more: ${describe(r)}`);
+      // On a shared machine one window can be another process's: a missed goal is measured once
+      // more, and once more again when the machine was busy with others.
+      const windows: StepResult[] = [];
+      for (;;) {
+        const w = await measure(stack, postmaster, rpc, target);
+        windows.push(w);
+        log(`R=${target}${windows.length > 1 ? ` (window ${windows.length})` : ''}: ${describe(w)}`);
+        if (ok(w) || windows.length === MAX_WINDOWS || (windows.length > 1 && !noisy(w))) break;
       }
+      const r = { ...windows.at(-1)!, earlier: windows.slice(0, -1).map((w) => ({ noteP99: w.noteP99, playheadP99: w.playheadP99, errors: w.errors, foreign: w.foreign })) };
       results.push(r);
       if (!ok(r)) {
-        log(`${config.name}: past its knee at ${target} rooms; no further steps`);
+        log(`${config.name}: ${noisy(r) ? 'too noisy to judge' : 'past its knee'} at ${target} rooms; no further steps`);
         break;
       }
     }
@@ -485,6 +508,7 @@ async function runConfig(config: Config, files: Files, env: Record<string, strin
   }
 }
 
+const noisy = (r: StepResult) => r.foreign > FOREIGN_CPU_FLOOR;
 const ok = (r: StepResult) => r.valid && r.errors === 0 && r.noteP99 <= GOALS.p99Ms && r.playheadP99 <= GOALS.p99Ms;
 const kneeOf = (results: StepResult[]) => results.filter(ok).map((r) => r.rooms).reduce((a, b) => Math.max(a, b), 0);
 const pct = (share: number) => (Number.isFinite(share) ? `${(100 * share).toFixed(0)} %` : '—');
@@ -505,7 +529,7 @@ const whyNot = (r: StepResult) =>
 function report(runs: ConfigRun[], files: Files, loadAtStart: number, tookMs: number): void {
   const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const sqlite = runs.find((r) => r.config.name === 'sqlite');
-  const counts = sqlite ? sqlite.baseline.loopP99 <= BASELINE_FLOOR_LOOP_P99_MS : false;
+  const counts = sqlite ? sqlite.baseline.loopP99 <= BASELINE_FLOOR_LOOP_P99_MS && !noisy(sqlite.baseline) : false;
   const atStep = (run: ConfigRun | undefined, rooms: number) => run?.results.find((r) => r.rooms === rooms);
   const summary = [
     ['configuration', 'knee (rooms × 4)', '× SQLite', 'at the knee: note / playhead p99', 'server-side CPU (Kijkkamer + HAProxy + Redis)', 'PostgreSQL CPU', 'CPU per room, ms/s (server side / with PostgreSQL)', 'server-side RSS', 'first step past the knee'],
@@ -515,29 +539,30 @@ function report(runs: ConfigRun[], files: Files, loadAtStart: number, tookMs: nu
       const past = run.results.find((r) => !ok(r));
       return [
         run.config.label,
-        String(knee || 'none'),
+        `${knee || 'none'}${run.results.some((r) => !ok(r) && noisy(r)) ? ' (or more: the step after it was too noisy to judge)' : ''}`,
         sqlite ? times(knee, kneeOf(sqlite.results)) : '—',
         k ? `${ms(k.noteP99)} / ${ms(k.playheadP99)}` : '—',
         k ? pct(k.serverCpu) : '—',
         k ? pct(k.cpu.postgres) : '—',
         k ? `${perRoom(k.serverCpu, k.rooms)} / ${perRoom(allCpu(k), k.rooms)}` : '—',
         k ? mib(k.rss) : '—',
-        past ? `${past.rooms}: ${whyNot(past)}` : `none up to ${run.results.at(-1)?.rooms ?? '—'} (the last step)`,
+        past ? `${past.rooms}: ${whyNot(past)}${noisy(past) ? ` — **too noisy to judge** (other processes ${pct(past.foreign)} CPU)` : ''}` : `none up to ${run.results.at(-1)?.rooms ?? '—'} (the last step)`,
       ];
     }),
   ];
   const body = [
     `Run ${when} on ${machine()} (\`npm run bench:load\`, ${(tookMs / 60_000).toFixed(0)} min); 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${load1().toFixed(1)} at the end. Configurations ${runs.map((r) => r.config.name).join(', ')}, steps ${files.steps.join(', ')} rooms.`,
     '',
-    `Setup: the compiled server (\`node dist/server/src/main.js\`, event-loop probe preloaded) — with HAProxy (2.6, \`balance hash\` on the room id, consistent) and Redis (leases, the socket.io adapter) in the multi-process configurations — everything on the server side pinned to core 0; one load-generator process pinned to core 1 with lean clients (raw y-protocols frames over \`ws\`, socket.io-client over WebSocket; every ${REAL_EVERY}th room's host is a real y-websocket provider). PostgreSQL (a throwaway cluster from Debian's binaries, fsync off, one fresh database per configuration; the multi-process configurations share it) is not pinned: on 2 cores it takes its CPU from both, and its CPU (postmaster and all its children, from /proc) is reported apart. Per room 4 participants (the host and 3 invited klantmanagers), each with a socket.io connection (presence, \`playhead:join\`) and a Yjs connection with awareness; per room a playhead seek every 10 s (host); per participant one character typed into their own observation plus an awareness update every 10 s, and a \`playhead:clock\` exchange every 5 s. Rooms are added step by step and stay open; each step warms ${WARM_MS / 1000} s and measures ${MEASURE_MS / 1000} s; a step that misses the goal is measured once more (the same rooms, another ${(WARM_MS + MEASURE_MS) / 1000} s) and the second window counts, so that a moment of another process on the shared machine does not end a configuration; a configuration stops after its first step past the knee. Latency is sender → each other participant of the room, one clock (the generator's). CPU and RSS from /proc (RSS: the peak of the sum during the step); loop delay: the worst process's p99 and max. A step is invalid when the generator itself exceeds ${100 * GENERATOR_LIMITS.cpu} % of its core or ${GENERATOR_LIMITS.loopP99Ms} ms loop delay p99. The knee: the largest step with note and playhead p99 ≤ ${GOALS.p99Ms} ms, no errors, the generator not saturated. CPU per room: milliseconds of CPU per second per room (a share of one core × 1000 / rooms).`,
+    `Setup: the compiled server (\`node dist/server/src/main.js\`, event-loop probe preloaded) — with HAProxy (2.6, \`balance hash\` on the room id, consistent) and Redis (leases, the socket.io adapter) in the multi-process configurations — everything on the server side pinned to core 0; one load-generator process pinned to core 1 with lean clients (raw y-protocols frames over \`ws\`, socket.io-client over WebSocket; every ${REAL_EVERY}th room's host is a real y-websocket provider). PostgreSQL (a throwaway cluster from Debian's binaries, fsync off, one fresh database per configuration; the multi-process configurations share it) is not pinned: on 2 cores it takes its CPU from both, and its CPU (postmaster and all its children, from /proc) is reported apart. Per room 4 participants (the host and 3 invited klantmanagers), each with a socket.io connection (presence, \`playhead:join\`) and a Yjs connection with awareness; per room a playhead seek every 10 s (host); per participant one character typed into their own observation plus an awareness update every 10 s, and a \`playhead:clock\` exchange every 5 s. Rooms are added step by step and stay open; each step warms ${WARM_MS / 1000} s and measures ${MEASURE_MS / 1000} s; a step that misses the goal is measured once more (the same rooms, another ${(WARM_MS + MEASURE_MS) / 1000} s), and a third time when that window was noisy; the last window counts, so that a moment of another process on the shared machine does not end a configuration; a configuration stops after its first step past the knee (or too noisy to judge). Noise: the CPU of every process on the machine that is not this bench's (all cores' busy time from /proc/stat minus the bench's processes), in shares of one core; a window above ${pct(FOREIGN_CPU_FLOOR)} is noisy — other engineers' unpinned processes take the pinned server's core from it. Latency is sender → each other participant of the room, one clock (the generator's). CPU and RSS from /proc (RSS: the peak of the sum during the step); loop delay: the worst process's p99 and max. A step is invalid when the generator itself exceeds ${100 * GENERATOR_LIMITS.cpu} % of its core or ${GENERATOR_LIMITS.loopP99Ms} ms loop delay p99. The knee: the largest step with note and playhead p99 ≤ ${GOALS.p99Ms} ms, no errors, the generator not saturated. CPU per room: milliseconds of CPU per second per room (a share of one core × 1000 / rooms).`,
     '',
     filesParagraph(files),
     '',
     sqlite
       ? `Baseline of this run: 1 process on SQLite, 1 room, nothing else: server loop delay p99 ${ms(sqlite.baseline.loopP99)}, note → others p99 ${ms(sqlite.baseline.noteP99)}. ` +
+        `other processes ${pct(sqlite.baseline.foreign)} CPU. ` +
         (counts
-          ? `Within its floor (loop p99 ≤ ${BASELINE_FLOOR_LOOP_P99_MS} ms): the run counts.`
-          : `**Too noisy:** above its floor of ${BASELINE_FLOOR_LOOP_P99_MS} ms, so another process shared the server's core; the figures below are not the server side's alone.`)
+          ? `Within its floor (loop p99 ≤ ${BASELINE_FLOOR_LOOP_P99_MS} ms, other processes ≤ ${pct(FOREIGN_CPU_FLOOR)}): the run counts; steps marked noisy below do not.`
+          : `**Too noisy:** above its floor (loop p99 ≤ ${BASELINE_FLOOR_LOOP_P99_MS} ms, other processes ≤ ${pct(FOREIGN_CPU_FLOOR)}), so other processes shared the server's core; the figures below are not the server side's alone.`)
       : `No SQLite configuration in this run: there is no baseline, and the run does not count.`,
     '',
     table(summary),
@@ -567,11 +592,11 @@ function configSection(run: ConfigRun, sqlite: ConfigRun | undefined): string {
   const { config, baseline, results, convergence } = run;
   const base = (r: StepResult) => sqlite?.results.find((s) => s.rooms === r.rooms);
   const rows = [
-    ['rooms × 4', 'CPU: Kijkkamer / HAProxy / Redis = server side', 'PostgreSQL CPU', 'CPU per room, ms/s', 'server-side RSS', 'loop delay p99 / max', 'note → others p50 / p99', 'playhead → others p50 / p99', 'samples', 'errors / lost', 'generator CPU / loop p99', '× SQLite: note p99 / playhead p99 / server-side CPU / all CPU'],
+    ['rooms × 4', 'CPU: Kijkkamer / HAProxy / Redis = server side', 'PostgreSQL CPU', 'CPU per room, ms/s', 'server-side RSS', 'loop delay p99 / max', 'note → others p50 / p99', 'playhead → others p50 / p99', 'samples', 'errors / lost', 'generator CPU / loop p99', 'other processes CPU', '× SQLite: note p99 / playhead p99 / server-side CPU / all CPU'],
     ...[baseline, ...results].map((r) => [
       r === baseline
         ? '1 (baseline)'
-        : `${r.rooms}${r.firstWindow ? ` (2nd window; the 1st: note / playhead p99 ${ms(r.firstWindow.noteP99)} / ${ms(r.firstWindow.playheadP99)}, ${r.firstWindow.errors} errors)` : ''}`,
+        : `${r.rooms}${r.earlier.length ? ` (window ${r.earlier.length + 1}; before: ${r.earlier.map((w) => `note / playhead p99 ${ms(w.noteP99)} / ${ms(w.playheadP99)}, ${w.errors} errors, others ${pct(w.foreign)}`).join('; ')})` : ''}`,
       `${pct(r.cpu.kijkkamer)} / ${pct(r.cpu.haproxy)} / ${pct(r.cpu.redis)} = ${pct(r.serverCpu)}`,
       pct(r.cpu.postgres),
       `${perRoom(r.serverCpu, r.rooms)} / ${perRoom(allCpu(r), r.rooms)}`,
@@ -582,6 +607,7 @@ function configSection(run: ConfigRun, sqlite: ConfigRun | undefined): string {
       String(r.samples),
       `${r.errors} / ${r.lost}`,
       `${pct(r.genCpu)} / ${ms(r.genLoopP99)}${r.valid ? '' : ' **(saturated: invalid)**'}`,
+      `${pct(r.foreign)}${noisy(r) ? ' **(noisy)**' : ''}`,
       (() => {
         const s = r === baseline ? sqlite?.baseline : base(r);
         return s ? [times(r.noteP99, s.noteP99), times(r.playheadP99, s.playheadP99), times(r.serverCpu, s.serverCpu), times(allCpu(r), allCpu(s))].join(' / ') : '—';
