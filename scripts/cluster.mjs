@@ -39,7 +39,8 @@ try {
   // One at a time: the first creates the schema (and the administrator), the others find them.
   for (let i = 0; i < count; i++) {
     const name = `p${i + 1}`;
-    const env = { ...process.env, DATA_DIR: dataDir, REDIS_URL: redisUrl, PUBLIC_URL: publicUrl };
+    // HAProxy (on loopback) names the client in X-Forwarded-For: the rate limits count per client.
+    const env = { ...process.env, DATA_DIR: dataDir, REDIS_URL: redisUrl, PUBLIC_URL: publicUrl, TRUST_PROXY: '127.0.0.1' };
     const proc = await startKijkkamer({ name, port: await freePort(), env, echo: true });
     started.push(proc);
     backends.push({ name, port: proc.port });

@@ -141,6 +141,8 @@ defaults
   # A request that could not reach its process is tried again, the last time on another one.
   retries 3
   option redispatch
+  # The client's address for the processes (their rate limits count per client; TRUST_PROXY).
+  option forwardfor
 
 frontend kijkkamer
   bind ${options.host ?? '127.0.0.1'}:${options.port}

@@ -49,7 +49,7 @@ import { createRoomStore } from './rooms/room-store.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { roomRoutes } from './rooms/routes.ts';
 import { spreektijdRoutes } from './spreektijd/routes.ts';
-import { createSpreektijd } from './spreektijd/service.ts';
+import { ANALYSIS_HEARTBEAT_MS, createSpreektijd } from './spreektijd/service.ts';
 import { createSpreektijdStore } from './spreektijd/store.ts';
 import { createVoice } from './voice/feature.ts';
 import { voiceRoutes } from './voice/routes.ts';
@@ -101,13 +101,15 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     forceCloseConnections: true,
+    // Behind proxies the client is in X-Forwarded-For, which only the listed proxies may set.
+    trustProxy: config.trustProxy ?? false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Before anything is opened: an unreachable Redis is a configuration error at start.
   const cluster = await createCluster(config.redisUrl, app.log).catch((err: unknown) => {
     throw err instanceof RedisUnreachable ? new ConfigError(err.message) : err;
   });
-  const { ownership, signals } = cluster;
+  const { ownership, signals, jobs } = cluster;
   const db = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'kijkkamer.sqlite') });
   const users = createUserStore(db);
   const sessions = createSessionStore(db);
@@ -175,8 +177,8 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
       };
     },
     ffmpegPath: config.ffmpegPath,
-    onProgress: (roomId, status) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:progress', status),
-    onChanged: (roomId, revision) => realtime.io.to(roomChannel(roomId)).emit('spreektijd:changed', { revision }),
+    onProgress: (roomId, status) => signals.publish({ kind: 'spreektijd-progress', roomId, status }),
+    onChanged: (roomId, revision) => signals.publish({ kind: 'spreektijd-changed', roomId, revision }),
     canWatch: async (access) => (await media.videoAccess(access)) === 'allowed',
     log: app.log,
   });
@@ -213,6 +215,7 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     trajects: createTrajectStore(db),
     spreektijd,
     signals,
+    jobs,
   };
   app.decorate('services', services);
 
@@ -238,6 +241,19 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
         return;
       case 'media-changed':
         realtime.io.to(roomChannel(signal.roomId)).emit('media:changed', { reason: signal.reason });
+        // The video may be gone by another process's hand (the leader's retention sweep): a
+        // conversion or analysis of it running here stops (nothing when there is none).
+        if (signal.reason === 'withdrawn' || signal.reason === 'expired' || signal.reason === 'deleted') {
+          void Promise.all([media.cancelConversion(signal.roomId), spreektijd.dropRoom(signal.roomId)]).catch((err: unknown) =>
+            app.log.error({ err }, 'stopping work on a removed video failed'),
+          );
+        }
+        return;
+      case 'spreektijd-progress':
+        realtime.io.to(roomChannel(signal.roomId)).emit('spreektijd:progress', signal.status);
+        return;
+      case 'spreektijd-changed':
+        realtime.io.to(roomChannel(signal.roomId)).emit('spreektijd:changed', { revision: signal.revision });
         return;
       default:
         signal satisfies never;
@@ -272,10 +288,9 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     });
   }
 
-  const sweep = setInterval(() => {
-    sessions.removeExpired().catch((err: unknown) => app.log.error({ err }, 'removing expired sessions failed'));
-  }, 3_600_000);
-  sweep.unref();
+  // Shared rows: one process of the cluster removes them (the others hear of it as `sessions-ended`).
+  jobs.schedule({ name: 'expired sessions', everyMs: 3_600_000, run: async () => void (await sessions.removeExpired()) });
+  // This process's own connections: checked here, in every process.
   liveSessions.start(undefined, (err) => app.log.error({ err }, 'checking live sessions failed'));
   // Before Fastify waits for the connections to end: playing rooms pause where they are and say so,
   // then the socket.io connections (upgraded, so Fastify does not close them itself) end after
@@ -285,9 +300,9 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
     realtime.io.disconnectSockets(true);
   });
   app.addHook('onClose', async () => {
-    // First: rooms are handed back (their clients reconnect to another process) and leases freed.
+    // First: the cluster's jobs stop (the leader lease is freed for the next leader), rooms are
+    // handed back (their clients reconnect to another process) and leases freed.
     await cluster.close();
-    clearInterval(sweep);
     liveSessions.stop();
     // Documents unloaded (their last version and compaction written) before the database closes.
     await notesEndpoint.close();
@@ -301,7 +316,8 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
 
   await app.register(cookie);
   await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false });
-  await app.register(rateLimit, { global: false });
+  // Counted in Redis across the cluster, per process without it (cluster/rate-limits.ts).
+  await app.register(rateLimit, { global: false, ...(cluster.rateLimitStore ? { store: cluster.rateLimitStore } : {}) });
   installErrorHandlers(app);
   installOriginCheck(app, publicUrl);
 
@@ -314,8 +330,14 @@ export async function buildApp(config: Config, options: { logStream?: NodeJS.Wri
   await app.register(kijkwijzerRoutes);
   await app.register(reportRoutes);
   await app.register(spreektijdRoutes);
-  // Analyses a restart interrupted start again once the server is up.
-  app.addHook('onReady', () => spreektijd.resume());
+  // Analyses a restart interrupted start again once the server is up: alone, all of them at start;
+  // in a cluster the leader looks every minute for those whose process stopped marking them alive.
+  jobs.schedule(
+    cluster.shared
+      ? { name: 'resume speaker analyses', everyMs: 60_000, run: (signal) => spreektijd.resume(4 * ANALYSIS_HEARTBEAT_MS, signal) }
+      : { name: 'resume speaker analyses', everyMs: null, run: (signal) => spreektijd.resume(0, signal) },
+  );
+  app.addHook('onReady', () => jobs.start());
   await app.register(voiceRoutes(voiceStore));
 
   const clientDir = config.clientDir && existsSync(join(config.clientDir, 'index.html')) ? config.clientDir : null;

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseIceServers } from '../../shared/voice/ice.ts';
 import type { IceServer } from '../../shared/voice/protocol.ts';
@@ -36,6 +37,12 @@ export interface Config {
   turnSecret: string | null;
   /** Redis for several processes behind a proxy (room leases, cross-process signals); null: one process. */
   redisUrl: string | null;
+  /**
+   * Addresses (or CIDR ranges) of the reverse proxies in front (HAProxy, nginx), whose
+   * X-Forwarded-For names the client: the rate limits count per client, not per proxy. Null: the
+   * peer's address is the client's.
+   */
+  trustProxy: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -96,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379), got "${redisUrl.replace(/\/\/([^@/]*)@/, '//***@')}"`);
     }
   }
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
   const turnSecret = env.ICE_TURN_SECRET || null;
   const ice = parseIceServers(env.ICE_SERVERS, turnSecret !== null);
   if (!ice.ok) throw new ConfigError(ice.message);
@@ -122,5 +130,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     iceServers: ice.servers,
     turnSecret,
     redisUrl,
+    trustProxy,
   };
+}
+
+/** `10.0.0.5, 10.0.1.0/24, ::1`: addresses or ranges, nothing else (never "trust everyone"). */
+function parseTrustProxy(raw: string | undefined): string | null {
+  if (!raw?.trim()) return null;
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(`TRUST_PROXY must list the proxies' addresses or ranges, comma-separated (e.g. 127.0.0.1,10.0.0.0/24); "${entry}" is not one`);
+    }
+  }
+  return entries.join(',');
 }

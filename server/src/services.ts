@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import type { ClusterJobs } from './cluster/jobs.ts';
 import type { Signals } from './cluster/signals.ts';
 import type { Database } from './db/database.ts';
 import type { Guard } from './rooms/guard.ts';
@@ -46,6 +47,8 @@ export interface Services {
   spreektijd: Spreektijd;
   /** Changes that must reach live connections in every process (cluster/signals.ts). */
   signals: Signals;
+  /** Periodic and start-up work on shared state, run by one process of the cluster (cluster/jobs.ts). */
+  jobs: ClusterJobs;
 }
 
 declare module 'fastify' {

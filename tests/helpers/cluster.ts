@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { LEADER_KEY } from '../../server/src/cluster/redis.ts';
 import { inject } from 'vitest';
 import { freePort, startHaproxy, startKijkkamer, startRedis, type Haproxy, type KijkkamerProcess, type RedisServer } from '../../scripts/cluster/parts.ts';
 import { childEnv } from './child.ts';
@@ -23,6 +24,8 @@ export interface TestCluster {
   dataDir: string;
   /** The process (index) holding the room's lease, from Redis. */
   ownerOf(roomId: string): Promise<number | null>;
+  /** The process (index) holding the leader lease (the cluster's jobs), from Redis. */
+  leader(): Promise<number | null>;
   kill(index: number): Promise<void>;
   /** Starts process `index` again on its port. */
   restart(index: number): Promise<KijkkamerProcess>;
@@ -45,7 +48,7 @@ export async function startCluster(count: number, env: Record<string, string> = 
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
   const proxyPort = await freePort();
   const url = `http://127.0.0.1:${proxyPort}`;
-  const envFor = () => childEnv(dataDir, { REDIS_URL: redis.url, PUBLIC_URL: url, ...(database ? { DATABASE_URL: database.url } : {}), ...env });
+  const envFor = () => childEnv(dataDir, { REDIS_URL: redis.url, PUBLIC_URL: url, TRUST_PROXY: '127.0.0.1', ...(database ? { DATABASE_URL: database.url } : {}), ...env });
   const processes: (KijkkamerProcess | null)[] = [];
   let haproxy: Haproxy;
   try {
@@ -62,6 +65,13 @@ export async function startCluster(count: number, env: Record<string, string> = 
   }
   const redisClient = new Redis(redis.url, { lazyConnect: true });
   await redisClient.connect();
+  /** A lease's holder is `host:pid:random`: the process with that pid. */
+  const processOf = (holder: string | null): number | null => {
+    if (!holder) return null;
+    const pid = Number(holder.split(':').at(-2));
+    const index = processes.findIndex((p) => p?.proc.pid === pid);
+    return index === -1 ? null : index;
+  };
 
   return {
     url,
@@ -69,13 +79,8 @@ export async function startCluster(count: number, env: Record<string, string> = 
     redisUrl: redis.url,
     processes,
     dataDir,
-    async ownerOf(roomId) {
-      const holder = await redisClient.get(`kijkkamer:lease:${roomId}`);
-      if (!holder) return null;
-      const pid = Number(holder.split(':').at(-2));
-      const index = processes.findIndex((p) => p?.proc.pid === pid);
-      return index === -1 ? null : index;
-    },
+    ownerOf: async (roomId) => processOf(await redisClient.get(`kijkkamer:lease:${roomId}`)),
+    leader: async () => processOf(await redisClient.get(LEADER_KEY)),
     async kill(index) {
       await processes[index]?.stop('SIGKILL');
       processes[index] = null;

@@ -8,6 +8,13 @@ const valid: ClusterSignal[] = [
   { kind: 'permissions-changed', roomId: 'room1234', overrides: { meekijker: { editObservations: true } }, participantIds: ['a1'] },
   { kind: 'room-deleted', roomId: 'room1234', participantIds: [] },
   { kind: 'media-changed', roomId: 'room1234', reason: 'withdrawn' },
+  { kind: 'spreektijd-progress', roomId: 'room1234', status: { state: 'running', stage: 'voices', percent: 42, error: null, speakerCount: 'auto', available: true } },
+  {
+    kind: 'spreektijd-progress',
+    roomId: 'room1234',
+    status: { state: 'failed', stage: null, percent: 0, error: { reason: 'no_audio', message: 'Deze video heeft geen geluidsspoor.' }, speakerCount: '2', available: true },
+  },
+  { kind: 'spreektijd-changed', roomId: 'room1234', revision: 7 },
 ];
 
 describe('cluster signals', () => {
@@ -24,8 +31,17 @@ describe('cluster signals', () => {
     ['participants that are not ids', { kind: 'room-deleted', roomId: 'room1234', participantIds: [1, 2] }],
     ['permissions that are not booleans', { kind: 'permissions-changed', roomId: 'room1234', overrides: { coach: { editObservations: 'yes' } }, participantIds: [] }],
     ['sessions missing', { kind: 'sessions-ended' }],
+    ['an unknown analysis stage', { kind: 'spreektijd-progress', roomId: 'room1234', status: { state: 'running', stage: 'guessing', percent: 1, error: null, speakerCount: 'auto', available: true } }],
+    ['a percentage over 100', { kind: 'spreektijd-progress', roomId: 'room1234', status: { state: 'running', stage: 'voices', percent: 101, error: null, speakerCount: 'auto', available: true } }],
+    ['an analysis status without its fields', { kind: 'spreektijd-progress', roomId: 'room1234', status: { state: 'done' } }],
+    ['a negative revision', { kind: 'spreektijd-changed', roomId: 'room1234', revision: -1 }],
   ])('refuses %s', (_what, raw) => {
     expect(parseSignal(raw)).toBeNull();
+  });
+
+  it('passes on only the known fields of an analysis status', () => {
+    const status = { state: 'done', stage: null, percent: 100, error: null, speakerCount: 'auto', available: true };
+    expect(parseSignal({ kind: 'spreektijd-progress', roomId: 'room1234', status: { ...status, secret: 'x' } })).toEqual({ kind: 'spreektijd-progress', roomId: 'room1234', status });
   });
 
   it('applies a signal at once in one process', () => {

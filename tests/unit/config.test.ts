@@ -27,6 +27,11 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://kijkkamer:geheim@redis' })).toThrow(/http:\/\/\*\*\*@redis/);
   });
 
+  it('trusts X-Forwarded-For only from the proxies listed in TRUST_PROXY', () => {
+    expect(loadConfig({}).trustProxy).toBeNull();
+    expect(loadConfig({ TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/24 ,::1,fd00::/8' }).trustProxy).toBe('127.0.0.1,10.0.0.0/24,::1,fd00::/8');
+  });
+
   it.each([
     [{ PORT: 'tachtig' }, /PORT must be a whole number/],
     [{ PORT: '70000' }, /PORT must be a whole number from 0 to 65535/],
@@ -37,6 +42,9 @@ describe('configuration from the environment', () => {
     [{ KIJKKAMER_ADMIN_EMAIL: 'a@b.nl', KIJKKAMER_ADMIN_PASSWORD: 'kort' }, /at least 10 characters/],
     [{ REDIS_URL: '127.0.0.1:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ TRUST_PROXY: 'true' }, /TRUST_PROXY must list the proxies' addresses/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /"10.0.0.0\/33" is not one/],
+    [{ TRUST_PROXY: 'haproxy.intern' }, /TRUST_PROXY/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

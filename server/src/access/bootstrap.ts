@@ -10,7 +10,11 @@ import type { UserStore } from './users.ts';
 export async function ensureFirstAdmin(s: { config: Config; users: UserStore; staffInvites: StaffInviteStore }): Promise<{ setupUrl: string | null }> {
   const { config, users, staffInvites } = s;
   if (config.adminEmail && config.adminPassword && !await users.findByEmail(config.adminEmail)) {
-    await users.create({ email: config.adminEmail, name: 'Beheerder', passwordHash: await hashPassword(config.adminPassword), isAdmin: true });
+    const passwordHash = await hashPassword(config.adminPassword);
+    // Several processes of a cluster may start at once: one creates the account, the others find it.
+    await users.create({ email: config.adminEmail, name: 'Beheerder', passwordHash, isAdmin: true }).catch(async (err: unknown) => {
+      if (!await users.findByEmail(config.adminEmail!)) throw err;
+    });
   }
   if (await users.count() > 0) return { setupUrl: null };
   const { token } = await staffInvites.replaceSetupLink(86_400_000);

@@ -1,11 +1,12 @@
 /**
  * The cluster over Redis (REDIS_URL): room ownership leases (SET NX PX, renewed while held, handed
- * over on request) and cross-process signals, both over one command connection and one pub/sub
- * connection per process.
+ * over on request), the leader lease for the cluster's jobs, and cross-process signals, all over one
+ * command connection and one pub/sub connection per process.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
+import type { Leadership } from './jobs.ts';
 import type { AcquireHook, ReleaseHook, ReleaseReason, RoomOwnership } from './ownership.ts';
 import { parseSignal, type ClusterSignal, type SignalHandler, type Signals } from './signals.ts';
 
@@ -32,10 +33,14 @@ const PREFIX = 'kijkkamer:';
 const leaseKey = (roomId: string) => `${PREFIX}lease:${roomId}`;
 const SIGNALS = `${PREFIX}signals`;
 const LEASES = `${PREFIX}leases`;
+/** Which process runs the cluster's jobs (cluster/jobs.ts). */
+export const LEADER_KEY = `${PREFIX}leader`;
 
 // Only the holder may renew or delete its lease: compare and act in one step on the server.
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+// Takes a free lease, or one still its own (a renewal that arrived after this process stopped leading).
+const TAKE = `local v = redis.call('get', KEYS[1]) if v == false or v == ARGV[1] then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 else return 0 end`;
 
 /** A URL for messages: the password never reaches a log or an error. */
 export const redactUrl = (url: string): string => url.replace(/\/\/([^@/]*)@/, '//***@');
@@ -93,7 +98,22 @@ interface Held {
   releasing: boolean;
 }
 
-export class RedisCluster implements RoomOwnership, Signals {
+interface Leader {
+  hooks: { start(): Promise<void>; stop(): Promise<void> };
+  leading: boolean;
+  /** When Redis last confirmed the leader lease (the take or a renewal was sent then). */
+  confirmedAt: number;
+  /** Counts starts and stops: an answer that arrives after leadership changed is ignored. */
+  epoch: number;
+  /** A take or renewal is on its way: the next tick does not send another. */
+  busy: boolean;
+  /** The first runs of the jobs, when this process took the lease. */
+  started: Promise<void> | null;
+  /** The jobs' stop in progress (awaited on close). */
+  stopped: Promise<void>;
+}
+
+export class RedisCluster implements RoomOwnership, Signals, Leadership {
   readonly processId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   readonly #command: Redis;
   readonly #subscriber: Redis;
@@ -109,6 +129,7 @@ export class RedisCluster implements RoomOwnership, Signals {
   #renewTimer: ReturnType<typeof setInterval>;
   #renewing = false;
   #closed = false;
+  #leader: Leader | null = null;
 
   constructor(connections: { command: Redis; subscriber: Redis }, log: ClusterLog, timings: Partial<LeaseTimings> = {}) {
     this.#command = connections.command;
@@ -119,7 +140,10 @@ export class RedisCluster implements RoomOwnership, Signals {
     this.#subscriber.on('error', (err: Error) => this.#log.warn({ err: err.message }, 'redis: subscriber connection error'));
     this.#subscriber.on('message', (channel: string, text: string) => this.#onMessage(channel, text));
     // Six times per lease time: a renewal may take up to a third of it before a lease counts as unconfirmed.
-    this.#renewTimer = setInterval(() => void this.#renew(), Math.max(50, Math.floor(this.#timings.ttlMs / 6)));
+    this.#renewTimer = setInterval(() => {
+      void this.#renew();
+      this.#leadTick();
+    }, Math.max(50, Math.floor(this.#timings.ttlMs / 6)));
     this.#renewTimer.unref();
   }
 
@@ -190,8 +214,75 @@ export class RedisCluster implements RoomOwnership, Signals {
     if (held.connections === 0) this.#idleLater(roomId, held);
   }
 
+  // --- leadership (cluster/jobs.ts) -----------------------------------------------------------
+
+  /** Tries to lead at once (awaiting the jobs' first runs if it does), then on every tick. */
+  async lead(hooks: { start(): Promise<void>; stop(): Promise<void> }): Promise<void> {
+    const leader: Leader = { hooks, leading: false, confirmedAt: 0, epoch: 0, busy: true, started: null, stopped: Promise.resolve() };
+    this.#leader = leader;
+    await this.#leadStep(leader).finally(() => (leader.busy = false));
+    await leader.started;
+  }
+
+  /** Stops the jobs, then frees the leader lease so another process takes over at once. */
+  async resign(): Promise<void> {
+    const leader = this.#leader;
+    if (!leader) return;
+    this.#leader = null;
+    this.#stopLeading(leader);
+    await leader.stopped;
+    // Also when it had stopped leading for want of confirmation: the lease may still be its own.
+    await this.#command.eval(RELEASE, 1, LEADER_KEY, this.processId).catch(() => 0);
+  }
+
+  #leadTick(): void {
+    const leader = this.#leader;
+    if (!leader || this.#closed) return;
+    // Like a room's lease: unconfirmed for half its time, it is given up before it could run out
+    // and another process start the same jobs.
+    if (leader.leading && Date.now() - leader.confirmedAt > this.#timings.ttlMs / 2) {
+      this.#log.warn({}, 'cluster: Redis does not confirm the leader lease; stopping the cluster jobs here');
+      this.#stopLeading(leader);
+    }
+    if (leader.busy) return;
+    leader.busy = true;
+    void this.#leadStep(leader).finally(() => (leader.busy = false));
+  }
+
+  async #leadStep(leader: Leader): Promise<void> {
+    const { epoch, leading } = leader;
+    const sentAt = Date.now();
+    if (leading) {
+      const renewed = await this.#command.eval(RENEW, 1, LEADER_KEY, this.processId, this.#timings.ttlMs).catch(() => null);
+      if (leader.epoch !== epoch || this.#leader !== leader) return;
+      if (renewed === 1) leader.confirmedAt = sentAt;
+      else if (renewed === 0) {
+        this.#log.warn({}, 'cluster: the leader lease was taken; stopping the cluster jobs here');
+        this.#stopLeading(leader);
+      }
+      return;
+    }
+    const taken = await this.#command.eval(TAKE, 1, LEADER_KEY, this.processId, this.#timings.ttlMs).catch(() => null);
+    if (taken !== 1 || leader.epoch !== epoch || this.#leader !== leader || this.#closed) return;
+    leader.leading = true;
+    leader.epoch += 1;
+    leader.confirmedAt = sentAt;
+    this.#log.info({}, 'cluster: leading the cluster jobs');
+    // Not awaited here: renewals go on while the jobs run.
+    leader.started = leader.stopped.then(() => leader.hooks.start());
+  }
+
+  #stopLeading(leader: Leader): void {
+    if (!leader.leading) return;
+    leader.leading = false;
+    leader.epoch += 1;
+    leader.started = null;
+    leader.stopped = leader.hooks.stop();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
+    await this.resign();
     this.#closed = true;
     clearInterval(this.#renewTimer);
     await Promise.all([...this.#held.keys()].map((roomId) => this.#release(roomId, 'shutdown')));

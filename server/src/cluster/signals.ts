@@ -8,6 +8,8 @@
  */
 import type { PermissionOverrides } from '../../../shared/access/roles.ts';
 import { ERROR_CODES, type ErrorCode } from '../../../shared/errors.ts';
+import type { AnalysisStatus } from '../../../shared/spreektijd/schemas.ts';
+import { ANALYSIS_FAILURES, ANALYSIS_STAGES, ANALYSIS_STATES, SPEAKER_COUNTS } from '../../../shared/spreektijd/types.ts';
 
 export type MediaChangeReason = 'uploaded' | 'converted' | 'withdrawn' | 'expired' | 'deleted' | 'downloads';
 const MEDIA_REASONS: readonly MediaChangeReason[] = ['uploaded', 'converted', 'withdrawn', 'expired', 'deleted', 'downloads'];
@@ -22,7 +24,13 @@ export type ClusterSignal =
   /** The room was deleted: drop whatever of it is loaded here. */
   | { kind: 'room-deleted'; roomId: string; participantIds: string[] }
   /** The room's video changed (uploaded, consent withdrawn, retention passed…): tell its connections. */
-  | { kind: 'media-changed'; roomId: string; reason: MediaChangeReason };
+  | { kind: 'media-changed'; roomId: string; reason: MediaChangeReason }
+  /**
+   * A speaker analysis progressed or its result changed. It may run in another process than the
+   * room's (the leader restarts one whose process died), so it reaches the room's connections this way.
+   */
+  | { kind: 'spreektijd-progress'; roomId: string; status: AnalysisStatus }
+  | { kind: 'spreektijd-changed'; roomId: string; revision: number };
 
 export type SignalHandler = (signal: ClusterSignal) => void;
 
@@ -49,6 +57,22 @@ export class LocalSignals implements Signals {
 const isId = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(v);
 const isIdList = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 100_000 && v.every(isId);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const isOneOf = <T extends string>(values: readonly T[], v: unknown): v is T => typeof v === 'string' && (values as readonly string[]).includes(v);
+
+function isAnalysisStatus(v: unknown): v is AnalysisStatus {
+  if (!isObject(v)) return false;
+  const error = v.error;
+  const errorOk = error === null || (isObject(error) && isOneOf(ANALYSIS_FAILURES, error.reason) && typeof error.message === 'string' && error.message.length <= 500);
+  return (
+    isOneOf(ANALYSIS_STATES, v.state) &&
+    (v.stage === null || isOneOf(ANALYSIS_STAGES, v.stage)) &&
+    Number.isInteger(v.percent) && (v.percent as number) >= 0 && (v.percent as number) <= 100 &&
+    errorOk &&
+    isOneOf(SPEAKER_COUNTS, v.speakerCount) &&
+    typeof v.available === 'boolean'
+  );
+}
 
 function isOverrides(v: unknown): v is PermissionOverrides {
   if (!isObject(v)) return false;
@@ -79,6 +103,16 @@ export function parseSignal(raw: unknown): ClusterSignal | null {
     case 'media-changed':
       if (!isId(raw.roomId) || !MEDIA_REASONS.includes(raw.reason as MediaChangeReason)) return null;
       return { kind: raw.kind, roomId: raw.roomId, reason: raw.reason as MediaChangeReason };
+    case 'spreektijd-progress':
+      if (!isId(raw.roomId) || !isAnalysisStatus(raw.status)) return null;
+      return {
+        kind: raw.kind,
+        roomId: raw.roomId,
+        // Only the known fields travel on to the browsers.
+        status: { state: raw.status.state, stage: raw.status.stage, percent: raw.status.percent, error: raw.status.error && { reason: raw.status.error.reason, message: raw.status.error.message }, speakerCount: raw.status.speakerCount, available: raw.status.available },
+      };
+    case 'spreektijd-changed':
+      return isId(raw.roomId) && Number.isSafeInteger(raw.revision) && (raw.revision as number) >= 0 ? { kind: raw.kind, roomId: raw.roomId, revision: raw.revision as number } : null;
     default:
       return null;
   }

@@ -199,11 +199,12 @@ export class SqliteDatabase implements Database {
 export function openDatabase(file: string, migrations: readonly Migration[] = MIGRATIONS): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Db(file);
+  // First: processes starting at once on a new file wait for each other, even to switch it to WAL.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode; only a power loss can drop the last commits.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   migrate(db, migrations);
   return db;
 }
@@ -239,6 +240,9 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   for (const m of pendingMigrations(schemaVersion(db), migrations)) {
     db.transaction(() => {
+      // Several processes sharing the file may start at once: holding the write lock now, this
+      // one skips what another applied since it looked.
+      if (schemaVersion(db) >= m.version) return;
       db.exec(migrationSql(m, 'sqlite'));
       record.run(m.version, m.name, Date.now());
     });

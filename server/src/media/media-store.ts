@@ -117,6 +117,7 @@ export function createMediaStore(db: Database) {
   const byRoom = db.prepare<[string], RawMedia>('SELECT * FROM media WHERE room_id = ?');
   const all = db.prepare<[], RawMedia>('SELECT * FROM media');
   const remove = db.prepare('DELETE FROM media WHERE room_id = ?');
+  const removeVideo = db.prepare('DELETE FROM media WHERE room_id = ? AND id = ?');
   const setRemoval = db.prepare(
     'INSERT INTO media_removals (room_id, reason, removed_at) VALUES (?, ?, ?) ON CONFLICT (room_id) DO UPDATE SET reason = excluded.reason, removed_at = excluded.removed_at',
   );
@@ -151,6 +152,19 @@ export function createMediaStore(db: Database) {
         const gone = (await remove.run(roomId)).changes === 1;
         if (gone) await setRemoval.run(roomId, reason, Date.now());
         return gone;
+      });
+    },
+    /**
+     * Deletes this video if `decide` still finds a reason, deciding and deleting in one transaction,
+     * by the video's id: of two sweeps at once only one deletes it (the other gets null), and a
+     * video attached since is never taken for it.
+     */
+    removeIfExpired(roomId: string, mediaId: string, decide: () => Promise<RemovalReason | null>): Promise<RemovalReason | null> {
+      return db.transaction(async () => {
+        const reason = await decide();
+        if (!reason || (await removeVideo.run(roomId, mediaId)).changes !== 1) return null;
+        await setRemoval.run(roomId, reason, Date.now());
+        return reason;
       });
     },
     removal: async (roomId: string): Promise<{ reason: RemovalReason; at: number } | null> => {

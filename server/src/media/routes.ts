@@ -31,8 +31,10 @@ import { addDays, isoDay } from './service.ts';
 import { serveFile } from './stream.ts';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 410: ErrorBodySchema };
-/** How often the retention job runs; it also runs once at start-up. */
+/** How often the retention job runs; it also runs once at start-up (in a cluster: when a process starts to lead). */
 const SWEEP_INTERVAL_MS = 15 * 60_000;
+/** In a cluster, files nothing refers to are removed only once unchanged this long: not one being attached. */
+const ORPHAN_SETTLED_MS = 3_600_000;
 
 /** `2026-02-30` matches the pattern but is no date. */
 const isRealDate = (day: string): boolean => {
@@ -50,7 +52,7 @@ const REMOVED_MESSAGES = {
 } as const;
 
 export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { guard, consents, mediaStore, media, config, rooms, downloads } = app.services;
+  const { guard, consents, mediaStore, media, config, rooms, downloads, jobs } = app.services;
 
   const toVideo = (row: MediaRow, downloadable: boolean): Video => ({
     id: row.id,
@@ -298,19 +300,23 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // ---- retention ----------------------------------------------------------------------------
 
-  const sweep = () =>
-    media.sweep().catch((err: unknown) => {
-      app.log.error({ err }, 'media retention sweep failed');
-    });
-  let timer: NodeJS.Timeout | null = null;
-  app.addHook('onReady', async () => {
-    await media.removeOrphans(async (roomId) => (await rooms.get(roomId)) !== null);
-    await sweep();
-    timer = setInterval(sweep, SWEEP_INTERVAL_MS);
-    timer.unref();
+  const roomExists = async (roomId: string) => (await rooms.get(roomId)) !== null;
+  const clustered = config.redisUrl !== null;
+  let orphansChecked = false;
+  // One process of the cluster runs it (cluster/jobs.ts). Alone, leftover files are looked for
+  // only at start-up, as nothing can be attaching then; in a cluster only settled ones, each time.
+  jobs.schedule({
+    name: 'media retention',
+    everyMs: SWEEP_INTERVAL_MS,
+    async run(signal) {
+      if (clustered || !orphansChecked) {
+        await media.removeOrphans(roomExists, { settledMs: clustered ? ORPHAN_SETTLED_MS : 0, signal });
+        orphansChecked = true;
+      }
+      await media.sweep(Date.now(), signal);
+    },
   });
   app.addHook('onClose', async () => {
-    if (timer) clearInterval(timer);
     await media.stopConversions();
   });
 };

@@ -3,7 +3,7 @@
  * who may watch, and deleting it with everything derived from it (file, poster, fingerprint,
  * unfinished uploads) on withdrawal, at the retention date, or with the room.
  */
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { FileStore } from '@tus/file-store';
 import type { ByoBody, Conversion, RemovalReason, VideoAccess } from '../../../shared/api/media-schemas.ts';
@@ -72,6 +72,7 @@ export function createMediaService(deps: {
   const mediaRoot = join(config.dataDir, 'media');
   const uploadStore = new FileStore({ directory: join(config.dataDir, 'uploads'), expirationPeriodInMilliseconds: config.uploadExpiryHours * 3_600_000 });
   const streamLogged = new Map<string, number>();
+  let streamPrunedAt = Date.now();
 
   const absolute = (relative: string): string => join(config.dataDir, relative);
   const roomDir = (roomId: string): string => join(mediaRoot, roomId);
@@ -261,43 +262,86 @@ export function createMediaService(deps: {
 
   /**
    * Deletes expired videos (retention date passed, or consent no longer given) and unfinished
-   * uploads past their expiry. Runs at start-up and then periodically.
+   * uploads past their expiry. A cluster job (cluster/jobs.ts): one process runs it at start-up or
+   * when it takes over, then periodically; `signal` stops it between two videos when that process
+   * stops leading. Safe when two run at once: each video is re-checked and deleted in one
+   * transaction by its id, so only one sweep deletes it (and its files, and says so).
    */
-  async function sweep(now = Date.now()): Promise<{ expired: number; uploads: number }> {
+  async function sweep(now = Date.now(), signal?: AbortSignal): Promise<{ expired: number; uploads: number }> {
     let expired = 0;
     for (const row of await store.all()) {
-      const reason = await expiry(row.roomId, now);
-      if (reason && (await remove(row.roomId, reason))) {
-        expired++;
-        log.info({ roomId: row.roomId, reason }, 'video deleted');
-      }
+      if (signal?.aborted) break;
+      const reason = await store.removeIfExpired(row.roomId, row.id, () => expiry(row.roomId, now));
+      if (!reason) continue;
+      await converter.drop(row.roomId);
+      await rm(roomDir(row.roomId), { recursive: true, force: true });
+      notify(row.roomId, { reason: CHANGE_FOR_REMOVAL[reason] });
+      expired++;
+      log.info({ roomId: row.roomId, reason }, 'video deleted');
     }
-    const uploads = await uploadStore.deleteExpired();
-    for (const [participantId, at] of streamLogged) if (now - at >= STREAM_LOG_INTERVAL_MS) streamLogged.delete(participantId);
+    const uploads = signal?.aborted ? 0 : await removeExpiredUploads(now, signal);
     return { expired, uploads };
   }
 
   /**
-   * Media folders and staged uploads nothing refers to (a crash between the database and the
-   * file system). Only at start-up: while the server runs, an attach may be between the two.
+   * Unfinished uploads older than the expiry. Not tus's own `deleteExpired`: a second sweep at
+   * the same time would fail on a data file the first had just deleted and leave its info file.
    */
-  async function removeOrphans(roomExists: (roomId: string) => Promise<boolean>): Promise<void> {
+  async function removeExpiredUploads(now: number, signal?: AbortSignal): Promise<number> {
+    let removed = 0;
+    for (const id of await uploadStore.configstore.list!()) {
+      if (signal?.aborted) break;
+      const info = await uploadStore.configstore.get(id).catch(() => undefined);
+      if (!info?.creation_date || info.offset === info.size) continue;
+      if (now - new Date(info.creation_date).getTime() <= config.uploadExpiryHours * 3_600_000) continue;
+      await removeUpload(id);
+      removed++;
+    }
+    return removed;
+  }
+
+  /**
+   * Media folders and staged uploads nothing refers to (a crash between the database and the
+   * file system). While a server runs, an attach may be between the two, so one process (no other
+   * to attach anything) does this only at start-up; in a cluster, where another process may be
+   * attaching at any moment, the leader does it with every sweep but only to files and folders
+   * left unchanged for an hour (`settledMs`).
+   */
+  async function removeOrphans(roomExists: (roomId: string) => Promise<boolean>, options: { settledMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const { settledMs = 0, signal } = options;
+    const now = Date.now();
+    /** Unchanged for settledMs: not written, created, renamed or moved into lately (ctime follows a rename). */
+    const settled = async (path: string): Promise<boolean> => {
+      if (settledMs === 0) return true;
+      const s = await stat(path).catch(() => null);
+      return s !== null && now - Math.max(s.mtimeMs, s.ctimeMs) >= settledMs;
+    };
     const entries = await readdir(mediaRoot, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
+      if (signal?.aborted) return;
       const roomId = entry.name;
+      const dir = roomDir(roomId);
       const row = entry.isDirectory() && (await roomExists(roomId)) ? await store.get(roomId) : null;
       if (!row?.filePath) {
-        await rm(roomDir(roomId), { recursive: true, force: true });
+        if (await settled(dir)) await rm(dir, { recursive: true, force: true });
         continue;
       }
       const keep = new Set([row.filePath, row.posterPath].filter((p): p is string => p !== null).map((p) => p.split(/[\\/]/).pop()));
-      for (const file of await readdir(roomDir(roomId))) if (!keep.has(file)) await rm(join(roomDir(roomId), file), { force: true });
+      for (const file of await readdir(dir).catch(() => [] as string[])) {
+        if (!keep.has(file) && (await settled(join(dir, file)))) await rm(join(dir, file), { force: true });
+      }
     }
     // Staged data files without their tus info file can never be resumed.
     const staged = await readdir(uploadStore.directory).catch(() => [] as string[]);
     const infos = new Set(staged.filter((f) => extname(f) === '.json').map((f) => f.slice(0, -5)));
-    for (const file of staged) if (extname(file) !== '.json' && !infos.has(file)) await rm(join(uploadStore.directory, file), { force: true });
-    for (const id of infos) if (!(await roomExists(String((await uploadStore.configstore.get(id))?.metadata?.roomId)))) await removeUpload(id);
+    for (const file of staged) {
+      if (extname(file) !== '.json' && !infos.has(file) && (await settled(join(uploadStore.directory, file)))) await rm(join(uploadStore.directory, file), { force: true });
+    }
+    for (const id of infos) {
+      if (signal?.aborted) return;
+      const info = await uploadStore.configstore.get(id).catch(() => undefined);
+      if (!(await roomExists(String(info?.metadata?.roomId))) && (await settled(join(uploadStore.directory, `${id}.json`)))) await removeUpload(id);
+    }
   }
 
   return {
@@ -338,6 +382,11 @@ export function createMediaService(deps: {
     stopConversions: (): Promise<void> => converter.stopAll(),
     /** True when this participant's streaming should be logged now (first time this hour). */
     shouldLogStream(participantId: string, now = Date.now()): boolean {
+      // This process's own memory: pruned here, not by the sweep (which may run in another process).
+      if (now - streamPrunedAt >= STREAM_LOG_INTERVAL_MS) {
+        for (const [id, at] of streamLogged) if (now - at >= STREAM_LOG_INTERVAL_MS) streamLogged.delete(id);
+        streamPrunedAt = now;
+      }
       const last = streamLogged.get(participantId);
       if (last !== undefined && now - last < STREAM_LOG_INTERVAL_MS) return false;
       streamLogged.set(participantId, now);

@@ -18,6 +18,11 @@ import { correctionTurnId, type AnalysisRow, type SpreektijdStore } from './stor
 
 /** One analysis at a time: it keeps one core busy (and the second one part of the time). */
 const MAX_RUNNING = 1;
+/**
+ * How often a process marks the analyses it has queued or runs as alive (their `updated_at`), so
+ * that in a cluster only those of a process that died are resumed elsewhere.
+ */
+export const ANALYSIS_HEARTBEAT_MS = 30_000;
 
 /** Shown to the room as they are (Dutch: the people-facing language of the status). */
 export const FAILURE_MESSAGES: Record<AnalysisFailure, string> = {
@@ -65,6 +70,12 @@ export function createSpreektijd(deps: {
   const { store, log } = deps;
   const queue: string[] = [];
   const running = new Map<string, Running>();
+  const heartbeat = setInterval(() => {
+    const mine = [...running].map(([roomId, job]) => store.touch(roomId, job.mediaId));
+    for (const roomId of queue) mine.push(store.get(roomId).then((row) => (row ? store.touch(roomId, row.mediaId) : undefined)));
+    Promise.all(mine).catch((err: unknown) => log.error({ err }, 'marking speaker analyses alive failed'));
+  }, ANALYSIS_HEARTBEAT_MS);
+  heartbeat.unref();
   const settled = new Set<() => void>();
   let closed = false;
   let ffmpeg: boolean | null = null;
@@ -309,10 +320,14 @@ export function createSpreektijd(deps: {
     },
     /** The room is gone: stop its analysis (its rows went by cascade). */
     dropRoom: (roomId: string): Promise<void> => cancel(roomId),
-    /** At start-up: analyses a restart interrupted are started again from the beginning. */
-    async resume(): Promise<void> {
+    /**
+     * Analyses a restart interrupted are started again from the beginning: at start-up, all of them
+     * (one process); in a cluster, by the leader, those no live process has marked for `settledMs`.
+     */
+    async resume(settledMs = 0, signal?: AbortSignal): Promise<void> {
       await ffmpegChecked;
-      for (const row of await store.unfinished()) {
+      for (const row of await store.unfinished(Date.now() - settledMs)) {
+        if (signal?.aborted) break;
         if (await store.markQueued(row.roomId, row.mediaId) && !queue.includes(row.roomId)) queue.push(row.roomId);
       }
       kick();
@@ -331,6 +346,7 @@ export function createSpreektijd(deps: {
     /** Server shutdown: kill the analysis; its row stays `running` and is resumed at the next start. */
     async close(): Promise<void> {
       closed = true;
+      clearInterval(heartbeat);
       queue.length = 0;
       const jobs = [...running.values()];
       for (const job of jobs) job.run.cancel();

@@ -50,7 +50,7 @@ export const correctionTurnId = (seq: number): string => `c${seq}`;
 
 export function createSpreektijdStore(db: Database) {
   const get = db.prepare<[string], RawAnalysis>('SELECT * FROM speaker_analyses WHERE room_id = ?');
-  const unfinished = db.prepare<[], RawAnalysis>("SELECT * FROM speaker_analyses WHERE state IN ('queued', 'running') ORDER BY updated_at");
+  const unfinished = db.prepare<[number], RawAnalysis>("SELECT * FROM speaker_analyses WHERE state IN ('queued', 'running') AND updated_at <= ? ORDER BY updated_at");
   const upsert = db.prepare(
     `INSERT INTO speaker_analyses (room_id, media_id, state, speaker_count, failure, result, revision, created_at, updated_at)
      VALUES (@roomId, @mediaId, 'queued', @speakerCount, NULL, NULL, 0, @now, @now)
@@ -58,6 +58,8 @@ export function createSpreektijdStore(db: Database) {
        failure = NULL, result = NULL, revision = speaker_analyses.revision + 1, updated_at = excluded.updated_at`,
   );
   const setState = db.prepare("UPDATE speaker_analyses SET state = ?, updated_at = ? WHERE room_id = ? AND media_id = ? AND state IN ('queued', 'running')");
+  const toRunning = db.prepare("UPDATE speaker_analyses SET state = 'running', updated_at = ? WHERE room_id = ? AND media_id = ? AND state = 'queued'");
+  const touch = db.prepare("UPDATE speaker_analyses SET updated_at = ? WHERE room_id = ? AND media_id = ? AND state IN ('queued', 'running')");
   const finish = db.prepare(
     "UPDATE speaker_analyses SET state = 'done', result = ?, failure = NULL, revision = revision + 1, updated_at = ? WHERE room_id = ? AND media_id = ? AND state = 'running'",
   );
@@ -83,8 +85,10 @@ export function createSpreektijdStore(db: Database) {
       const r = await get.get(roomId);
       return r ? toRow(r) : null;
     },
-    /** Analyses a restart interrupted, oldest first. */
-    unfinished: async (): Promise<AnalysisRow[]> => (await unfinished.all()).map(toRow),
+    /** Queued or running analyses untouched since `before` (a restart interrupted them), oldest first. */
+    unfinished: async (before = Number.MAX_SAFE_INTEGER): Promise<AnalysisRow[]> => (await unfinished.all(before)).map(toRow),
+    /** The process that queued or runs this analysis is alive: see `unfinished`. */
+    touch: async (roomId: string, mediaId: string, now = Date.now()): Promise<void> => void (await touch.run(now, roomId, mediaId)),
     /** Queues a (new) analysis of this video; earlier results and corrections go. */
     async queue(roomId: string, mediaId: string, speakerCount: SpeakerCount, now = Date.now()): Promise<void> {
       await db.transaction(async () => {
@@ -93,7 +97,8 @@ export function createSpreektijdStore(db: Database) {
       });
     },
     /** False when the analysis is gone or belongs to another video now. */
-    markRunning: async (roomId: string, mediaId: string, now = Date.now()): Promise<boolean> => (await setState.run('running', now, roomId, mediaId)).changes === 1,
+    /** Only from queued: of two processes that queued the same analysis, one runs it. */
+    markRunning: async (roomId: string, mediaId: string, now = Date.now()): Promise<boolean> => (await toRunning.run(now, roomId, mediaId)).changes === 1,
     markQueued: async (roomId: string, mediaId: string, now = Date.now()): Promise<boolean> => (await setState.run('queued', now, roomId, mediaId)).changes === 1,
     finish: async (roomId: string, mediaId: string, result: AnalysisResult, now = Date.now()): Promise<boolean> =>
       (await finish.run(JSON.stringify(result), now, roomId, mediaId)).changes === 1,
