@@ -441,7 +441,14 @@ async function measure(stack: Stack, postmaster: number | null, rpc: Rpc, rooms:
   const cpu: Cpu = { kijkkamer: share(groups.kijkkamer), haproxy: share(groups.haproxy), redis: share(groups.redis), postgres: postmaster === null ? NaN : share(groups.postgres) };
   const note = sortNum(stats.note);
   const playhead = sortNum(stats.playhead);
-  if (stats.errorSamples.length) console.log(`  errors: ${stats.errorSamples.slice(0, 5).join('; ')}`);
+  if (stats.errorSamples.length) {
+    console.log(`  errors: ${stats.errorSamples.slice(0, 5).join('; ')}`);
+    // What the processes said about it (they log warnings and errors only).
+    for (const p of stack.kijkkamer) {
+      const said = p.output().trim().split('\n').slice(-5);
+      if (said[0]) console.log(`  ${p.name} logged (last ${said.length} lines):\n    ${said.map((l) => l.slice(0, 400)).join('\n    ')}`);
+    }
+  }
   return {
     rooms,
     cpu,
