@@ -46,9 +46,9 @@ export interface Spawned {
 const onCore = (core: number | undefined, command: string, args: string[]): [string, string[]] =>
   core === undefined || !existsSync('/usr/bin/taskset') ? [command, args] : ['/usr/bin/taskset', ['-c', String(core), command, ...args]];
 
-function run(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; echo?: boolean; core?: number } = {}): Spawned {
+function run(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; echo?: boolean; core?: number; ipc?: boolean } = {}): Spawned {
   [command, args] = onCore(options.core, command, args);
-  const proc = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const collect = (d: Buffer) => {
     out += d.toString();
@@ -98,7 +98,7 @@ export interface RedisServer extends Spawned {
 }
 
 /** redis-server on a loopback port, nothing saved to disk. */
-export async function startRedis(options: { echo?: boolean } = {}): Promise<RedisServer> {
+export async function startRedis(options: { echo?: boolean; core?: number } = {}): Promise<RedisServer> {
   const binary = findBinary('redis-server', '/usr/bin/redis-server', 'redis-server');
   const port = await freePort();
   const redis = run('redis', binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], options);
@@ -195,14 +195,27 @@ export interface KijkkamerProcess extends Spawned {
   url: string;
 }
 
-/** One compiled Kijkkamer process (`npm run build` first), healthy when this resolves. */
-export async function startKijkkamer(options: { name: string; port: number; env: NodeJS.ProcessEnv; echo?: boolean; timeoutMs?: number; core?: number }): Promise<KijkkamerProcess> {
+/**
+ * One compiled Kijkkamer process (`npm run build` first), healthy when this resolves. `nodeArgs`
+ * and `ipc` let a benchmark preload its probe and talk to it.
+ */
+export async function startKijkkamer(options: {
+  name: string;
+  port: number;
+  env: NodeJS.ProcessEnv;
+  echo?: boolean;
+  timeoutMs?: number;
+  core?: number;
+  nodeArgs?: string[];
+  ipc?: boolean;
+}): Promise<KijkkamerProcess> {
   const main = join(ROOT, 'dist/server/src/main.js');
   if (!existsSync(main)) throw new Error('the compiled server is missing: run `npm run build` first');
-  const proc = run(options.name, process.execPath, ['--enable-source-maps', main], {
+  const proc = run(options.name, process.execPath, ['--enable-source-maps', ...(options.nodeArgs ?? []), main], {
     env: { ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
     echo: options.echo,
     core: options.core,
+    ipc: options.ipc,
   });
   const url = `http://127.0.0.1:${options.port}`;
   const end = Date.now() + (options.timeoutMs ?? 60_000);
