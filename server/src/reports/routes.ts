@@ -116,14 +116,12 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
 
   /**
-   * The drawn observations' frames for a .qdpx: pictures of the recording, so only under the
-   * download rules (as the werkblad's frames), with label texts pseudonymised when asked, and in
-   * the video's access log (unless the export logs itself, with the video). A frame ffmpeg cannot
-   * make is left out (its drawing stays in words).
+   * The drawn observations' frames for a .qdpx, from `video` (the recording as the download rules
+   * give it, or null: no pictures), with label texts pseudonymised when asked. A frame ffmpeg
+   * cannot make is left out (its drawing stays in words).
    */
-  async function qdpxPictures(a: RoomAccess, report: RoomReport, pseudonymise: boolean, logged: boolean): Promise<Map<string, QdpxPicture>> {
+  async function qdpxPictures(a: RoomAccess, report: RoomReport, pseudonymise: boolean, video: DownloadableVideo | null): Promise<Map<string, QdpxPicture>> {
     const pictures = new Map<string, QdpxPicture>();
-    const video = await downloads.requireFile(a).catch(() => null);
     const size = video ? frameSize(video.facts.width, video.facts.height) : null;
     if (!video || !size) return pictures;
     const drawn = sortObservations(prepareInput(report.input, { pseudonymise }).observations)
@@ -142,7 +140,6 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     };
     await Promise.all(Array.from({ length: QDPX_FRAME_RUNS }, renderNext));
-    if (pictures.size > 0 && !logged) await mediaStore.logPlay(a.room.id, a, 'export', video.mode);
     return pictures;
   }
 
@@ -160,7 +157,11 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const video = req.query.includeVideo ? await downloads.requireFile(a) : null;
       if (video && video.size > QDPX_MAX_VIDEO_BYTES) throw new AppError('too_large', 'The video is too large to go into a .qdpx file (4 GB at most).');
       const report = await buildRoomReport(app.services, a);
-      const pictures = format === 'qdpx' ? await qdpxPictures(a, report, pseudonymise, video !== null) : new Map<string, QdpxPicture>();
+      // Drawn frames are pictures of the recording: under the same download rules, and in its access
+      // log (once: an export with the video logs itself below).
+      const pictureSource = format === 'qdpx' ? (video ?? (await downloads.requireFile(a).catch(() => null))) : null;
+      const pictures = await qdpxPictures(a, report, pseudonymise, pictureSource);
+      if (pictureSource && pictures.size > 0 && !video) await mediaStore.logPlay(a.room.id, a, 'export', pictureSource.mode);
       if (video && video.size + [...pictures.values()].reduce((sum, p) => sum + p.png.byteLength, 0) > QDPX_MAX_VIDEO_BYTES) {
         throw new AppError('too_large', 'The video is too large to go into a .qdpx file (4 GB at most).');
       }
