@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversion, MediaInfo } from '../../shared/api/media-schemas.ts';
 import type { ServerToClient } from '../../shared/realtime/events.ts';
+import type { SpreektijdView } from '../../shared/spreektijd/schemas.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { filesUnder, FIXTURE, giveConsent, localDay, TusClient } from '../helpers/media.ts';
 import { createRoom, invite, joinAsGuest, signedInAdmin } from '../helpers/scenario.ts';
@@ -77,6 +78,11 @@ describe('converting an unplayable video to H.264/AAC', () => {
     await giveConsent(host, room.id, { allowedRoles: ['klantmanager'] });
     const res = await new TusClient(host, room.id).upload(clip, 256 * 1024, name);
     expect(res.status).toBe(204);
+    // The upload starts a speaker analysis, whose ffmpeg reads the file too: once it has finished,
+    // the processes this file looks for are the conversion's alone.
+    await expect
+      .poll(async () => (await host.get<SpreektijdView>(`/api/rooms/${room.id}/spreektijd`)).body.status.state, { timeout: 30_000 })
+      .toMatch(/^(done|failed)$/);
     const info = (await host.get<MediaInfo>(`/api/rooms/${room.id}/media`)).body;
     return { room, info, dir: join(server.dataDir, 'media', room.id) };
   }
